@@ -1,0 +1,1 @@
+"""Reusable CDK constructs (named `constructs_lib` so it never shadows `constructs`)."""

@@ -1,0 +1,1 @@
+"""Infrastructure Alpha001's partitions."""

@@ -1,0 +1,5 @@
+"""Partition `demo` on Alpha001."""
+
+from stacks.purpose.partition_email import PartitionEmailInstanceConfig
+
+CONFIG = PartitionEmailInstanceConfig(infrastructure="Alpha001", partition="demo")

@@ -1,0 +1,5 @@
+"""Partition `prod` on Alpha001."""
+
+from stacks.purpose.partition_email import PartitionEmailInstanceConfig
+
+CONFIG = PartitionEmailInstanceConfig(infrastructure="Alpha001", partition="prod")

@@ -1,0 +1,1 @@
+"""Infrastructure Alpha002's partitions."""

@@ -1,0 +1,5 @@
+"""Partition `stage` on Alpha002."""
+
+from stacks.purpose.partition_email import PartitionEmailInstanceConfig
+
+CONFIG = PartitionEmailInstanceConfig(infrastructure="Alpha002", partition="stage")

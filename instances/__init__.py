@@ -1,0 +1,1 @@
+"""One module per partition: `instances/{infrastructure}/{partition}.py` exports `CONFIG`."""

@@ -1,0 +1,44 @@
+# shellcheck shell=bash
+# Sourced by the entry-point scripts: creates or refreshes the Python venv and the pinned
+# node toolchain (idempotent; a stamp of each lock file's hash makes a re-run instant),
+# then puts node 22 and the venv first on PATH so jsii and the CDK CLI never use the
+# machine's node.
+
+PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PROJECT_ROOT
+
+_stamp_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+_ensure_python() {
+  local venv="$PROJECT_ROOT/.venv" stamp want
+  want="$(_stamp_of "$PROJECT_ROOT/requirements.txt" "$PROJECT_ROOT/requirements-dev.txt")"
+  stamp="$venv/.requirements.sha256"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  echo "setup: installing pinned Python dependencies into .venv" >&2
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r "$PROJECT_ROOT/requirements-dev.txt" 2> >(grep -v "is ignored: it is neither" >&2)
+  echo "$want" >"$stamp"
+}
+
+_ensure_node() {
+  local stamp want
+  want="$(_stamp_of "$PROJECT_ROOT/package.json" "$PROJECT_ROOT/package-lock.json")"
+  stamp="$PROJECT_ROOT/node_modules/.lock.sha256"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$PROJECT_ROOT/node_modules/.bin/node" ]]; then
+    return 0
+  fi
+  echo "setup: installing pinned node 22 and CDK CLI into node_modules" >&2
+  (cd "$PROJECT_ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  echo "$want" >"$stamp"
+}
+
+_ensure_python
+_ensure_node
+
+export PATH="$PROJECT_ROOT/node_modules/.bin:$PROJECT_ROOT/.venv/bin:$PATH"
+export JSII_NODE="$PROJECT_ROOT/node_modules/.bin/node"
+export CDK_DISABLE_CLI_TELEMETRY=true
+export CDK_DISABLE_VERSION_CHECK=true

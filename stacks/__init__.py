@@ -1,0 +1,1 @@
+"""CloudFormation stacks: each composes constructs and takes validated, typed inputs."""

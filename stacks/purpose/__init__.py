@@ -1,0 +1,1 @@
+"""Purpose stacks: one per capability a partition gets."""
