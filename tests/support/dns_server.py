@@ -1,0 +1,144 @@
+"""A real DNS server on loopback (dnslib, UDP and TCP) for tests of DNS checks.
+
+It answers authoritatively from an in-memory record table that tests edit while it runs,
+and can delay every answer (benchmarks) or drop a name (faults). Build its records from
+synthesized CloudFormation templates with `records_from_templates`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from dnslib import CNAME, NS, QTYPE, RCODE, RR, TXT, A, DNSLabel, DNSRecord
+from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
+
+RecordKey = tuple[str, str]  # (lower-case name without trailing dot, type)
+
+
+def _key(name: str, rtype: str) -> RecordKey:
+    return name.rstrip(".").lower(), rtype.upper()
+
+
+class RecordTable:
+    """Thread-safe (name, type) -> list of values. TXT values are lists of strings."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[RecordKey, list[Any]] = defaultdict(list)
+
+    def set(self, name: str, rtype: str, values: Iterable[Any]) -> None:
+        with self._lock:
+            self._records[_key(name, rtype)] = list(values)
+
+    def delete(self, name: str, rtype: str) -> None:
+        with self._lock:
+            self._records.pop(_key(name, rtype), None)
+
+    def get(self, name: str, rtype: str) -> list[Any]:
+        with self._lock:
+            return list(self._records.get(_key(name, rtype), []))
+
+    def names(self) -> set[str]:
+        with self._lock:
+            return {name for name, _ in self._records}
+
+
+class _Resolver(BaseResolver):  # type: ignore[misc]
+    def __init__(self, table: RecordTable, server: LoopbackDnsServer) -> None:
+        self.table = table
+        self.server = server
+
+    def resolve(self, request: DNSRecord, handler: DNSHandler) -> DNSRecord:
+        if self.server.latency_seconds:
+            time.sleep(self.server.latency_seconds)
+        reply = request.reply()
+        qname = str(request.q.qname).rstrip(".").lower()
+        qtype = QTYPE[request.q.qtype]
+        self.server.queries.append((qname, qtype))
+        answers = self.table.get(qname, qtype)
+        if not answers and qtype != "CNAME":
+            cname = self.table.get(qname, "CNAME")
+            if cname:
+                qtype, answers = "CNAME", cname
+        for value in answers:
+            reply.add_answer(
+                RR(DNSLabel(qname + "."), QTYPE.reverse[qtype], rdata=_rdata(qtype, value), ttl=60)
+            )
+        if not answers and qname not in self.table.names():
+            reply.header.rcode = RCODE.NXDOMAIN
+        return reply
+
+
+def _rdata(rtype: str, value: Any) -> Any:
+    if rtype == "TXT":
+        strings = [value] if isinstance(value, str) else list(value)
+        return TXT([s.encode("ascii") for s in strings])
+    if rtype == "CNAME":
+        return CNAME(value.rstrip(".") + ".")
+    if rtype == "NS":
+        return NS(value.rstrip(".") + ".")
+    if rtype == "A":
+        return A(value)
+    raise ValueError(f"unsupported record type {rtype}")
+
+
+class LoopbackDnsServer:
+    """`with LoopbackDnsServer() as dns: dns.records.set(...); resolver at dns.address`."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.records = RecordTable()
+        self.latency_seconds = 0.0
+        self.queries: list[tuple[str, str]] = []
+        resolver = _Resolver(self.records, self)
+        quiet = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
+        self._udp = DNSServer(resolver, address=host, port=0, logger=quiet)
+        port = self._udp.server.server_address[1]
+        self._tcp = DNSServer(resolver, address=host, port=port, tcp=True, logger=quiet)
+        self.host = host
+        self.port = port
+
+    @property
+    def address(self) -> str:
+        """`IP:PORT`, the form every tool's `--resolver` option takes."""
+        return f"{self.host}:{self.port}"
+
+    def __enter__(self) -> LoopbackDnsServer:
+        self._udp.start_thread()
+        self._tcp.start_thread()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._udp.stop()
+        self._tcp.stop()
+        self._udp.server.server_close()
+        self._tcp.server.server_close()
+
+
+def records_from_templates(
+    templates: Mapping[str, Mapping[str, Any]], zone_nameservers: Mapping[str, list[str]] | None = None
+) -> RecordTable:
+    """Records the deployed templates would publish: every literal `AWS::Route53::RecordSet`,
+    plus NS answers for each hosted zone (delegation as the parent would show it)."""
+    table = RecordTable()
+    for template in templates.values():
+        for resource in template.get("Resources", {}).values():
+            props = resource.get("Properties", {})
+            if resource["Type"] == "AWS::Route53::HostedZone":
+                zone = props["Name"].rstrip(".")
+                table.set(zone, "NS", (zone_nameservers or {}).get(zone, [f"ns-1.awsdns-{zone}.test"]))
+            elif resource["Type"] == "AWS::Route53::RecordSet":
+                values = props["ResourceRecords"]
+                if props["Type"] == "TXT":
+                    table.set(props["Name"], "TXT", [_parse_txt(v) for v in values])
+                else:
+                    table.set(props["Name"], props["Type"], values)
+    return table
+
+
+def _parse_txt(value: str) -> list[str]:
+    """`"a" "b"` -> ["a", "b"] (the record-set form; values here never contain quotes)."""
+    return [part for part in value.strip().strip('"').split('" "')]
