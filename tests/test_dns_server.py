@@ -17,8 +17,8 @@ def _resolver(server: LoopbackDnsServer) -> dns.resolver.Resolver:
 
 def test_txt_with_two_strings_cname_and_nxdomain() -> None:
     with LoopbackDnsServer() as server:
-        server.records.set("sel._domainkey.dev.ardamails.com", "TXT", [["k=rsa;p=AAA", "BBB"]])
-        server.records.set("pm-bounces.dev.ardamails.com", "CNAME", ["pm.mtasv.net"])
+        server.records.put("sel._domainkey.dev.ardamails.com", "TXT", [["k=rsa;p=AAA", "BBB"]])
+        server.records.put("pm-bounces.dev.ardamails.com", "CNAME", ["pm.mtasv.net"])
         resolver = _resolver(server)
         (txt,) = resolver.resolve("sel._domainkey.dev.ardamails.com", "TXT")
         assert txt.strings == (b"k=rsa;p=AAA", b"BBB")

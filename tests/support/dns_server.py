@@ -30,7 +30,7 @@ class RecordTable:
         self._lock = threading.Lock()
         self._records: dict[RecordKey, list[Any]] = defaultdict(list)
 
-    def set(self, name: str, rtype: str, values: Iterable[Any]) -> None:
+    def put(self, name: str, rtype: str, values: Iterable[Any]) -> None:
         with self._lock:
             self._records[_key(name, rtype)] = list(values)
 
@@ -87,7 +87,7 @@ def _rdata(rtype: str, value: Any) -> Any:
 
 
 class LoopbackDnsServer:
-    """`with LoopbackDnsServer() as dns: dns.records.set(...); resolver at dns.address`."""
+    """`with LoopbackDnsServer() as dns: dns.records.put(...); resolver at dns.address`."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.records = RecordTable()
@@ -129,13 +129,13 @@ def records_from_templates(
             props = resource.get("Properties", {})
             if resource["Type"] == "AWS::Route53::HostedZone":
                 zone = props["Name"].rstrip(".")
-                table.set(zone, "NS", (zone_nameservers or {}).get(zone, [f"ns-1.awsdns-{zone}.test"]))
+                table.put(zone, "NS", (zone_nameservers or {}).get(zone, [f"ns-1.awsdns-{zone}.test"]))
             elif resource["Type"] == "AWS::Route53::RecordSet":
                 values = props["ResourceRecords"]
                 if props["Type"] == "TXT":
-                    table.set(props["Name"], "TXT", [_parse_txt(v) for v in values])
+                    table.put(props["Name"], "TXT", [_parse_txt(v) for v in values])
                 else:
-                    table.set(props["Name"], props["Type"], values)
+                    table.put(props["Name"], props["Type"], values)
     return table
 
 
