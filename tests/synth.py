@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,11 +47,11 @@ class Synthesized:
 
 
 def synthesize(outdir: Path, extra_context: dict[str, Any] | None = None) -> Synthesized:
-    from apps.partition_mail import build_app
+    from apps.partition_mail import build_app, new_app
 
     context = project_context()
     context.update(extra_context or {})
-    app = cdk.App(outdir=str(outdir), context=context)
+    app = new_app(outdir=str(outdir), context=context)
     build_app(app)
     app.synth()
     return Synthesized(outdir)

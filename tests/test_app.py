@@ -7,14 +7,14 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
-from apps.partition_mail import MissingInstance, build_app, load_instance_config
+from apps.partition_mail import MissingInstance, build_app, load_instance_config, new_app
 from platform_lib.errors import PlatformError, SuspendedPartition, UnknownInfrastructure
 from platform_lib.registry import Partition, PartitionStatus, PostmarkAccount
 from tests.synth import PROJECT_ROOT, project_context
 
 
 def _stacks(**context: Any) -> list[str]:
-    app = cdk.App(context={**project_context(), **context})
+    app = new_app(context={**project_context(), **context})
     build_app(app)
     return sorted(c.node.id for c in app.node.children if isinstance(c, cdk.Stack))
 
