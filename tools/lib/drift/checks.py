@@ -1,0 +1,459 @@
+"""Pure comparisons: expectations + observations -> findings, each with a precise message.
+
+Three seams per sending domain:
+
+* Postmark - the domain exists on the right account; `Name`, the DKIM host (active or
+  pending) and `ReturnPathDomain` equal the placement; DKIM and Return-Path verified.
+* DNS - the zone is delegated (NS answers), SPF and DMARC are present and well-formed, the
+  DKIM TXT (strings joined) equals `dkim_txt_value(expected key)`, the Return-Path CNAME
+  points at the expected target.
+* Cross-seam - Postmark's DKIM key and CNAME value agree with the context and with DNS.
+
+The "expected" selector/key/target come from the context when there is one, otherwise
+from Postmark (the corporate domain), in which case DNS is checked against Postmark.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from platform_lib.dns_text import (
+    DMARC_POLICIES,
+    SPF_VALUE,
+    dkim_public_key_of,
+    dkim_txt_value,
+    join_txt_strings,
+)
+from platform_lib.errors import PlatformError
+from platform_lib.naming import DMARC_REPORT_MAILBOX, dmarc_host_name
+from platform_lib.placement import SendingDomainPlacement
+from tools.lib.drift.dns_probe import DnsAnswer
+from tools.lib.drift.expected import ExpectedDomain
+from tools.lib.drift.findings import Finding, Seam, abbreviate, drift, error, ok
+from tools.lib.drift.postmark_probe import PostmarkDomain, PostmarkLookup
+from tools.lib.drift.runner import Outcome
+
+_Judge = Callable[[DnsAnswer], tuple[bool, str]]
+POSTMARK_SPF_INCLUDE = "include:spf.mtasv.net"
+_ALL_MECHANISM = re.compile(r"^[+?~-]?all$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DomainObservations:
+    postmark: Outcome[PostmarkLookup]
+    ns: Outcome[DnsAnswer]
+    apex_txt: Outcome[DnsAnswer]
+    dmarc_txt: Outcome[DnsAnswer]
+    dkim_txt: Outcome[DnsAnswer]
+    return_path: Outcome[DnsAnswer]
+
+
+@dataclass(frozen=True)
+class Truth:
+    """The expected selector, key and Return-Path target, and where they came from."""
+
+    placement: SendingDomainPlacement
+    dkim_public_key: str
+    return_path_target: str
+    source: str
+
+
+def _norm(name: str) -> str:
+    return name.strip().rstrip(".").lower()
+
+
+def postmark_signing_host(domain: PostmarkDomain) -> tuple[str, str, str]:
+    """(field, host, text value) Postmark signs with: the active key, else the pending one."""
+    if domain.dkim_host:
+        return "DKIMHost", domain.dkim_host, domain.dkim_text_value
+    return "DKIMPendingHost", domain.dkim_pending_host, domain.dkim_pending_text_value
+
+
+def postmark_key_for(domain: PostmarkDomain, host: str) -> tuple[str, str] | None:
+    """(field, public key) of Postmark's key published at `host` (active or pending)."""
+    for field, candidate, value in (
+        ("DKIMTextValue", domain.dkim_host, domain.dkim_text_value),
+        ("DKIMPendingTextValue", domain.dkim_pending_host, domain.dkim_pending_text_value),
+    ):
+        if candidate and _norm(candidate) == _norm(host):
+            key = dkim_public_key_of(value)
+            return (field, key) if key else None
+    return None
+
+
+def truth_of(expected: ExpectedDomain, postmark: Outcome[PostmarkLookup]) -> Truth | str:
+    """The expectation, or the reason it cannot be known (corporate with Postmark down)."""
+    if expected.context is not None:
+        return Truth(
+            placement=expected.placement_for(expected.context.dkim_selector),
+            dkim_public_key=expected.context.dkim_public_key,
+            return_path_target=expected.context.return_path_target,
+            source=expected.context_source,
+        )
+    if postmark.value is None:
+        return f"expected values come from Postmark, which did not answer ({postmark.failure})"
+    domain = postmark.value.domain
+    if domain is None:
+        return f"expected values come from Postmark, which has no {expected.zone_name} domain"
+    field, host, value = postmark_signing_host(domain)
+    selector = host.split(".", 1)[0] if host else ""
+    try:
+        placement = expected.placement_for(selector)
+    except PlatformError:
+        return f"Postmark's {field} {host!r} names no usable DKIM selector"
+    key = dkim_public_key_of(value)
+    if not key:
+        return f"Postmark's DKIM text value for {host!r} has no p= key"
+    return Truth(placement, key, _norm(domain.return_path_cname_value), f"Postmark {field}")
+
+
+def check_domain(expected: ExpectedDomain, obs: DomainObservations) -> list[Finding]:
+    truth = truth_of(expected, obs.postmark)
+    return [
+        *postmark_checks(expected, obs.postmark, truth),
+        *dns_checks(expected, obs, truth),
+        *cross_checks(expected, obs, truth),
+    ]
+
+
+# --- Postmark ---------------------------------------------------------------------------
+
+
+def postmark_checks(
+    expected: ExpectedDomain, outcome: Outcome[PostmarkLookup], truth: Truth | str
+) -> list[Finding]:
+    zone, seam, account = expected.zone_name, Seam.POSTMARK, expected.account.value
+    if outcome.value is None:
+        return [error(zone, seam, "postmark.domain", f"Postmark unreachable: {outcome.failure}")]
+    lookup = outcome.value
+    domain = lookup.domain
+    if domain is None:
+        has = ", ".join(lookup.names) or "none"
+        return [drift(zone, seam, "postmark.domain", f"no domain {zone} on {account} (domains there: {has})")]
+    findings = [ok(zone, seam, "postmark.domain", f"domain {domain.name} (ID {domain.id}) on {account}")]
+    if not lookup.exact:
+        findings.append(
+            drift(
+                zone,
+                seam,
+                "postmark.name",
+                f"{account} has no domain named {zone}; found {domain.name!r} instead "
+                f"(placement expects Name {zone!r})",
+            )
+        )
+    elif domain.name != zone:
+        findings.append(
+            drift(
+                zone,
+                seam,
+                "postmark.name",
+                f"Postmark Name {domain.name!r} differs from the placement's {zone!r}",
+            )
+        )
+    else:
+        findings.append(ok(zone, seam, "postmark.name", f"Name {domain.name}"))
+    findings.append(_dkim_host_finding(expected, domain))
+    findings.append(_return_path_domain_finding(expected, domain, truth))
+    findings.append(
+        ok(zone, seam, "postmark.dkim_verified", "DKIM verified")
+        if domain.dkim_verified
+        else drift(
+            zone, seam, "postmark.dkim_verified", f"Postmark reports DKIM not verified for {domain.name}"
+        )
+    )
+    findings.append(
+        ok(zone, seam, "postmark.return_path_verified", "Return-Path verified")
+        if domain.return_path_verified
+        else drift(
+            zone,
+            seam,
+            "postmark.return_path_verified",
+            f"Postmark reports Return-Path {domain.return_path_domain or '(none)'} not verified",
+        )
+    )
+    return findings
+
+
+def _dkim_host_finding(expected: ExpectedDomain, domain: PostmarkDomain) -> Finding:
+    zone, seam, check = expected.zone_name, Seam.POSTMARK, "postmark.dkim_host"
+    hosts = [("DKIMHost", domain.dkim_host), ("DKIMPendingHost", domain.dkim_pending_host)]
+    present = [(field, host) for field, host in hosts if host]
+    if not present:
+        return drift(zone, seam, check, "Postmark has neither DKIMHost nor DKIMPendingHost")
+    shown = ", ".join(f"{field} {host!r}" for field, host in present)
+    if expected.context is not None:
+        selector = expected.context.dkim_selector
+        want = expected.placement_for(selector).dkim_host_name
+        for field, host in present:
+            if _norm(host) == want:
+                return ok(zone, seam, check, f"{field} {host} matches selector {selector}")
+        return drift(
+            zone,
+            seam,
+            check,
+            f"{shown} does not match selector {selector!r} from {expected.context_source} "
+            f"(placement: {want!r})",
+        )
+    field, host, _ = postmark_signing_host(domain)
+    selector = host.split(".", 1)[0]
+    try:
+        want = expected.placement_for(selector).dkim_host_name
+    except PlatformError as exc:
+        return drift(zone, seam, check, f"Postmark {field} {host!r}: {exc}")
+    if _norm(host) != want:
+        return drift(
+            zone,
+            seam,
+            check,
+            f"Postmark {field} {host!r} is not at the placement {want!r} (DKIM anchored at {zone})",
+        )
+    return ok(zone, seam, check, f"{field} {host} is at the placement")
+
+
+def _return_path_domain_finding(
+    expected: ExpectedDomain, domain: PostmarkDomain, truth: Truth | str
+) -> Finding:
+    zone, seam, check = expected.zone_name, Seam.POSTMARK, "postmark.return_path_domain"
+    if isinstance(truth, str):
+        return error(zone, seam, check, f"cannot derive the placement: {truth}")
+    want = truth.placement.return_path_host_name
+    if not domain.return_path_domain:
+        return drift(zone, seam, check, f"Postmark has no ReturnPathDomain (placement: {want!r})")
+    if domain.return_path_domain != want:
+        return drift(
+            zone,
+            seam,
+            check,
+            f"Postmark ReturnPathDomain {domain.return_path_domain!r} differs from the placement {want!r}",
+        )
+    return ok(zone, seam, check, f"ReturnPathDomain {want}")
+
+
+# --- DNS --------------------------------------------------------------------------------
+
+
+def dns_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth | str) -> list[Finding]:
+    zone = expected.zone_name
+    findings = [
+        _answered(zone, "dns.delegation", obs.ns, _delegation),
+        _answered(
+            zone, "dns.spf", obs.apex_txt, lambda a: _spf(zone, a, strict=expected.context is not None)
+        ),
+        _answered(
+            zone, "dns.dmarc", obs.dmarc_txt, lambda a: _dmarc(zone, a, strict=expected.context is not None)
+        ),
+    ]
+    if isinstance(truth, str):
+        findings.append(error(zone, Seam.DNS, "dns.dkim", f"cannot check: {truth}"))
+        findings.append(error(zone, Seam.DNS, "dns.return_path", f"cannot check: {truth}"))
+        return findings
+    findings.append(_answered(zone, "dns.dkim", obs.dkim_txt, lambda a: _dkim(zone, a, truth)))
+    findings.append(
+        _answered(zone, "dns.return_path", obs.return_path, lambda a: _return_path(zone, a, truth))
+    )
+    return findings
+
+
+def _answered(zone: str, check: str, outcome: Outcome[DnsAnswer], judge: _Judge) -> Finding:
+    if outcome.value is None:
+        return error(zone, Seam.DNS, check, f"DNS probe failed: {outcome.failure}")
+    good, message = judge(outcome.value)
+    return (ok if good else drift)(zone, Seam.DNS, check, message)
+
+
+def _delegation(answer: DnsAnswer) -> tuple[bool, str]:
+    if not answer.values:
+        return False, f"zone {answer.name} is not delegated: NS query returned {answer.absent_reason}"
+    return True, f"delegated to {', '.join(sorted(answer.single_values()))}"
+
+
+def _joined(answer: DnsAnswer) -> list[str]:
+    return [join_txt_strings(list(record)) for record in answer.values]
+
+
+def _spf(zone: str, answer: DnsAnswer, *, strict: bool) -> tuple[bool, str]:
+    records = [v for v in _joined(answer) if v.lower() == "v=spf1" or v.lower().startswith("v=spf1 ")]
+    if not records:
+        return (
+            False,
+            f"no SPF record at {zone} (TXT: {answer.absent_reason if not answer.values else 'others only'})",
+        )
+    if len(records) > 1:
+        return False, f"{len(records)} SPF records at {zone}; exactly one is allowed (RFC 7208)"
+    (spf,) = records
+    terms = spf.split()[1:]
+    if POSTMARK_SPF_INCLUDE not in [t.lower() for t in terms]:
+        return False, f"SPF at {zone} does not include Postmark ({POSTMARK_SPF_INCLUDE}): {spf!r}"
+    if not terms or not _ALL_MECHANISM.fullmatch(terms[-1]):
+        return False, f"SPF at {zone} does not end with an all mechanism: {spf!r}"
+    if strict and spf != SPF_VALUE:
+        return False, f"SPF at {zone} is {spf!r}; the stack publishes {SPF_VALUE!r}"
+    return True, f"SPF {spf!r}"
+
+
+def _dmarc(zone: str, answer: DnsAnswer, *, strict: bool) -> tuple[bool, str]:
+    host = dmarc_host_name(zone)
+    records = [v for v in _joined(answer) if v.replace(" ", "").lower().startswith("v=dmarc1")]
+    if not records:
+        return (
+            False,
+            f"no DMARC record at {host} ({answer.absent_reason if not answer.values else 'others only'})",
+        )
+    if len(records) > 1:
+        return False, f"{len(records)} DMARC records at {host}; exactly one is allowed"
+    (dmarc,) = records
+    tags = {}
+    for tag in dmarc.split(";"):
+        name, sep, value = tag.strip().partition("=")
+        if sep:
+            tags[name.strip().lower()] = value.strip()
+    if tags.get("v") != "DMARC1":
+        return False, f"DMARC at {host} must start with 'v=DMARC1': {dmarc!r}"
+    if tags.get("p") not in DMARC_POLICIES:
+        return False, f"DMARC at {host} has no valid p= policy ({'/'.join(DMARC_POLICIES)}): {dmarc!r}"
+    if strict and f"mailto:{DMARC_REPORT_MAILBOX}" not in tags.get("rua", ""):
+        return False, f"DMARC at {host} does not report to mailto:{DMARC_REPORT_MAILBOX}: {dmarc!r}"
+    return True, f"DMARC {dmarc!r}"
+
+
+def _strip_framing(value: str) -> str:
+    return value.replace('"', "").replace(" ", "").replace("\t", "")
+
+
+def _framing_flaws(strings: list[str]) -> list[str]:
+    framing = (" ", "\t", '"')
+    flaws = []
+    for number, text in enumerate(strings, start=1):
+        if text[:1] in framing:
+            flaws.append(f"string {number} starts with {text[0]!r}")
+        if text[-1:] in framing:
+            flaws.append(f"string {number} ends with {text[-1]!r}")
+    return flaws
+
+
+def _dkim(zone: str, answer: DnsAnswer, truth: Truth) -> tuple[bool, str]:
+    host = truth.placement.dkim_host_name
+    want = dkim_txt_value(truth.dkim_public_key)
+    if not answer.values:
+        return False, f"missing DKIM record: no TXT at {host} ({answer.absent_reason})"
+    if len(answer.values) > 1:
+        return False, f"{len(answer.values)} TXT records at {host}; exactly one DKIM record expected"
+    strings = list(answer.values[0])
+    joined = join_txt_strings(strings)
+    if joined == want:
+        return True, f"DKIM TXT at {host} matches {truth.source} ({len(strings)} string(s))"
+    if _strip_framing(joined) == _strip_framing(want):
+        detail = "; ".join(_framing_flaws(strings)) or "stray whitespace or quotes inside a string"
+        return False, (
+            f"DKIM TXT at {host} is split wrongly: its {len(strings)} strings join to a value that differs "
+            f"from {want[:16]}… only by framing ({detail})"
+        )
+    key = dkim_public_key_of(joined)
+    if key is None:
+        return False, f"malformed DKIM record at {host}: no p= tag in {abbreviate(joined, 24)!r}"
+    return False, (
+        f"wrong DKIM key at {host}: DNS has p={abbreviate(key)} ({len(key)} chars), "
+        f"{truth.source} has p={abbreviate(truth.dkim_public_key)} ({len(truth.dkim_public_key)} chars)"
+    )
+
+
+def _return_path(zone: str, answer: DnsAnswer, truth: Truth) -> tuple[bool, str]:
+    host = truth.placement.return_path_host_name
+    targets = answer.single_values()
+    if not targets:
+        return False, f"missing Return-Path CNAME at {host} ({answer.absent_reason})"
+    if targets != [_norm(truth.return_path_target)]:
+        return False, (
+            f"Return-Path CNAME {host} points at {', '.join(targets)}; "
+            f"{truth.source} expects {truth.return_path_target}"
+        )
+    return True, f"Return-Path CNAME {host} -> {targets[0]}"
+
+
+# --- Cross-seam -------------------------------------------------------------------------
+
+
+def _dns_dkim_key(obs: DomainObservations) -> str | None:
+    answer = obs.dkim_txt.value
+    if answer is None or len(answer.values) != 1:
+        return None
+    return dkim_public_key_of(join_txt_strings(list(answer.values[0])))
+
+
+def cross_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth | str) -> list[Finding]:
+    """Postmark against the context and against DNS (only where there is a context: without
+    one, Postmark *is* the expectation and the DNS checks already compare against it)."""
+    lookup = obs.postmark.value
+    if expected.context is None or isinstance(truth, str) or lookup is None or lookup.domain is None:
+        return []
+    zone, seam, domain = expected.zone_name, Seam.CROSS, lookup.domain
+    findings: list[Finding] = []
+    host = truth.placement.dkim_host_name
+    pm = postmark_key_for(domain, host)
+    if pm is None:
+        findings.append(
+            drift(zone, seam, "cross.dkim_key.postmark_context", f"Postmark publishes no DKIM key for {host}")
+        )
+    else:
+        field, pm_key = pm
+        if pm_key != truth.dkim_public_key:
+            findings.append(
+                drift(
+                    zone,
+                    seam,
+                    "cross.dkim_key.postmark_context",
+                    f"Postmark {field} p={abbreviate(pm_key)} differs from {truth.source} "
+                    f"p={abbreviate(truth.dkim_public_key)}",
+                )
+            )
+        else:
+            findings.append(
+                ok(zone, seam, "cross.dkim_key.postmark_context", f"Postmark {field} equals the context key")
+            )
+        dns_key = _dns_dkim_key(obs)
+        if dns_key is not None:
+            findings.append(
+                ok(zone, seam, "cross.dkim_key.postmark_dns", f"Postmark {field} equals DNS {host}")
+                if dns_key == pm_key
+                else drift(
+                    zone,
+                    seam,
+                    "cross.dkim_key.postmark_dns",
+                    f"Postmark {field} p={abbreviate(pm_key)} differs from DNS {host} p={abbreviate(dns_key)}",
+                )
+            )
+    pm_target = _norm(domain.return_path_cname_value)
+    ctx_target = _norm(truth.return_path_target)
+    findings.append(
+        ok(
+            zone,
+            seam,
+            "cross.return_path.postmark_context",
+            f"ReturnPathDomainCNAMEValue {pm_target} equals the context",
+        )
+        if pm_target == ctx_target
+        else drift(
+            zone,
+            seam,
+            "cross.return_path.postmark_context",
+            f"Postmark ReturnPathDomainCNAMEValue {pm_target or '(none)'!r} differs from {truth.source} "
+            f"returnPathTarget {ctx_target!r}",
+        )
+    )
+    answer = obs.return_path.value
+    if answer is not None and answer.values:
+        dns_targets = answer.single_values()
+        findings.append(
+            ok(zone, seam, "cross.return_path.postmark_dns", f"DNS CNAME equals Postmark's {pm_target}")
+            if dns_targets == [pm_target]
+            else drift(
+                zone,
+                seam,
+                "cross.return_path.postmark_dns",
+                f"Postmark ReturnPathDomainCNAMEValue {pm_target!r} differs from DNS "
+                f"{truth.placement.return_path_host_name} -> {', '.join(dns_targets)}",
+            )
+        )
+    return findings

@@ -1,0 +1,144 @@
+"""The command line both drift drivers share: options, configuration checks, exit codes.
+
+Exit codes: 0 clean, 1 drift (or a probe that could not answer), 2 usage or configuration
+error (missing token variable, malformed context, bad --resolver, GitHub issue failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from platform_lib.registry import PostmarkAccount
+from tools.lib.drift.core import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, DriftReport, detect
+from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, DnsProbe, parse_resolver
+from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, DriftConfigError, ExpectedDomain
+from tools.lib.drift.github_issue import GitHubError, GitHubIssues, GitHubSettings
+from tools.lib.drift.postmark_api import make_domains_api, postmark_api_url
+from tools.lib.drift.postmark_probe import PostmarkDirectory, PostmarkDomainsApi
+from tools.lib.drift.render import render_json, render_markdown, render_table
+
+EXIT_CLEAN, EXIT_DRIFT, EXIT_CONFIG = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class DriverSpec:
+    tool: str  # e.g. "runtime-platform-drift"
+    module: str  # e.g. "tools.runtime_platform_drift"
+    description: str
+    issue_title: str
+    issue_labels: tuple[str, ...]
+    build_expected: Callable[[argparse.Namespace], list[ExpectedDomain]]
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+
+
+def _parser(spec: DriverSpec) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"python -m {spec.module}", description=spec.description)
+    parser.add_argument(
+        "--resolver",
+        default=DEFAULT_RESOLVER,
+        metavar="IP[:PORT]",
+        help=f"DNS resolver to query (default {DEFAULT_RESOLVER})",
+    )
+    parser.add_argument(
+        "--context-file",
+        type=Path,
+        default=DEFAULT_CONTEXT_FILE,
+        metavar="PATH",
+        help="cdk.context.json to read expectations from (default: the project's)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"time limit of each probe (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    parser.add_argument(
+        "--markdown",
+        metavar="PATH",
+        help="also write the Markdown report to PATH (appended; '-' for stdout), e.g. $GITHUB_STEP_SUMMARY",
+    )
+    parser.add_argument(
+        "--open-issue",
+        action="store_true",
+        help="on drift, open a labelled GitHub issue (or comment on the open one); "
+        "needs GITHUB_TOKEN and GITHUB_REPOSITORY, optional GITHUB_API_URL",
+    )
+    if spec.add_arguments:
+        spec.add_arguments(parser)
+    return parser
+
+
+def account_tokens(expected: Sequence[ExpectedDomain], env: Mapping[str, str]) -> dict[PostmarkAccount, str]:
+    """The token of every Postmark account the expected domains live on."""
+    tokens: dict[PostmarkAccount, str] = {}
+    for account in dict.fromkeys(e.account for e in expected):
+        token = env.get(account.token_env_var, "").strip()
+        if not token:
+            users = ", ".join(e.zone_name for e in expected if e.account is account)
+            raise DriftConfigError(
+                f"{account.token_env_var} is not set (the {account.value} token, needed for {users})"
+            )
+        tokens[account] = token
+    return tokens
+
+
+def _emit(report: DriftReport, args: argparse.Namespace) -> None:
+    print(render_json(report) if args.json else render_table(report))
+    if args.markdown == "-":
+        print(render_markdown(report))
+    elif args.markdown:
+        with open(args.markdown, "a", encoding="utf-8") as out:
+            out.write(render_markdown(report))
+
+
+def main(
+    spec: DriverSpec,
+    argv: Sequence[str] | None = None,
+    *,
+    api_factory: Callable[[str, str], PostmarkDomainsApi] = make_domains_api,
+) -> int:
+    args = _parser(spec).parse_args(argv)
+    env = os.environ
+    try:
+        if args.timeout <= 0 or args.workers < 1:
+            raise DriftConfigError("--timeout must be positive and --workers at least 1")
+        address = parse_resolver(args.resolver)
+        expected = spec.build_expected(args)
+        tokens = account_tokens(expected, env)
+        github = GitHubSettings.from_env(env) if args.open_issue else None
+    except DriftConfigError as exc:
+        print(f"{spec.tool}: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    base_url = postmark_api_url(env)
+    directory = PostmarkDirectory(
+        {account: api_factory(token, base_url) for account, token in tokens.items()}
+    )
+    report = detect(
+        spec.tool,
+        expected,
+        directory,
+        DnsProbe(address, args.timeout),
+        timeout=args.timeout,
+        workers=args.workers,
+    )
+    _emit(report, args)
+    if report.clean:
+        return EXIT_CLEAN
+    if github is not None:
+        try:
+            result = GitHubIssues(github).open_or_comment(
+                spec.issue_title, render_markdown(report), spec.issue_labels
+            )
+        except GitHubError as exc:
+            print(f"{spec.tool}: error: drift found but the issue could not be filed: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        print(f"{spec.tool}: {result.action} issue #{result.number} {result.url}".rstrip(), file=sys.stderr)
+    return EXIT_DRIFT

@@ -1,0 +1,103 @@
+"""The detection run: build every probe for every expected domain, run them concurrently,
+turn the outcomes into findings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from platform_lib.naming import dmarc_host_name
+from platform_lib.placement import SendingDomainPlacement
+from tools.lib.drift.checks import DomainObservations, check_domain, truth_of
+from tools.lib.drift.dns_probe import DnsAnswer, DnsProbe
+from tools.lib.drift.expected import ExpectedDomain
+from tools.lib.drift.findings import Finding, Status
+from tools.lib.drift.postmark_probe import PostmarkDirectory, PostmarkProbeError
+from tools.lib.drift.runner import Outcome, run_probes
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_WORKERS = 128
+_PROBES = ("postmark", "ns", "apex_txt", "dmarc_txt", "dkim_txt", "return_path")
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    tool: str
+    resolver: str
+    domains: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    elapsed_seconds: float
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if f.failed]
+
+    @property
+    def clean(self) -> bool:
+        return not self.failures
+
+    def count(self, status: Status) -> int:
+        return sum(1 for f in self.findings if f.status is status)
+
+
+def _placement(expected: ExpectedDomain, directory: PostmarkDirectory) -> SendingDomainPlacement:
+    """The placement to probe DNS at: from the context, else from Postmark's selector."""
+    if expected.context is not None:
+        return expected.placement_for(expected.context.dkim_selector)
+    try:
+        lookup: Outcome[Any] = Outcome(value=directory.lookup(expected))
+    except Exception as exc:
+        lookup = Outcome(failure=str(exc))
+    truth = truth_of(expected, lookup)
+    if isinstance(truth, str):
+        raise PostmarkProbeError(truth)
+    return truth.placement
+
+
+def _probes_for(
+    expected: ExpectedDomain, directory: PostmarkDirectory, dns: DnsProbe
+) -> dict[str, Callable[[], Any]]:
+    zone = expected.zone_name
+
+    def query(name: str, rtype: str) -> Callable[[], DnsAnswer]:
+        return lambda: dns.query(name, rtype)
+
+    return {
+        "postmark": lambda: directory.lookup(expected),
+        "ns": query(zone, "NS"),
+        "apex_txt": query(zone, "TXT"),
+        "dmarc_txt": query(dmarc_host_name(zone), "TXT"),
+        "dkim_txt": lambda: dns.query(_placement(expected, directory).dkim_host_name, "TXT"),
+        "return_path": lambda: dns.query(_placement(expected, directory).return_path_host_name, "CNAME"),
+    }
+
+
+def detect(
+    tool: str,
+    expected: Sequence[ExpectedDomain],
+    directory: PostmarkDirectory,
+    dns: DnsProbe,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    workers: int = DEFAULT_WORKERS,
+) -> DriftReport:
+    started = time.monotonic()
+    probes: dict[tuple[int, str], Callable[[], Any]] = {}
+    for index, domain in enumerate(expected):
+        for kind, probe in _probes_for(domain, directory, dns).items():
+            probes[(index, kind)] = probe
+    outcomes = run_probes(probes, timeout=timeout, workers=workers)
+    findings: list[Finding] = []
+    for index, domain in enumerate(expected):
+        observations = DomainObservations(**{kind: outcomes[(index, kind)] for kind in _PROBES})
+        findings.extend(check_domain(domain, observations))
+    return DriftReport(
+        tool=tool,
+        resolver=str(dns.address),
+        domains=tuple(d.zone_name for d in expected),
+        findings=tuple(findings),
+        elapsed_seconds=time.monotonic() - started,
+    )

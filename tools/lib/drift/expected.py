@@ -1,0 +1,114 @@
+"""What each sending domain should look like: the placement plus where its values come from.
+
+Partitions: the selector, public key and Return-Path target come from the partition's
+`partitionMail:{infra}:{partition}` block of `cdk.context.json` (validated by the same
+`parse_mail_context` the CDK app uses), and every FQDN from `sending_domain_placement`.
+
+The corporate domain is built by `corporate_expected_domain` (see `tools.corporate_drift`
+for why Postmark, not the context file, is its source of truth).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from platform_lib.errors import PlatformError
+from platform_lib.mail_context import PartitionMailContext, parse_mail_context
+from platform_lib.naming import context_key, corporate_zone_name
+from platform_lib.placement import (
+    SendingDomainPlacement,
+    corporate_sending_domain_placement,
+    sending_domain_placement,
+)
+from platform_lib.registry import Partition, PostmarkAccount, active_partitions
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_CONTEXT_FILE = PROJECT_ROOT / "cdk.context.json"
+
+
+class DriftConfigError(Exception):
+    """A usage or configuration problem (exit code 2); the message names the fix."""
+
+
+PlacementFor = Callable[[str], SendingDomainPlacement]
+
+
+@dataclass(frozen=True)
+class ExpectedDomain:
+    """One sending domain to check.
+
+    `context` holds the expected selector, key and Return-Path target; when it is None,
+    Postmark is the source of truth for them and DNS is asserted to agree with Postmark.
+    """
+
+    label: str
+    zone_name: str
+    account: PostmarkAccount
+    placement_for: PlacementFor
+    context: PartitionMailContext | None
+    context_source: str
+
+    @property
+    def expected_placement(self) -> SendingDomainPlacement | None:
+        """The placement when the selector is known up front (from the context)."""
+        return self.placement_for(self.context.dkim_selector) if self.context else None
+
+
+def load_context_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise DriftConfigError(f"context file {path} does not exist") from exc
+    except (OSError, ValueError) as exc:
+        raise DriftConfigError(f"context file {path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DriftConfigError(f"context file {path} is not a JSON object")
+    return data
+
+
+def partition_expected_domain(partition: Partition, context_data: dict[str, Any]) -> ExpectedDomain:
+    key = context_key(partition)
+    try:
+        context = parse_mail_context(partition, context_data.get(key))
+    except PlatformError as exc:
+        raise DriftConfigError(str(exc)) from exc
+
+    def placement_for(selector: str) -> SendingDomainPlacement:
+        return sending_domain_placement(partition.name, selector)
+
+    return ExpectedDomain(
+        label=partition.name,
+        zone_name=placement_for(context.dkim_selector).postmark_domain_name,
+        account=partition.postmark_account,
+        placement_for=placement_for,
+        context=context,
+        context_source=f"cdk.context.json {key!r}",
+    )
+
+
+def partition_expected_domains(
+    context_file: Path, partitions: Sequence[Partition] | None = None
+) -> list[ExpectedDomain]:
+    """Every active partition (or the given ones), validated up front."""
+    data = load_context_file(context_file)
+    return [partition_expected_domain(p, data) for p in (partitions or active_partitions())]
+
+
+def corporate_expected_domain() -> ExpectedDomain:
+    """The corporate domain `arda.ardamails.com` on PostmarkProd, DKIM at the parent (DQ-R1-009)."""
+
+    def placement_for(selector: str) -> SendingDomainPlacement:
+        return corporate_sending_domain_placement(selector)
+
+    return ExpectedDomain(
+        label="corporate",
+        zone_name=corporate_zone_name(),
+        account=PostmarkAccount.PROD,
+        placement_for=placement_for,
+        context=None,
+        context_source="Postmark (source of truth for the corporate domain)",
+    )

@@ -1,0 +1,153 @@
+"""Live Postmark observations: one domain listing per account, then the domain's details.
+
+The probe talks to Postmark through `PostmarkDomainsApi` (list every domain, get one by
+id), so the transport - the project's Postmark client - stays out of the comparison code.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from platform_lib.registry import PostmarkAccount
+from tools.lib.drift.expected import ExpectedDomain
+
+T = TypeVar("T")
+
+
+class PostmarkProbeError(Exception):
+    """Postmark could not answer; the message starts with what went wrong."""
+
+
+class PostmarkDomainsApi(Protocol):
+    def list_domains(self) -> list[Mapping[str, Any]]:
+        """Every domain on the account (all pages): at least `ID` and `Name`."""
+        ...
+
+    def get_domain(self, domain_id: int) -> Mapping[str, Any]:
+        """`GET /domains/{id}`: the full domain record."""
+        ...
+
+
+@dataclass(frozen=True)
+class PostmarkDomain:
+    id: int
+    name: str
+    dkim_host: str
+    dkim_text_value: str
+    dkim_pending_host: str
+    dkim_pending_text_value: str
+    dkim_verified: bool
+    return_path_domain: str
+    return_path_cname_value: str
+    return_path_verified: bool
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> PostmarkDomain:
+        def text(key: str) -> str:
+            value = data.get(key)
+            return value if isinstance(value, str) else ""
+
+        return cls(
+            id=int(data.get("ID", 0)),
+            name=text("Name"),
+            dkim_host=text("DKIMHost"),
+            dkim_text_value=text("DKIMTextValue"),
+            dkim_pending_host=text("DKIMPendingHost"),
+            dkim_pending_text_value=text("DKIMPendingTextValue"),
+            dkim_verified=data.get("DKIMVerified") is True,
+            return_path_domain=text("ReturnPathDomain"),
+            return_path_cname_value=text("ReturnPathDomainCNAMEValue"),
+            return_path_verified=data.get("ReturnPathDomainVerified") is True,
+        )
+
+
+@dataclass(frozen=True)
+class PostmarkLookup:
+    """What the account holds for an expected domain.
+
+    `domain` is the exact match (case and trailing dot ignored) or, failing that, the one
+    closest candidate (a name under or above the zone - the DQ-R1-009 mistake of registering
+    a leaf instead of the parent); `exact` tells which. `names` lists the account's domains.
+    """
+
+    account: PostmarkAccount
+    domain: PostmarkDomain | None
+    exact: bool
+    names: tuple[str, ...]
+
+
+class _Once(Generic[T]):
+    """Compute a value once, however many threads ask; a failure is remembered too."""
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._done = False
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def get(self) -> T:
+        with self._lock:
+            if not self._done:
+                try:
+                    self._value = self._compute()
+                except BaseException as exc:
+                    self._error = exc
+                self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+def _normal(name: str) -> str:
+    return name.strip().rstrip(".").lower()
+
+
+def _related(candidate: str, zone: str) -> bool:
+    c, z = _normal(candidate), _normal(zone)
+    return c.endswith("." + z) or z.endswith("." + c)
+
+
+class PostmarkDirectory:
+    """Looks expected domains up, sharing one listing per account across all probes."""
+
+    def __init__(self, apis: Mapping[PostmarkAccount, PostmarkDomainsApi]) -> None:
+        self._apis = dict(apis)
+        self._listings = {account: _Once(api.list_domains) for account, api in self._apis.items()}
+        self._lookups: dict[str, _Once[PostmarkLookup]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, expected: ExpectedDomain) -> PostmarkLookup:
+        """The account's record for `expected` (memoized: the DKIM DNS probe may ask too)."""
+        with self._lock:
+            once = self._lookups.get(expected.label)
+            if once is None:
+                once = self._lookups[expected.label] = _Once(lambda: self._lookup(expected))
+        return once.get()
+
+    def _lookup(self, expected: ExpectedDomain) -> PostmarkLookup:
+        api = self._apis.get(expected.account)
+        if api is None:
+            raise PostmarkProbeError(f"no token configured for {expected.account.value}")
+        try:
+            listing = self._listings[expected.account].get()
+        except PostmarkProbeError:
+            raise
+        except Exception as exc:
+            raise PostmarkProbeError(f"Postmark unreachable ({expected.account.value}): {exc}") from exc
+        names = tuple(str(item.get("Name", "")) for item in listing)
+        exact = [
+            item for item in listing if _normal(str(item.get("Name", ""))) == _normal(expected.zone_name)
+        ]
+        related = [item for item in listing if _related(str(item.get("Name", "")), expected.zone_name)]
+        if not exact and not related:
+            return PostmarkLookup(expected.account, None, False, names)
+        chosen = (exact or related)[0]
+        try:
+            details = api.get_domain(int(chosen["ID"]))
+        except Exception as exc:
+            raise PostmarkProbeError(f"Postmark unreachable ({expected.account.value}): {exc}") from exc
+        return PostmarkLookup(expected.account, PostmarkDomain.from_api(details), bool(exact), names)
