@@ -29,7 +29,7 @@ def _patch_hosted_zone_attributes() -> None:
         raise UnformattedGetAttTemplateException()
 
     if not hasattr(FakeZone, "get_cfn_attribute"):
-        FakeZone.get_cfn_attribute = get_cfn_attribute
+        FakeZone.get_cfn_attribute = get_cfn_attribute  # type: ignore[attr-defined]
 
 
 def _register_secrets_manager_secret() -> None:
