@@ -3,7 +3,6 @@ simulator and a fake `op`, on a temporary copy of the project."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -11,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 
 from tests.support.moto_server import MotoServer
@@ -224,13 +222,3 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace, tmp_
     assert not (workspace.root / "logs").exists()
     assert CANARY not in result.stdout + result.stderr
 
-
-def _context_block(workspace: Workspace, key: str) -> dict[str, str]:
-    block: dict[str, str] = json.loads(workspace.context())[key]
-    return block
-
-
-def _boto(moto: MotoServer, service: str) -> object:
-    return boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    ).client(service, endpoint_url=moto.endpoint_url)
