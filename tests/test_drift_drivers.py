@@ -1,0 +1,179 @@
+"""The drift drivers as subprocesses: exit codes, output forms, and the GitHub issue flow.
+
+Postmark is pointed at a closed loopback port (unreachable: reported, never a crash); DNS is
+a real loopback server with the synthesized zones; GitHub is the loopback stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.dns_server import LoopbackDnsServer
+from tests.support.github_api import GitHubApiStandIn
+from tests.synth import PROJECT_ROOT, Synthesized
+from tests.test_drift_core import load_zones
+
+REPO = "arda/infrastructure"
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def dns(synthesized: Synthesized) -> Iterator[LoopbackDnsServer]:
+    with LoopbackDnsServer() as server:
+        load_zones(server, synthesized)
+        yield server
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubApiStandIn]:
+    with GitHubApiStandIn() as stand_in:
+        yield stand_in
+
+
+def drift_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTMARK_", "GITHUB_"))}
+    env.update(
+        POSTMARK_NONPROD_ACCOUNT_TOKEN="nonprod-token-value",
+        POSTMARK_PROD_ACCOUNT_TOKEN="prod-token-value",
+        POSTMARK_API_URL=closed_port_url(),
+    )
+    env.update(extra)
+    return env
+
+
+def run_driver(module: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("module", ["tools.runtime_platform_drift", "tools.corporate_drift"])
+def test_missing_token_is_a_configuration_error(module: str) -> None:
+    env = drift_env()
+    del env["POSTMARK_PROD_ACCOUNT_TOKEN"]
+    result = run_driver(module, "--resolver", "127.0.0.1:9", env=env)
+    assert result.returncode == 2
+    assert "POSTMARK_PROD_ACCOUNT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_context_is_a_configuration_error(tmp_path: Path) -> None:
+    data = json.loads((PROJECT_ROOT / "cdk.context.json").read_text())
+    del data["partitionMail:Alpha001:demo"]["returnPathTarget"]
+    bad = tmp_path / "cdk.context.json"
+    bad.write_text(json.dumps(data))
+    result = run_driver("tools.runtime_platform_drift", "--context-file", str(bad), env=drift_env())
+    assert result.returncode == 2
+    assert "'partitionMail:Alpha001:demo' is malformed (missing returnPathTarget)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("resolver", ["dns.google", "8.8.8.8:99999"])
+def test_bad_resolver_is_a_usage_error(resolver: str) -> None:
+    result = run_driver("tools.runtime_platform_drift", "--resolver", resolver, env=drift_env())
+    assert result.returncode == 2 and "--resolver" in result.stderr
+
+
+def test_open_issue_needs_github_settings() -> None:
+    result = run_driver("tools.corporate_drift", "--open-issue", env=drift_env())
+    assert result.returncode == 2
+    assert "--open-issue needs GITHUB_TOKEN and GITHUB_REPOSITORY" in result.stderr
+
+
+def test_unknown_partition_is_a_usage_error() -> None:
+    result = run_driver("tools.runtime_platform_drift", "--partition", "kyle", env=drift_env())
+    assert result.returncode == 2 and "suspended" in result.stderr
+
+
+def test_postmark_unreachable_is_reported_not_crashed(dns: LoopbackDnsServer) -> None:
+    result = run_driver(
+        "tools.runtime_platform_drift", "--resolver", dns.address, "--json", "--timeout", "5", env=drift_env()
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    failed = [f for f in report["findings"] if f["status"] != "ok"]
+    assert {f["domain"] for f in failed} == {
+        "dev.ardamails.com",
+        "stage.ardamails.com",
+        "demo.ardamails.com",
+        "prod.ardamails.com",
+    }
+    assert all(f["check"] == "postmark.domain" and f["status"] == "error" for f in failed)
+    assert all(f["message"].startswith("Postmark unreachable") for f in failed)
+    dns_ok = [f for f in report["findings"] if f["seam"] == "dns" and f["status"] == "ok"]
+    assert len(dns_ok) == 20  # five DNS checks per partition still ran and passed
+    assert "token-value" not in result.stdout + result.stderr
+
+
+def test_drift_opens_a_labelled_issue_then_comments_instead_of_duplicating(
+    dns: LoopbackDnsServer, github: GitHubApiStandIn, tmp_path: Path
+) -> None:
+    env = drift_env(GITHUB_TOKEN=github.token, GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
+    summary = tmp_path / "summary.md"
+    args = ("--resolver", dns.address, "--timeout", "5", "--open-issue", "--markdown", str(summary))
+    first = run_driver("tools.runtime_platform_drift", *args, env=env)
+    assert first.returncode == 1, first.stderr
+    assert "opened issue #1" in first.stderr
+    (issue,) = github.issues
+    assert issue.title == "runtime-platform-drift: partition mail drift detected"
+    assert issue.labels == ["drift", "runtime-platform"]
+    assert "## runtime-platform-drift: Drift detected" in issue.body
+    assert "| `dev.ardamails.com` | `postmark.domain` | ERROR | Postmark unreachable" in issue.body
+    assert summary.read_text().startswith("## runtime-platform-drift: Drift detected")
+
+    second = run_driver("tools.runtime_platform_drift", *args, env=env)
+    assert second.returncode == 1
+    assert "commented issue #1" in second.stderr
+    assert len(github.issues) == 1 and len(issue.comments) == 1
+    assert "Postmark unreachable" in issue.comments[0]
+
+
+def test_corporate_issue_has_its_own_labels_and_ignores_closed_and_other_issues(
+    dns: LoopbackDnsServer, github: GitHubApiStandIn
+) -> None:
+    title = "corporate-drift: corporate mail drift detected"
+    github.add_issue(REPO, title, ["drift", "corporate"], state="closed")
+    github.add_issue(REPO, title, ["drift", "corporate"], pull_request=True)
+    github.add_issue(
+        REPO, "runtime-platform-drift: partition mail drift detected", ["drift", "runtime-platform"]
+    )
+    env = drift_env(GITHUB_TOKEN=github.token, GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
+    result = run_driver(
+        "tools.corporate_drift", "--resolver", dns.address, "--timeout", "5", "--open-issue", env=env
+    )
+    assert result.returncode == 1, result.stderr
+    assert "opened issue #4" in result.stderr
+    new = github.issues[-1]
+    assert new.title == title and new.labels == ["drift", "corporate"]
+    assert all(not i.comments for i in github.issues)
+
+
+def test_issue_failure_is_reported_with_exit_2(dns: LoopbackDnsServer, github: GitHubApiStandIn) -> None:
+    env = drift_env(GITHUB_TOKEN="wrong-token", GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
+    result = run_driver(
+        "tools.corporate_drift", "--resolver", dns.address, "--timeout", "5", "--open-issue", env=env
+    )
+    assert result.returncode == 2
+    assert "drift found but the issue could not be filed" in result.stderr and "HTTP 401" in result.stderr
+    assert "wrong-token" not in result.stdout + result.stderr
+    assert github.issues == []
