@@ -1,0 +1,140 @@
+"""Drift benchmark: the shared drift core over 4 partitions and over 100 simulated ones.
+
+Every Postmark answer and every DNS answer is delayed by 200 ms (the DNS answers come from
+the loopback DNS server with `latency_seconds`; Postmark answers from a latency-injecting
+in-process `PostmarkDomainsApi`). The 100 simulated partitions are synthetic expected
+domains driven straight into the core (never added to the registry).
+Targets: 4 partitions <= 1 s, 100 partitions <= 5 s. Run: `python -m bench.drift_bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, split_txt_value
+from platform_lib.mail_context import PartitionMailContext
+from platform_lib.naming import MAIL_ROOT_DOMAIN, dmarc_host_name, fqdn
+from platform_lib.placement import SendingDomainPlacement, _anchored_placement
+from platform_lib.registry import PostmarkAccount
+from tests.support.dns_server import LoopbackDnsServer
+from tools.lib.drift.core import detect
+from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
+from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, ExpectedDomain, partition_expected_domains
+from tools.lib.drift.postmark_probe import PostmarkDirectory
+
+LATENCY_SECONDS = 0.2
+TARGETS = {4: 1.0, 100: 5.0}
+
+
+class DelayedDomainsApi:
+    """Answers like Postmark's Domains API, each answer `latency` seconds late."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.domains: dict[int, dict[str, Any]] = {}
+
+    def list_domains(self) -> list[Mapping[str, Any]]:
+        time.sleep(self.latency)
+        return [{"ID": i, "Name": d["Name"]} for i, d in self.domains.items()]
+
+    def get_domain(self, domain_id: int) -> Mapping[str, Any]:
+        time.sleep(self.latency)
+        return self.domains[domain_id]
+
+
+def synthetic_domains(count: int, template: ExpectedDomain) -> list[ExpectedDomain]:
+    assert template.context is not None
+    domains = []
+    for index in range(count):
+        anchor = fqdn(f"bench{index:03d}", MAIL_ROOT_DOMAIN)
+
+        def placement_for(selector: str, anchor: str = anchor) -> SendingDomainPlacement:
+            return _anchored_placement(anchor, selector, None)
+
+        domains.append(
+            ExpectedDomain(
+                label=f"bench{index:03d}",
+                zone_name=anchor,
+                account=PostmarkAccount.NON_PROD if index % 2 else PostmarkAccount.PROD,
+                placement_for=placement_for,
+                context=PartitionMailContext(
+                    template.context.dkim_selector, template.context.dkim_public_key, "pm.mtasv.net"
+                ),
+                context_source="synthetic",
+            )
+        )
+    return domains
+
+
+def publish(
+    expected: list[ExpectedDomain], dns: LoopbackDnsServer, apis: Mapping[PostmarkAccount, DelayedDomainsApi]
+) -> None:
+    """Make DNS and Postmark agree with every expectation (a clean run)."""
+    for domain in expected:
+        assert domain.context is not None
+        placement = domain.placement_for(domain.context.dkim_selector)
+        value = dkim_txt_value(domain.context.dkim_public_key)
+        dns.records.put(domain.zone_name, "NS", ["ns-1.awsdns-bench.test"])
+        dns.records.put(domain.zone_name, "TXT", [[SPF_VALUE]])
+        dns.records.put(dmarc_host_name(domain.zone_name), "TXT", [[dmarc_value()]])
+        dns.records.put(placement.dkim_host_name, "TXT", [split_txt_value(value)])
+        dns.records.put(placement.return_path_host_name, "CNAME", [domain.context.return_path_target])
+        api = apis[domain.account]
+        api.domains[len(api.domains) + 1] = {
+            "ID": len(api.domains) + 1,
+            "Name": domain.zone_name,
+            "DKIMHost": placement.dkim_host_name,
+            "DKIMTextValue": value,
+            "DKIMPendingHost": "",
+            "DKIMPendingTextValue": "",
+            "DKIMVerified": True,
+            "ReturnPathDomain": placement.return_path_host_name,
+            "ReturnPathDomainCNAMEValue": domain.context.return_path_target,
+            "ReturnPathDomainVerified": True,
+        }
+
+
+def measure(expected: list[ExpectedDomain], latency: float) -> tuple[float, bool]:
+    apis = {account: DelayedDomainsApi(latency) for account in PostmarkAccount}
+    with LoopbackDnsServer() as dns:
+        publish(expected, dns, apis)
+        dns.latency_seconds = latency
+        started = time.monotonic()
+        report = detect(
+            "drift-bench",
+            expected,
+            PostmarkDirectory(apis),
+            DnsProbe(parse_resolver(dns.address), 10.0),
+            timeout=10.0,
+        )
+        elapsed = time.monotonic() - started
+    return elapsed, report.clean
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.drift_bench", description=__doc__)
+    parser.add_argument(
+        "--latency", type=float, default=LATENCY_SECONDS, help="seconds added to every answer"
+    )
+    args = parser.parse_args()
+    partitions = partition_expected_domains(DEFAULT_CONTEXT_FILE)
+    cases = {4: partitions, 100: synthetic_domains(100, partitions[0])}
+    all_met = True
+    print(f"drift bench: {args.latency * 1000:.0f} ms injected per Postmark and DNS answer")
+    for count, expected in cases.items():
+        elapsed, clean = measure(expected, args.latency)
+        met = clean and elapsed <= TARGETS[count]
+        all_met &= met
+        print(
+            f"  {count:>3} partitions: {elapsed:.2f} s (target <= {TARGETS[count]:g} s) "
+            f"{'met' if met else 'NOT met'}{'' if clean else ' (run was not clean!)'}"
+        )
+    print(f"targets {'met' if all_met else 'NOT met'}")
+    return 0 if all_met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
