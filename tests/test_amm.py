@@ -221,4 +221,3 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace, tmp_
     assert lines.index("partition demo:") < lines.index("partition prod:")
     assert not (workspace.root / "logs").exists()
     assert CANARY not in result.stdout + result.stderr
-
