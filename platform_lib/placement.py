@@ -20,6 +20,14 @@ from platform_lib.slugs import validate_dkim_selector, validate_tenant_slug
 
 
 @dataclass(frozen=True)
+class PostmarkDomainPlacement:
+    """What registering the domain with Postmark needs, before any DKIM selector exists."""
+
+    postmark_domain_name: str
+    return_path_host_name: str
+
+
+@dataclass(frozen=True)
 class SendingDomainPlacement:
     from_domain: str
     postmark_domain_name: str
@@ -36,6 +44,15 @@ def _anchored_placement(
         postmark_domain_name=anchor_domain,
         dkim_host_name=fqdn(selector, DKIM_LABEL, anchor_domain),
         return_path_host_name=fqdn(RETURN_PATH_LABEL, anchor_domain),
+    )
+
+
+def postmark_domain_placement(partition: str) -> PostmarkDomainPlacement:
+    """The partition's Postmark domain and Return-Path host (the same as its placement's)."""
+    part = get_partition(partition, require_active=False)
+    anchor = partition_zone_name(part)
+    return PostmarkDomainPlacement(
+        postmark_domain_name=anchor, return_path_host_name=fqdn(RETURN_PATH_LABEL, anchor)
     )
 
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.postmark_openapi import exchange_problems
+from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import PROJECT_ROOT, Synthesized, synthesize
 
 # jsii must run on the pinned node 22 even when pytest is started by hand.
@@ -20,3 +23,18 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+NONPROD_TOKEN = "nonprod-account-token-5b1e"
+PROD_TOKEN = "prod-account-token-93c4"
+
+
+@pytest.fixture
+def postmark() -> Iterator[PostmarkSimulator]:
+    """The Postmark simulator with both accounts. On teardown every recorded exchange must
+    agree with Postmark's OpenAPI description and no `/servers` call may have been made."""
+    with PostmarkSimulator({NONPROD_TOKEN: "PostmarkNonProd", PROD_TOKEN: "PostmarkProd"}) as simulator:
+        yield simulator
+    assert simulator.server_calls == [], "the project must never call /servers"
+    problems = [p for exchange in simulator.exchanges for p in exchange_problems(exchange)]
+    assert problems == [], problems

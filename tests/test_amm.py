@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fake_op import write_fake_op
 from tests.support.moto_server import MotoServer
 from tests.synth import PROJECT_ROOT
 
@@ -70,18 +71,6 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
-def write_fake_op(bin_dir: Path, *, token: str | None = CANARY, signed_in: bool = True) -> None:
-    """A stand-in `op` that answers `op read op://...` like the 1Password CLI."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    script = bin_dir / "op"
-    if not signed_in:
-        body = 'echo "[ERROR] 2026/11/22 12:00:00 You are not currently signed in." >&2\nexit 1\n'
-    else:
-        body = f'[ "$1" = read ] || exit 64\nprintf %s "{token}"\n'
-    script.write_text("#!/usr/bin/env bash\n" + body)
-    script.chmod(0o755)
-
-
 def aws_profiles(path: Path, endpoint: str) -> dict[str, str]:
     """An AWS config with the registry's profile names and static moto credentials."""
     config = path / "aws-config"
@@ -120,7 +109,7 @@ def moto() -> Iterator[MotoServer]:
 def workspace(tmp_path: Path, moto: MotoServer) -> Workspace:
     root = copy_project(tmp_path / "project")
     bin_dir = tmp_path / "bin"
-    write_fake_op(bin_dir)
+    write_fake_op(bin_dir, token=CANARY)
     (tmp_path / "home").mkdir()
     env = {**base_env(tmp_path, bin_dir), **aws_profiles(tmp_path, moto.endpoint_url)}
     env["POSTMARK_API_URL"] = "http://127.0.0.1:9"  # nothing listens: reaching Postmark is a bug here
@@ -193,7 +182,7 @@ def test_missing_op_is_reported(workspace: Workspace, tmp_path: Path) -> None:
 
 
 def test_op_not_signed_in_is_reported(workspace: Workspace, tmp_path: Path) -> None:
-    write_fake_op(tmp_path / "bin", signed_in=False)
+    write_fake_op(tmp_path / "bin", token="", signed_in=False)
     before = workspace.context()
     result = workspace.run("Alpha002", "dev")
     assert result.returncode == 1

@@ -1,0 +1,18 @@
+"""A stand-in for the 1Password CLI: `op read op://...` answers like the real one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_fake_op(bin_dir: Path, *, token: str, signed_in: bool = True) -> Path:
+    """Write an executable `op` into `bin_dir`; `token=""` answers an empty value."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / "op"
+    if not signed_in:
+        body = 'echo "[ERROR] 2026/11/22 12:00:00 You are not currently signed in." >&2\nexit 1\n'
+    else:
+        body = f'[ "$1" = read ] || exit 64\nprintf %s "{token}"\n'
+    script.write_text("#!/usr/bin/env bash\n" + body)
+    script.chmod(0o755)
+    return script

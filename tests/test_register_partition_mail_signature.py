@@ -1,0 +1,294 @@
+"""The pre-deploy CLI against the Postmark simulator and a fake `op`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from platform_lib.context_store import read_partition_mail_context
+from platform_lib.dns_text import dkim_public_key_of
+from platform_lib.registry import get_partition
+from tests.conftest import NONPROD_TOKEN, PROD_TOKEN
+from tests.support.fake_op import write_fake_op
+from tests.support.postmark_simulator import Fault, PostmarkSimulator
+from tests.synth import PROJECT_ROOT
+from tools.register_partition_mail_signature import main
+
+DEV = get_partition("dev")
+KEY = "partitionMail:Alpha002:dev"
+
+
+@pytest.fixture
+def context_file(tmp_path: Path) -> Path:
+    path = tmp_path / "cdk.context.json"
+    path.write_bytes((PROJECT_ROOT / "cdk.context.json").read_bytes())
+    return path
+
+
+def run(
+    postmark: PostmarkSimulator, context_file: Path, *args: str, token: str | None = NONPROD_TOKEN
+) -> int:
+    env = {"POSTMARK_API_URL": postmark.url}
+    if token is not None:
+        env["POSTMARK_ACCOUNT_TOKEN"] = token
+    os.environ["POSTMARK_API_URL"] = postmark.url
+    return main([*args, "--context-file", str(context_file)], env)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("POSTMARK_ACCOUNT_TOKEN", raising=False)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+
+
+def test_first_run_creates_the_domain_and_writes_the_pending_key(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = json.loads(context_file.read_text())
+    assert run(postmark, context_file, "Alpha002", "dev") == 0
+    (domain,) = postmark.domains(NONPROD_TOKEN)
+    assert (domain.name, domain.return_path_domain) == ("dev.ardamails.com", "pm-bounces.dev.ardamails.com")
+    block = read_partition_mail_context(context_file, DEV)
+    assert block.dkim_selector == domain.dkim_pending_host.split(".")[0]
+    assert block.dkim_public_key == dkim_public_key_of(domain.dkim_pending_text_value)
+    assert block.return_path_target == "pm.mtasv.net"
+    after = json.loads(context_file.read_text())
+    assert {k: v for k, v in after.items() if k != KEY} == {k: v for k, v in before.items() if k != KEY}
+    assert [(e.method, e.path) for e in postmark.exchanges] == [("GET", "/domains"), ("POST", "/domains")]
+    assert postmark.domains(PROD_TOKEN) == []
+    out = capsys.readouterr().out
+    assert "created" in out and f"{KEY}: written" in out
+
+
+def test_re_run_changes_nothing(postmark: PostmarkSimulator, context_file: Path) -> None:
+    assert run(postmark, context_file, "Alpha002", "dev") == 0
+    postmark.reset_log()
+    stat = context_file.stat()
+    assert run(postmark, context_file, "Alpha002", "dev") == 0
+    assert [(e.method, e.path.rsplit("/", 1)[0]) for e in postmark.exchanges] == [
+        ("GET", ""),
+        ("GET", "/domains"),
+    ]
+    assert postmark.requests("POST") == []
+    after = context_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+
+
+def test_verified_domain_gives_the_active_key(postmark: PostmarkSimulator, context_file: Path) -> None:
+    domain = postmark.add_domain(
+        PROD_TOKEN, "Demo.ArdaMails.com", "pm-bounces.demo.ardamails.com", verified=True
+    )
+    assert run(postmark, context_file, "Alpha001", "demo", token=PROD_TOKEN) == 0
+    block = read_partition_mail_context(context_file, get_partition("demo"))
+    assert block.dkim_selector == domain.dkim_host.split(".")[0]
+    assert block.dkim_public_key == dkim_public_key_of(domain.dkim_text_value)
+
+
+def test_return_path_mismatch_is_an_error_unless_fixing_is_asked_for(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    postmark.add_domain(NONPROD_TOKEN, "dev.ardamails.com", "bounces.dev.ardamails.com")
+    before = context_file.read_bytes()
+    assert run(postmark, context_file, "Alpha002", "dev") == 1
+    err = capsys.readouterr().err
+    assert "--fix-return-path" in err and "pm-bounces.dev.ardamails.com" in err
+    assert context_file.read_bytes() == before
+    assert postmark.requests("PUT") == []
+    assert run(postmark, context_file, "Alpha002", "dev", "--fix-return-path") == 0
+    assert postmark.domains(NONPROD_TOKEN)[0].return_path_domain == "pm-bounces.dev.ardamails.com"
+
+
+def test_dkim_host_outside_the_placement_is_an_error(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    domain = postmark.add_domain(NONPROD_TOKEN, "dev.ardamails.com")
+    domain.dkim_pending_host = domain.dkim_pending_host.replace("._domainkey.dev.", "._domainkey.")
+    before = context_file.read_bytes()
+    assert run(postmark, context_file, "Alpha002", "dev") == 1
+    assert "is not where the placement puts it" in capsys.readouterr().err
+    assert context_file.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["Alpha003", "dev"], "unknown infrastructure 'Alpha003'; valid: PlatformRoot, Alpha001, Alpha002"),
+        (["Alpha001", "dev"], "partition 'dev' is on Alpha002, not Alpha001; active on Alpha001: demo, prod"),
+        (["Alpha002", "kyle"], "partition 'kyle' is suspended; active on Alpha002: dev, stage"),
+        (["Alpha002", "qa"], "unknown partition 'qa'; active on Alpha002: dev, stage"),
+    ],
+)
+def test_registry_errors_exit_2_and_contact_nothing(
+    postmark: PostmarkSimulator,
+    context_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    before = context_file.read_bytes()
+    assert run(postmark, context_file, *args) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {message}\n"
+    assert postmark.exchanges == [] and context_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["-h"]])
+def test_no_arguments_or_help_print_usage_and_exit_2(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args, {}) == 2
+    captured = capsys.readouterr()
+    assert "usage: python -m tools.register_partition_mail_signature" in captured.out + captured.err
+    assert "--fix-return-path" in captured.out + captured.err
+
+
+def test_postmark_401(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = context_file.read_bytes()
+    assert run(postmark, context_file, "Alpha002", "dev", token="wrong-token") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Postmark rejected the account token (HTTP 401, ErrorCode 10")
+    assert err.count("\n") == 1 and context_file.read_bytes() == before
+
+
+def test_postmark_422(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    postmark.inject(
+        Fault(status=422, method="POST", error_code=511, message="Invalid 'ReturnPathDomain' field.")
+    )
+    before = context_file.read_bytes()
+    assert run(postmark, context_file, "Alpha002", "dev") == 1
+    assert capsys.readouterr().err == (
+        "error: Postmark refused creating domain dev.ardamails.com "
+        "(ErrorCode 511: Invalid 'ReturnPathDomain' field.)\n"
+    )
+    assert context_file.read_bytes() == before
+
+
+def test_postmark_500_then_success(postmark: PostmarkSimulator, context_file: Path) -> None:
+    postmark.inject(Fault(status=500, times=1, method="GET"))
+    assert run(postmark, context_file, "Alpha002", "dev") == 0
+    assert [e.status for e in postmark.exchanges] == [500, 200, 200]
+
+
+def test_postmark_timeout(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    postmark.inject(Fault(latency=0.5, times=10))
+    before = context_file.read_bytes()
+    assert run(postmark, context_file, "Alpha002", "dev", "--timeout", "0.2") == 1
+    assert "Postmark did not answer listing domains within 0.2 s" in capsys.readouterr().err
+    assert context_file.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("op", "message"),
+    [
+        ("missing", "the 1Password CLI `op` is not on PATH"),
+        ("signed-out", "the 1Password CLI is not signed in; run `eval $(op signin)`"),
+        ("empty", "`op read op://Arda-DevOAM/Postmark/credential` returned an empty value"),
+    ],
+)
+def test_1password_failures(
+    postmark: PostmarkSimulator,
+    context_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    op: str,
+    message: str,
+) -> None:
+    if op != "missing":
+        write_fake_op(tmp_path / "bin", token="", signed_in=op != "signed-out")
+    before = context_file.read_bytes()
+    assert run(postmark, context_file, "Alpha002", "dev", token=None) == 1
+    assert capsys.readouterr().err.startswith(f"error: {message}")
+    assert postmark.exchanges == [] and context_file.read_bytes() == before
+
+
+def test_token_from_1password(postmark: PostmarkSimulator, context_file: Path, tmp_path: Path) -> None:
+    write_fake_op(tmp_path / "bin", token=NONPROD_TOKEN)
+    assert run(postmark, context_file, "Alpha002", "dev", token=None) == 0
+    assert {e.headers["X-Postmark-Account-Token"] for e in postmark.exchanges} == {NONPROD_TOKEN}
+
+
+def test_malformed_context_file_is_left_untouched(
+    postmark: PostmarkSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cdk.context.json"
+    path.write_bytes(b'{"partitionMail:Alpha002:dev": {,}\n')
+    assert run(postmark, path, "Alpha002", "dev") == 1
+    assert "is not valid JSON" in capsys.readouterr().err
+    assert path.read_bytes() == b'{"partitionMail:Alpha002:dev": {,}\n'
+    assert postmark.exchanges == []
+
+
+CANARY = "canary-token-7d2f0c1e-a9b8"
+REJECTED_CANARY = "canary-token-rejected-41c6"
+
+
+def test_canary_token_never_appears_in_output_or_files(postmark: PostmarkSimulator, tmp_path: Path) -> None:
+    """Run as the operator does (a subprocess, script mode too), through success and failure."""
+    postmark.add_account(CANARY, "PostmarkNonProd")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    context_file = workdir / "cdk.context.json"
+    context_file.write_bytes((PROJECT_ROOT / "cdk.context.json").read_bytes())
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("POSTMARK_")},
+        "POSTMARK_API_URL": postmark.url,
+        "POSTMARK_ACCOUNT_TOKEN": CANARY,
+    }
+    outputs = []
+    runs = (  # (command, working directory, token, expected exit)
+        ([sys.executable, "-m", "tools.register_partition_mail_signature"], PROJECT_ROOT, CANARY, 0),
+        (
+            [sys.executable, str(PROJECT_ROOT / "tools" / "register_partition_mail_signature.py")],
+            workdir,
+            CANARY,
+            0,
+        ),
+        ([sys.executable, "-m", "tools.register_partition_mail_signature"], PROJECT_ROOT, REJECTED_CANARY, 1),
+    )
+    for command, cwd, token, expected in runs:
+        result = subprocess.run(
+            [*command, "Alpha002", "dev", "--context-file", str(context_file)],
+            cwd=cwd,
+            env={**env, "POSTMARK_ACCOUNT_TOKEN": token},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        outputs.append(result.stdout + result.stderr)
+        assert result.returncode == expected, result.stderr
+    assert "written to" in outputs[0] and "unchanged in" in outputs[1] and "HTTP 401" in outputs[2]
+    assert not [o for o in outputs if CANARY in o or REJECTED_CANARY in o]
+    assert {e.headers["X-Postmark-Account-Token"] for e in postmark.exchanges} == {CANARY, REJECTED_CANARY}
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert CANARY.encode() not in path.read_bytes(), path
+            assert REJECTED_CANARY.encode() not in path.read_bytes(), path
+
+
+def test_logger_redacts_tracebacks() -> None:
+    """Even an unexpected crash that carries the token prints it masked."""
+    code = (
+        "from tools.lib import logger\n"
+        "logger.install()\n"
+        f"logger.register_secret({CANARY!r})\n"
+        f"print('token is', {CANARY!r})\n"
+        f"raise RuntimeError('boom ' + {CANARY!r})\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "token is ***" in result.stdout
+    assert "RuntimeError: boom ***" in result.stderr and "Traceback" in result.stderr
+    assert CANARY not in result.stdout + result.stderr

@@ -1,0 +1,209 @@
+"""Pre-deploy: register the partition's sending domain with Postmark, write its DKIM context.
+
+    python -m tools.register_partition_mail_signature <infrastructure> <partition>
+
+Finds `{partition}.ardamails.com` on the partition's Postmark account (or creates it with
+the placement's Return-Path domain), takes the DKIM selector and public key (the pending key
+when one is pending, else the active one) and the Return-Path CNAME target, and writes them
+to `cdk.context.json` as `partitionMail:{infra}:{partition}`. It never creates a Postmark
+server. Exit 0 on success, 1 on a Postmark, 1Password or file failure, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from platform_lib.context_store import (
+    CONTEXT_FILE_NAME,
+    put_partition_mail_context,
+    read_context,
+)
+from platform_lib.dns_text import dkim_public_key_of
+from platform_lib.errors import PlatformError
+from platform_lib.mail_context import PartitionMailContext, parse_mail_context
+from platform_lib.naming import context_key
+from platform_lib.placement import postmark_domain_placement, sending_domain_placement
+from platform_lib.registry import Partition, get_partition_on
+from tools.lib import logger
+from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
+from tools.lib.op_resolver import OpError
+from tools.lib.postmark_client import (
+    DEFAULT_TIMEOUT_SECONDS,
+    PostmarkClient,
+    PostmarkDomain,
+    PostmarkError,
+    same_domain_name,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class RegistrationError(Exception):
+    """Postmark's domain disagrees with the placement; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    domain: PostmarkDomain
+    created: bool
+    return_path_fixed: bool
+    context: PartitionMailContext
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.register_partition_mail_signature",
+        description=(
+            "Register {partition}.ardamails.com with the partition's Postmark account (find or "
+            "create; never a server) and write its DKIM selector, public key and Return-Path "
+            f"target into {CONTEXT_FILE_NAME}. The account token comes from {TOKEN_ENV_VAR}, "
+            "else from `op read` of the partition's 1Password reference; the API base from "
+            "POSTMARK_API_URL."
+        ),
+        epilog="Exit status: 0 done, 1 Postmark/1Password/file failure, 2 usage error.",
+        add_help=False,
+    )
+    parser.add_argument("infrastructure", help="infrastructure name, e.g. Alpha002")
+    parser.add_argument("partition", help="active partition on that infrastructure, e.g. dev")
+    parser.add_argument(
+        "--context-file",
+        type=Path,
+        default=PROJECT_ROOT / CONTEXT_FILE_NAME,
+        help=f"context file to update (default: the project's {CONTEXT_FILE_NAME})",
+    )
+    parser.add_argument(
+        "--fix-return-path",
+        action="store_true",
+        help="if the existing Postmark domain has another Return-Path domain, change it in Postmark",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"per-request Postmark timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit 2")
+    return parser
+
+
+def _dkim_key_of(partition: Partition, domain: PostmarkDomain) -> tuple[str, str]:
+    """(selector, TXT value) of the pending key if one is pending, else of the active key."""
+    host, value = (
+        (domain.dkim_pending_host, domain.dkim_pending_text_value)
+        if domain.has_pending_dkim
+        else (domain.dkim_host, domain.dkim_text_value)
+    )
+    if not host or not value:
+        raise RegistrationError(
+            f"Postmark domain {domain.name} has no DKIM key yet; wait a minute and re-run"
+        )
+    selector = host.split(".", 1)[0]
+    try:
+        expected = sending_domain_placement(partition.name, selector).dkim_host_name
+    except PlatformError:
+        expected = None
+    if expected is None or not same_domain_name(host, expected):
+        raise RegistrationError(
+            f"Postmark's DKIM host {host!r} for {domain.name} is not where the placement puts it "
+            f"({selector}._domainkey.{domain.name}); check the domain in Postmark"
+        )
+    return selector, value
+
+
+def register(client: PostmarkClient, partition: Partition, *, fix_return_path: bool) -> Registration:
+    placement = postmark_domain_placement(partition.name)
+    domain_id = client.find_domain_id(placement.postmark_domain_name)
+    created = domain_id is None
+    if domain_id is None:
+        domain = client.create_domain(placement.postmark_domain_name, placement.return_path_host_name)
+    else:
+        domain = client.get_domain(domain_id)
+
+    fixed = False
+    if not same_domain_name(domain.return_path_domain, placement.return_path_host_name):
+        if not fix_return_path:
+            raise RegistrationError(
+                f"Postmark domain {domain.name} has Return-Path {domain.return_path_domain or '(none)'!r}, "
+                f"the placement says {placement.return_path_host_name!r}; re-run with "
+                "--fix-return-path to change it in Postmark"
+            )
+        domain = client.set_return_path_domain(domain.id, placement.return_path_host_name)
+        fixed = True
+
+    selector, txt_value = _dkim_key_of(partition, domain)
+    raw = {
+        "dkimSelector": selector,
+        "dkimPublicKey": dkim_public_key_of(txt_value) or "",
+        "returnPathTarget": domain.return_path_cname_value.rstrip("."),
+    }
+    try:
+        context = parse_mail_context(partition, raw)
+    except PlatformError as exc:
+        raise RegistrationError(
+            f"Postmark returned DKIM/Return-Path data the stack cannot use: {exc}"
+        ) from None
+    return Registration(domain=domain, created=created, return_path_fixed=fixed, context=context)
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    parser = _parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or any(a in ("-h", "--help") for a in args_list):
+        parser.print_help(sys.stdout if args_list else sys.stderr)
+        return EXIT_USAGE
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse printed the usage line and the problem
+        return int(exc.code or EXIT_USAGE)
+    try:
+        partition = get_partition_on(args.infrastructure, args.partition)
+    except PlatformError as exc:
+        logger.error(str(exc))
+        return EXIT_USAGE
+
+    context_file: Path = args.context_file
+    key = context_key(partition)
+    try:
+        read_context(context_file)  # a malformed file stops us before Postmark is contacted
+        token = resolve_account_token(partition, env)
+        with PostmarkClient(token, timeout=args.timeout) as client:
+            registration = register(client, partition, fix_return_path=args.fix_return_path)
+        changed = put_partition_mail_context(context_file, partition, registration.context)
+    except (PlatformError, OpError, PostmarkError, RegistrationError, OSError) as exc:
+        logger.error(str(exc))
+        return EXIT_FAILED
+
+    domain = registration.domain
+    action = "created" if registration.created else "found"
+    logger.info(
+        f"Postmark domain {domain.name} {action} (id {domain.id}) on {partition.postmark_account.value}"
+    )
+    if registration.return_path_fixed:
+        logger.info(f"Return-Path domain changed to {domain.return_path_domain}")
+    ctx = registration.context
+    logger.info(
+        f"DKIM selector {ctx.dkim_selector} ({'pending' if domain.has_pending_dkim else 'active'} key), "
+        f"Return-Path target {ctx.return_path_target}"
+    )
+    logger.info(f"{key}: {'written to' if changed else 'unchanged in'} {context_file}")
+    return 0
+
+
+def cli() -> None:
+    """The command-line entry: all output goes through the redacting logger."""
+    logger.install()
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()
