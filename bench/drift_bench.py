@@ -40,7 +40,7 @@ class DelayedDomainsApi:
         time.sleep(self.latency)
         return [{"ID": i, "Name": d["Name"]} for i, d in self.domains.items()]
 
-    def get_domain(self, domain_id: int) -> Mapping[str, Any]:
+    def get_domain_record(self, domain_id: int) -> Mapping[str, Any]:
         time.sleep(self.latency)
         return self.domains[domain_id]
 

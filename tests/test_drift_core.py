@@ -68,7 +68,7 @@ class FakeDomainsApi:
         self._serve()
         return [{"ID": d["ID"], "Name": d["Name"]} for d in self.domains.values()]
 
-    def get_domain(self, domain_id: int) -> Mapping[str, Any]:
+    def get_domain_record(self, domain_id: int) -> Mapping[str, Any]:
         self._serve()
         return dict(self.domains[domain_id])
 

@@ -1,48 +1,26 @@
-"""The documented-API Postmark adapter (paging, token header, errors) and the clean exit path.
+"""Drift through the project's Postmark client against the HTTP Postmark simulator.
 
-The end-to-end clean run against the HTTP Postmark simulator belongs in
-test_drift_drivers.py once that simulator is available; here the transport is `responses`.
+The simulator holds the partitions' domains as a deploy leaves them (the committed
+context's selector and key, verified); DNS is the loopback server with the synthesized zones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import responses
 
 from platform_lib.registry import PostmarkAccount
+from tests.conftest import NONPROD_TOKEN, PROD_TOKEN
 from tests.support.dns_server import LoopbackDnsServer
+from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import Synthesized
-from tests.test_drift_core import FakeDomainsApi, load_zones, postmark_record
+from tests.test_drift_core import load_zones
 from tools.lib.drift.cli import main
 from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, partition_expected_domains
-from tools.lib.drift.postmark_api import PostmarkApiError, RequestsDomainsApi
 from tools.runtime_platform_drift import SPEC
 
-BASE = "http://postmark.test"
-
-
-@responses.activate
-def test_list_domains_follows_pages_and_sends_the_account_token() -> None:
-    pages = [
-        {"TotalCount": 3, "Domains": [{"ID": 1, "Name": "a.test"}, {"ID": 2, "Name": "b.test"}]},
-        {"TotalCount": 3, "Domains": [{"ID": 3, "Name": "c.test"}]},
-    ]
-    for page in pages:
-        responses.get(f"{BASE}/domains", json=page)
-    api = RequestsDomainsApi("tok", BASE)
-    assert [d["Name"] for d in api.list_domains()] == ["a.test", "b.test", "c.test"]
-    assert [c.request.headers["X-Postmark-Account-Token"] for c in responses.calls] == ["tok", "tok"]
-    assert "offset=2" in str(responses.calls[1].request.url)
-
-
-@responses.activate
-def test_rejected_token_is_named() -> None:
-    responses.get(f"{BASE}/domains/7", status=401, json={"ErrorCode": 10, "Message": "bad token"})
-    with pytest.raises(PostmarkApiError, match=r"HTTP 401 \(the account token was rejected\)"):
-        RequestsDomainsApi("tok", BASE).get_domain(7)
+TOKENS = {PostmarkAccount.NON_PROD: NONPROD_TOKEN, PostmarkAccount.PROD: PROD_TOKEN}
 
 
 @pytest.fixture
@@ -52,28 +30,53 @@ def dns(synthesized: Synthesized) -> Iterator[LoopbackDnsServer]:
         yield server
 
 
-def test_clean_run_exits_0(
-    dns: LoopbackDnsServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    apis = {account: FakeDomainsApi() for account in PostmarkAccount}
+@pytest.fixture
+def deployed(postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch) -> PostmarkSimulator:
     for expected in partition_expected_domains(DEFAULT_CONTEXT_FILE):
         assert expected.context is not None
         placement = expected.placement_for(expected.context.dkim_selector)
-        apis[expected.account].add(
-            **postmark_record(
-                placement.postmark_domain_name,
-                placement.dkim_host_name,
-                expected.context.dkim_public_key,
-                placement.return_path_host_name,
-            )
+        postmark.add_domain(
+            TOKENS[expected.account],
+            placement.postmark_domain_name,
+            placement.return_path_host_name,
+            verified=True,
+            public_key=expected.context.dkim_public_key,
+            selector=expected.context.dkim_selector,
         )
-    tokens = {"nonprod-token": apis[PostmarkAccount.NON_PROD], "prod-token": apis[PostmarkAccount.PROD]}
-    monkeypatch.setenv("POSTMARK_NONPROD_ACCOUNT_TOKEN", "nonprod-token")
-    monkeypatch.setenv("POSTMARK_PROD_ACCOUNT_TOKEN", "prod-token")
+    monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
+    monkeypatch.setenv(PostmarkAccount.NON_PROD.token_env_var, NONPROD_TOKEN)
+    monkeypatch.setenv(PostmarkAccount.PROD.token_env_var, PROD_TOKEN)
+    return postmark
 
-    def factory(token: str, base_url: str) -> Any:
-        return tokens[token]
 
-    assert main(SPEC, ["--resolver", dns.address], api_factory=factory) == 0
+def test_clean_run_exits_0(
+    deployed: PostmarkSimulator, dns: LoopbackDnsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(SPEC, ["--resolver", dns.address]) == 0
+    assert "runtime-platform-drift: clean - 4 domain(s)" in capsys.readouterr().out
+    listings = deployed.requests("GET", "/domains")
+    assert sum(1 for e in listings if e.path == "/domains") == 2, "one listing per account"
+
+
+def test_unverified_domain_is_drift(
+    deployed: PostmarkSimulator, dns: LoopbackDnsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stage = deployed.domain_named(NONPROD_TOKEN, "stage.ardamails.com")
+    assert stage is not None
+    stage.dkim_verified = False
+    assert main(SPEC, ["--resolver", dns.address]) == 1
     out = capsys.readouterr().out
-    assert "runtime-platform-drift: clean - 4 domain(s)" in out
+    assert "stage" in out and "verified" in out.lower()
+
+
+def test_rejected_token_is_reported_not_crashed(
+    deployed: PostmarkSimulator,
+    dns: LoopbackDnsServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(PostmarkAccount.PROD.token_env_var, "revoked-prod-token")
+    assert main(SPEC, ["--resolver", dns.address]) == 1
+    out = capsys.readouterr().out
+    assert "HTTP 401" in out and "ErrorCode 10" in out
+    deployed.reset_log()  # the rejected requests lacked a valid token on purpose

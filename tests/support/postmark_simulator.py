@@ -211,15 +211,19 @@ class PostmarkSimulator:
         *,
         verified: bool = False,
         public_key: str | None = None,
+        selector: str | None = None,
     ) -> SimulatedDomain:
         """Seed a domain as if created earlier (verified: its key already active).
 
-        `public_key` skips generating a key (seeding hundreds of domains stays fast).
+        `public_key` skips generating a key (seeding hundreds of domains stays fast);
+        `selector` replaces the issued one (to mirror a committed context block).
         """
         with self._lock:
             domain = self._create(
                 self.accounts[token], name, return_path_domain or f"pm-bounces.{name}", public_key
             )
+            if selector is not None:
+                domain.dkim_pending_host = f"{selector}._domainkey.{name}"
             if verified:
                 self._activate_dkim(domain)
                 domain.return_path_verified = True

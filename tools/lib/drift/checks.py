@@ -32,8 +32,9 @@ from platform_lib.placement import SendingDomainPlacement
 from tools.lib.drift.dns_probe import DnsAnswer
 from tools.lib.drift.expected import ExpectedDomain
 from tools.lib.drift.findings import Finding, Seam, abbreviate, drift, error, ok
-from tools.lib.drift.postmark_probe import PostmarkDomain, PostmarkLookup
+from tools.lib.drift.postmark_probe import PostmarkLookup
 from tools.lib.drift.runner import Outcome
+from tools.lib.postmark_client import PostmarkDomain
 
 _Judge = Callable[[DnsAnswer], tuple[bool, str]]
 POSTMARK_SPF_INCLUDE = "include:spf.mtasv.net"

@@ -18,9 +18,9 @@ from tools.lib.drift.core import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, Drift
 from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, DnsProbe, parse_resolver
 from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, DriftConfigError, ExpectedDomain
 from tools.lib.drift.github_issue import GitHubError, GitHubIssues, GitHubSettings
-from tools.lib.drift.postmark_api import make_domains_api, postmark_api_url
 from tools.lib.drift.postmark_probe import PostmarkDirectory, PostmarkDomainsApi
 from tools.lib.drift.render import render_json, render_markdown, render_table
+from tools.lib.postmark_client import PostmarkClient, postmark_api_url
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_CONFIG = 0, 1, 2
 
@@ -97,6 +97,11 @@ def _emit(report: DriftReport, args: argparse.Namespace) -> None:
     elif args.markdown:
         with open(args.markdown, "a", encoding="utf-8") as out:
             out.write(render_markdown(report))
+
+
+def make_domains_api(token: str, base_url: str) -> PostmarkDomainsApi:
+    """The project's Postmark client; a daily check retries briefly, the next run retries again."""
+    return PostmarkClient(token, base_url=base_url, retries=2, backoff_seconds=0.25)
 
 
 def main(

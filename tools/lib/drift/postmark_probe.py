@@ -1,7 +1,8 @@
 """Live Postmark observations: one domain listing per account, then the domain's details.
 
 The probe talks to Postmark through `PostmarkDomainsApi` (list every domain, get one by
-id), so the transport - the project's Postmark client - stays out of the comparison code.
+id), which the project's `PostmarkClient` implements; tests and benchmarks substitute an
+in-process double, so the comparison code never depends on the transport.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from platform_lib.registry import PostmarkAccount
 from tools.lib.drift.expected import ExpectedDomain
+from tools.lib.postmark_client import PostmarkDomain
 
 T = TypeVar("T")
 
@@ -26,42 +28,9 @@ class PostmarkDomainsApi(Protocol):
         """Every domain on the account (all pages): at least `ID` and `Name`."""
         ...
 
-    def get_domain(self, domain_id: int) -> Mapping[str, Any]:
+    def get_domain_record(self, domain_id: int) -> Mapping[str, Any]:
         """`GET /domains/{id}`: the full domain record."""
         ...
-
-
-@dataclass(frozen=True)
-class PostmarkDomain:
-    id: int
-    name: str
-    dkim_host: str
-    dkim_text_value: str
-    dkim_pending_host: str
-    dkim_pending_text_value: str
-    dkim_verified: bool
-    return_path_domain: str
-    return_path_cname_value: str
-    return_path_verified: bool
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> PostmarkDomain:
-        def text(key: str) -> str:
-            value = data.get(key)
-            return value if isinstance(value, str) else ""
-
-        return cls(
-            id=int(data.get("ID", 0)),
-            name=text("Name"),
-            dkim_host=text("DKIMHost"),
-            dkim_text_value=text("DKIMTextValue"),
-            dkim_pending_host=text("DKIMPendingHost"),
-            dkim_pending_text_value=text("DKIMPendingTextValue"),
-            dkim_verified=data.get("DKIMVerified") is True,
-            return_path_domain=text("ReturnPathDomain"),
-            return_path_cname_value=text("ReturnPathDomainCNAMEValue"),
-            return_path_verified=data.get("ReturnPathDomainVerified") is True,
-        )
 
 
 @dataclass(frozen=True)
@@ -147,7 +116,7 @@ class PostmarkDirectory:
             return PostmarkLookup(expected.account, None, False, names)
         chosen = (exact or related)[0]
         try:
-            details = api.get_domain(int(chosen["ID"]))
+            details = api.get_domain_record(int(chosen["ID"]))
         except Exception as exc:
             raise PostmarkProbeError(f"Postmark unreachable ({expected.account.value}): {exc}") from exc
         return PostmarkLookup(expected.account, PostmarkDomain.from_api(details), bool(exact), names)
