@@ -182,9 +182,10 @@ deploy_partition() { # deploy_partition PARTITION (runs in a subshell; exits on 
   export POSTMARK_ACCOUNT_TOKEN="$TOKEN"
   run_step "pre-deploy $infrastructure $partition" \
     python -m tools.register_partition_mail_signature "$infrastructure" "$partition"
+  # The token reaches the CDK CLI through the environment, never a command line.
   run_step "cdk deploy $stack" \
-    cdk deploy "$stack" -c "partition=$partition" --require-approval never --progress events \
-    --parameters "PostmarkAccountToken=$TOKEN"
+    node "$AMM_ROOT/scripts/cdk-with-secret-parameter.cjs" PostmarkAccountToken POSTMARK_ACCOUNT_TOKEN \
+    deploy "$stack" -c "partition=$partition" --require-approval never --progress events
   run_step "verify Postmark $partition" \
     python -m tools.verify_partition_mail "$infrastructure" "$partition" --deadline "$deadline"
 }
@@ -200,7 +201,7 @@ print_plan() {
     fi
     plan "op read --no-newline ${FACT[OP_REFERENCE_$partition]}"
     plan "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.register_partition_mail_signature $infrastructure $partition"
-    plan "cdk deploy ${FACT[STACK_$partition]} -c partition=$partition --require-approval never --progress events --parameters PostmarkAccountToken=***"
+    plan "POSTMARK_ACCOUNT_TOKEN=*** node scripts/cdk-with-secret-parameter.cjs PostmarkAccountToken POSTMARK_ACCOUNT_TOKEN deploy ${FACT[STACK_$partition]} -c partition=$partition --require-approval never --progress events   # = cdk deploy ... --parameters PostmarkAccountToken=***"
     plan "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.verify_partition_mail $infrastructure $partition --deadline ${AMM_VERIFY_DEADLINE_SECONDS:-300}"
   done
 }

@@ -1,0 +1,93 @@
+"""Post-deploy verification against the Postmark simulator: polling, backoff, deadline."""
+
+from __future__ import annotations
+
+import pytest
+
+from platform_lib.registry import get_partition
+from tests.conftest import NONPROD_TOKEN
+from tests.support.postmark_simulator import PostmarkSimulator
+from tools.lib.postmark_client import PostmarkClient
+from tools.verify_partition_mail import main, verify
+
+DEV = get_partition("dev")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def dev_domain(postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch) -> PostmarkSimulator:
+    postmark.add_domain(NONPROD_TOKEN, "dev.ardamails.com", public_key="AAAA")
+    monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
+    return postmark
+
+
+def test_second_dkim_call_verifies_after_one_backoff(dev_domain: PostmarkSimulator) -> None:
+    clock = FakeClock()
+    with PostmarkClient(NONPROD_TOKEN, base_url=dev_domain.url) as client:
+        result = verify(client, DEV, deadline_seconds=300, sleep=clock.sleep, clock=clock)
+    assert result.verified
+    assert (result.dkim.attempts, result.return_path.attempts) == (2, 1)
+    assert clock.sleeps == [2.0]
+    calls = [e.path.rsplit("/", 1)[-1] for e in dev_domain.requests("PUT")]
+    assert calls == ["verifyDkim", "verifyReturnPath", "verifyDkim"], "only pending checks are repeated"
+    (domain,) = dev_domain.domains(NONPROD_TOKEN)
+    assert domain.dkim_host and not domain.dkim_pending_host, "the key moved to active"
+
+
+def test_backoff_doubles_is_capped_and_stops_at_the_deadline(dev_domain: PostmarkSimulator) -> None:
+    dev_domain.dkim_verify_attempts = 10**6
+    clock = FakeClock()
+    with PostmarkClient(NONPROD_TOKEN, base_url=dev_domain.url) as client:
+        result = verify(client, DEV, deadline_seconds=100, sleep=clock.sleep, clock=clock)
+    assert not result.verified and result.return_path.verified
+    assert clock.sleeps == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 10.0]
+    assert result.dkim.attempts == len(clock.sleeps) + 1
+
+
+def test_main_reports_a_verified_table(
+    dev_domain: PostmarkSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["Alpha002", "dev", "--deadline", "10"], {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}) == 0
+    out = capsys.readouterr().out
+    assert "Postmark verification of dev.ardamails.com (PostmarkNonProd" in out
+    assert "DKIM         verified      2" in out and "Return-Path  verified      1" in out
+
+
+def test_main_fails_when_the_deadline_passes(
+    dev_domain: PostmarkSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dev_domain.dkim_verify_attempts = 10**6
+    assert main(["Alpha002", "dev", "--deadline", "0"], {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}) == 1
+    captured = capsys.readouterr()
+    assert "DKIM         NOT VERIFIED  1" in captured.out
+    assert captured.err.startswith("error: dev.ardamails.com is not verified after 0 s")
+    assert captured.err.count("\n") == 1
+
+
+def test_missing_domain_names_the_pre_deploy_command(
+    postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
+    assert main(["Alpha002", "dev"], {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}) == 1
+    assert "run `python -m tools.register_partition_mail_signature Alpha002 dev`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["Alpha001", "dev"], ["Alpha002", "kyle"], ["Nope", "dev"]])
+def test_registry_errors_exit_2_without_contacting_postmark(
+    postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
+    assert main(args, {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}) == 2
+    assert postmark.exchanges == []

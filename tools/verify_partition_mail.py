@@ -1,0 +1,170 @@
+"""Post-deploy: ask Postmark to verify the partition's DKIM and Return-Path, then report.
+
+    python -m tools.verify_partition_mail <infrastructure> <partition> [--deadline SECONDS]
+
+Postmark checks DNS asynchronously: the first `verifyDkim` after a deploy usually still
+answers "not verified", and a call a few seconds later succeeds. So this polls both checks
+with a bounded exponential backoff until both are verified or the deadline passes, and
+prints a status table. Exit 0 when both are verified, 1 when not (or Postmark fails), 2 on
+bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from platform_lib.errors import PlatformError
+from platform_lib.naming import PRE_DEPLOY_COMMAND
+from platform_lib.placement import postmark_domain_placement
+from platform_lib.registry import Partition, get_partition_on
+from tools.lib import logger
+from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
+from tools.lib.op_resolver import OpError
+from tools.lib.postmark_client import DEFAULT_TIMEOUT_SECONDS, PostmarkClient, PostmarkDomain, PostmarkError
+
+EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
+DEFAULT_DEADLINE_SECONDS = 300.0
+FIRST_WAIT_SECONDS = 2.0
+MAX_WAIT_SECONDS = 30.0
+
+
+@dataclass
+class CheckStatus:
+    name: str
+    verified: bool = False
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Verification:
+    domain_name: str
+    domain_id: int
+    dkim: CheckStatus
+    return_path: CheckStatus
+    elapsed_seconds: float
+
+    @property
+    def verified(self) -> bool:
+        return self.dkim.verified and self.return_path.verified
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.verify_partition_mail",
+        description=(
+            "Ask Postmark to verify the partition's DKIM and Return-Path records and poll with "
+            "a bounded backoff until both are verified or the deadline passes; print a status "
+            f"table. The account token comes from {TOKEN_ENV_VAR}, else from `op read`."
+        ),
+        epilog="Exit status: 0 both verified, 1 not verified by the deadline or a failure, 2 usage error.",
+    )
+    parser.add_argument("infrastructure", help="infrastructure name, e.g. Alpha002")
+    parser.add_argument("partition", help="active partition on that infrastructure, e.g. dev")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_DEADLINE_SECONDS,
+        metavar="SECONDS",
+        help=f"give up after this long (default {DEFAULT_DEADLINE_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"per-request Postmark timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    return parser
+
+
+def verify(
+    client: PostmarkClient,
+    partition: Partition,
+    *,
+    deadline_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Verification:
+    """Poll until both checks pass or the deadline; each pass asks only for what is pending."""
+    name = postmark_domain_placement(partition.name).postmark_domain_name
+    domain_id = client.find_domain_id(name)
+    if domain_id is None:
+        raise PostmarkError(
+            f"Postmark has no domain {name}; run `{PRE_DEPLOY_COMMAND} {partition.infrastructure} "
+            f"{partition.name}` and deploy first"
+        )
+    started = clock()
+    dkim, return_path = CheckStatus("DKIM"), CheckStatus("Return-Path")
+    wait = FIRST_WAIT_SECONDS
+    while True:
+        for status, call in ((dkim, client.verify_dkim), (return_path, client.verify_return_path)):
+            if not status.verified:
+                status.attempts += 1
+                answer: PostmarkDomain = call(domain_id)
+                status.verified = answer.dkim_verified if status is dkim else answer.return_path_verified
+        remaining = deadline_seconds - (clock() - started)
+        if (dkim.verified and return_path.verified) or remaining <= 0:
+            break
+        sleep(min(wait, remaining))
+        wait = min(wait * 2, MAX_WAIT_SECONDS)
+    return Verification(name, domain_id, dkim, return_path, clock() - started)
+
+
+def render(verification: Verification, partition: Partition) -> str:
+    rows = [
+        f"Postmark verification of {verification.domain_name} "
+        f"({partition.postmark_account.value}, domain id {verification.domain_id}) "
+        f"after {verification.elapsed_seconds:.0f} s:",
+        f"  {'check':<12} {'status':<13} attempts",
+    ]
+    for status in (verification.dkim, verification.return_path):
+        rows.append(
+            f"  {status.name:<12} {'verified' if status.verified else 'NOT VERIFIED':<13} {status.attempts}"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code if isinstance(exc.code, int) else EXIT_USAGE)
+    if args.deadline < 0 or args.timeout <= 0:
+        logger.error("--deadline must be 0 or more and --timeout positive")
+        return EXIT_USAGE
+    try:
+        partition = get_partition_on(args.infrastructure, args.partition)
+    except PlatformError as exc:
+        logger.error(str(exc))
+        return EXIT_USAGE
+    try:
+        token = resolve_account_token(partition, env)
+        with PostmarkClient(token, timeout=args.timeout) as client:
+            verification = verify(client, partition, deadline_seconds=args.deadline)
+    except (OpError, PostmarkError) as exc:
+        logger.error(str(exc))
+        return EXIT_NOT_VERIFIED
+    logger.info(render(verification, partition))
+    if verification.verified:
+        return EXIT_VERIFIED
+    logger.error(
+        f"{verification.domain_name} is not verified after {args.deadline:g} s; DNS may still be "
+        f"propagating: re-run `python -m tools.verify_partition_mail {partition.infrastructure} "
+        f"{partition.name}` later, or check the records with `python -m tools.validate_exit "
+        f"{partition.name} --post-merge`"
+    )
+    return EXIT_NOT_VERIFIED
+
+
+def cli() -> None:
+    logger.install()
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()
