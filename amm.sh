@@ -147,6 +147,7 @@ confirm_production() { # confirm_production PARTITION: typed confirmation unless
     echo >&2
     die 1 "deploying $partition needs confirmation: type '$partition' at the prompt, or pass --yes"
   fi
+  [[ -t 0 ]] || echo >&2 # piped input: end the prompt line as a terminal would
   [[ "$answer" == "$partition" ]] || die 1 "confirmation did not match '$partition'; nothing was deployed"
   say "production deploy of $partition confirmed by typing its name"
 }
@@ -201,7 +202,7 @@ print_plan() {
     fi
     plan "op read --no-newline ${FACT[OP_REFERENCE_$partition]}"
     plan "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.register_partition_mail_signature $infrastructure $partition"
-    plan "POSTMARK_ACCOUNT_TOKEN=*** node scripts/cdk-with-secret-parameter.cjs PostmarkAccountToken POSTMARK_ACCOUNT_TOKEN deploy ${FACT[STACK_$partition]} -c partition=$partition --require-approval never --progress events   # = cdk deploy ... --parameters PostmarkAccountToken=***"
+    plan "cdk deploy ${FACT[STACK_$partition]} -c partition=$partition --require-approval never --progress events --parameters PostmarkAccountToken=***   # via scripts/cdk-with-secret-parameter.cjs: the token stays off every command line"
     plan "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.verify_partition_mail $infrastructure $partition --deadline ${AMM_VERIFY_DEADLINE_SECONDS:-300}"
   done
 }

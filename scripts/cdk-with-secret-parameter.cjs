@@ -24,5 +24,8 @@ delete process.env[envVar];
 
 process.setSourceMapsEnabled(true);
 const projectRoot = path.resolve(__dirname, "..");
-const { cli } = require(require.resolve("aws-cdk/lib", { paths: [projectRoot] }));
+// The package exports only `bin/cdk`, whose entry calls `cli()` with process.argv; load the
+// same entry point by path so the arguments can be given directly.
+const cdkPackage = path.dirname(require.resolve("aws-cdk/package.json", { paths: [projectRoot] }));
+const { cli } = require(path.join(cdkPackage, "lib", "index.js"));
 cli([...cdkArgs, "--parameters", `${name}=${value}`]);

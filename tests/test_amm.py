@@ -3,20 +3,28 @@ simulator and a fake `op`, on a temporary copy of the project."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import pytest
 
+from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
 from tests.support.fake_op import write_fake_op
 from tests.support.moto_server import MotoServer
+from tests.support.postmark_openapi import exchange_problems
+from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import PROJECT_ROOT
 
+ALPHA001 = "009765408297"
 ALPHA002 = "139852620346"
+NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
 CANARY = "canary-0f3c9a7e-5d1b-4e2a-9c8f-7b6a5d4c3b2a"
 
 
@@ -204,9 +212,198 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace, tmp_
     deploys = [line for line in lines if "cdk deploy" in line]
     assert deploys == [
         f"  cdk deploy Alpha001-{p}-Email -c partition={p} --require-approval never --progress events "
-        "--parameters PostmarkAccountToken=***"
+        "--parameters PostmarkAccountToken=***   # via scripts/cdk-with-secret-parameter.cjs: "
+        "the token stays off every command line"
         for p in ("demo", "prod")
     ]
     assert lines.index("partition demo:") < lines.index("partition prod:")
     assert not (workspace.root / "logs").exists()
     assert CANARY not in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def moto_alpha001() -> Iterator[MotoServer]:
+    with MotoServer(account=ALPHA001) as server:
+        yield server
+
+
+@pytest.fixture
+def alpha001_workspace(tmp_path: Path, moto_alpha001: MotoServer) -> Workspace:
+    root = copy_project(tmp_path / "project")
+    bin_dir = tmp_path / "bin"
+    write_fake_op(bin_dir, token=CANARY)
+    (tmp_path / "home").mkdir()
+    env = {**base_env(tmp_path, bin_dir), **aws_profiles(tmp_path, moto_alpha001.endpoint_url)}
+    env["POSTMARK_API_URL"] = closed_port_url()
+    return Workspace(root, env)
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("", "error: deploying prod needs confirmation: type 'prod' at the prompt, or pass --yes"),
+        ("production\n", "error: confirmation did not match 'prod'; nothing was deployed"),
+    ],
+)
+def test_prod_needs_its_name_typed(alpha001_workspace: Workspace, stdin: str, message: str) -> None:
+    before = alpha001_workspace.context()
+    result = alpha001_workspace.run("Alpha001", "prod", stdin=stdin)
+    assert result.returncode == 1
+    assert "Type its name to continue" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == message
+    assert "op read" not in result.stdout.replace("op read --no-newline", ""), (
+        "asked before the 1Password read"
+    )
+    _assert_nothing_written(alpha001_workspace, before)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"), [(["Alpha001", "prod"], "prod\n"), (["--yes", "Alpha001", "prod"], None)]
+)
+def test_prod_confirmed_goes_on_to_the_pre_deploy(
+    alpha001_workspace: Workspace, args: list[str], stdin: str | None
+) -> None:
+    """Confirmed, the run reaches Postmark (unreachable here): reported, nothing deployed."""
+    before = alpha001_workspace.context()
+    result = alpha001_workspace.run(*args, stdin=stdin)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    if stdin:
+        assert "production deploy of prod confirmed by typing its name" in output
+    assert "cannot reach Postmark" in output and "check the network or POSTMARK_API_URL" in output
+    assert "start: cdk deploy" not in output
+    assert CANARY not in output
+    _assert_nothing_written(alpha001_workspace, before)
+
+
+def test_postmark_unreachable_stops_before_deploy(workspace: Workspace) -> None:
+    workspace.env["POSTMARK_API_URL"] = closed_port_url()
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "error: cannot reach Postmark at" in output
+    assert "start: cdk deploy" not in output
+    assert "dev      Alpha002-dev-Email     FAILED, exit 1" in output
+    _assert_nothing_written(workspace, before)
+
+
+def _records(moto: MotoServer, zone_name: str) -> dict[tuple[str, str], list[str]]:
+    route53 = boto3.client(
+        "route53",
+        endpoint_url=moto.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    zones = [z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == zone_name + "."]
+    assert len(zones) == 1, zones
+    sets = route53.list_resource_record_sets(HostedZoneId=zones[0]["Id"])["ResourceRecordSets"]
+    return {
+        (s["Name"].rstrip("."), s["Type"]): [r["Value"] for r in s.get("ResourceRecords", [])] for s in sets
+    }
+
+
+def _files_containing(root: Path, needle: bytes) -> list[Path]:
+    found = []
+    for path in root.rglob("*"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        if needle in path.read_bytes():
+            found.append(path)
+    return found
+
+
+@pytest.mark.e2e
+def test_amm_deploys_dev_end_to_end_and_a_second_run_changes_nothing(
+    workspace: Workspace, moto: MotoServer, tmp_path: Path
+) -> None:
+    # The canary is in the fake `op` and in this test's own copied source, nowhere else.
+    holding_canary_before = _files_containing(tmp_path, CANARY.encode())
+    simulator = PostmarkSimulator({CANARY: "PostmarkNonProd"}, dkim_verify_attempts=2)
+    with simulator:
+        workspace.env["POSTMARK_API_URL"] = simulator.url
+        bootstrap = subprocess.run(
+            ["node_modules/.bin/cdk", "bootstrap", f"aws://{ALPHA002}/us-east-1"],
+            cwd=workspace.root,
+            env={**workspace.env, "AWS_PROFILE": "Alpha002-Admin", "JSII_NODE": str(NODE)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert bootstrap.returncode == 0, bootstrap.stderr[-2000:]
+
+        first = workspace.run("Alpha002", "dev")
+        assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+        context_after_first = workspace.context()
+        block = json.loads(context_after_first)["partitionMail:Alpha002:dev"]
+        domain = simulator.domain_named(CANARY, "dev.ardamails.com")
+        assert domain is not None and domain.dkim_verified and domain.return_path_verified
+        assert block["dkimSelector"] == domain.dkim_host.split(".")[0], "the run wrote Postmark's key"
+        assert dkim_txt_value(block["dkimPublicKey"]) == domain.dkim_text_value
+        assert "DKIM         verified" in first.stdout and "Return-Path  verified" in first.stdout
+
+        cloudformation = boto3.client(
+            "cloudformation",
+            endpoint_url=moto.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        stack = cloudformation.describe_stacks(StackName="Alpha002-dev-Email")["Stacks"][0]
+        assert stack["StackStatus"] == "CREATE_COMPLETE"
+        records = _records(moto, "dev.ardamails.com")
+        assert records[("dev.ardamails.com", "TXT")] == [f'"{SPF_VALUE}"']
+        assert records[("_dmarc.dev.ardamails.com", "TXT")] == [f'"{dmarc_value()}"']
+        dkim_host = f"{block['dkimSelector']}._domainkey.dev.ardamails.com"
+        assert records[(dkim_host, "TXT")] == [quoted_txt_strings(dkim_txt_value(block["dkimPublicKey"]))]
+        assert records[("pm-bounces.dev.ardamails.com", "CNAME")] == [block["returnPathTarget"]]
+
+        simulator_calls_after_first = len(simulator.exchanges)
+        second = workspace.run("Alpha002", "dev")
+        assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-2000:]
+        second_calls = simulator.exchanges[simulator_calls_after_first:]
+        assert not [e for e in second_calls if e.method == "POST"], "the second run created nothing"
+        assert workspace.context() == context_after_first
+        assert "partitionMail:Alpha002:dev: unchanged" in second.stdout
+        assert "no changes" in second.stdout.lower()
+        assert cloudformation.describe_stacks(StackName="Alpha002-dev-Email")["Stacks"][0]["StackStatus"] == (
+            "CREATE_COMPLETE"
+        )
+        assert _records(moto, "dev.ardamails.com") == records
+
+    assert simulator.server_calls == [], "a Postmark server must never be created"
+    assert [p for e in simulator.exchanges for p in exchange_problems(e)] == []
+    for result in (bootstrap, first, second):
+        assert CANARY not in result.stdout + result.stderr
+    logs = list((workspace.root / "logs").glob("amm-*.log"))
+    assert len(logs) == 2 and all("end: cdk deploy" in log.read_text() for log in logs)
+    assert _files_containing(tmp_path, CANARY.encode()) == holding_canary_before
+
+
+def test_secret_parameter_wrapper_refuses_an_empty_value() -> None:
+    wrapper = [str(NODE), "scripts/cdk-with-secret-parameter.cjs"]
+    env = {k: v for k, v in os.environ.items() if k != "POSTMARK_ACCOUNT_TOKEN"}
+    usage = subprocess.run(wrapper, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False)
+    assert usage.returncode == 2 and usage.stderr.startswith(
+        "usage: node scripts/cdk-with-secret-parameter.cjs"
+    )
+    empty = subprocess.run(
+        [*wrapper, "PostmarkAccountToken", "POSTMARK_ACCOUNT_TOKEN", "deploy", "X"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert empty.returncode == 2
+    assert empty.stderr == (
+        "error: POSTMARK_ACCOUNT_TOKEN is empty; it must hold the value of parameter PostmarkAccountToken\n"
+    )
