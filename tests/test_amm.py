@@ -107,21 +107,33 @@ def base_env(tmp: Path, bin_dir: Path) -> dict[str, str]:
     }
 
 
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
 @pytest.fixture(scope="module")
 def moto() -> Iterator[MotoServer]:
     with MotoServer(account=ALPHA002) as server:
         yield server
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, moto: MotoServer) -> Workspace:
+def new_workspace(tmp_path: Path, moto: MotoServer) -> Workspace:
+    """A project copy, a fake `op` answering the canary, AWS profiles pointing at `moto`,
+    and Postmark at a closed port (tests that need Postmark start the simulator)."""
     root = copy_project(tmp_path / "project")
     bin_dir = tmp_path / "bin"
     write_fake_op(bin_dir, token=CANARY)
     (tmp_path / "home").mkdir()
     env = {**base_env(tmp_path, bin_dir), **aws_profiles(tmp_path, moto.endpoint_url)}
-    env["POSTMARK_API_URL"] = "http://127.0.0.1:9"  # nothing listens: reaching Postmark is a bug here
+    env["POSTMARK_API_URL"] = closed_port_url()
     return Workspace(root, env)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, moto: MotoServer) -> Workspace:
+    return new_workspace(tmp_path, moto)
 
 
 def _assert_nothing_written(workspace: Workspace, before: bytes) -> None:
@@ -229,19 +241,7 @@ def moto_alpha001() -> Iterator[MotoServer]:
 
 @pytest.fixture
 def alpha001_workspace(tmp_path: Path, moto_alpha001: MotoServer) -> Workspace:
-    root = copy_project(tmp_path / "project")
-    bin_dir = tmp_path / "bin"
-    write_fake_op(bin_dir, token=CANARY)
-    (tmp_path / "home").mkdir()
-    env = {**base_env(tmp_path, bin_dir), **aws_profiles(tmp_path, moto_alpha001.endpoint_url)}
-    env["POSTMARK_API_URL"] = closed_port_url()
-    return Workspace(root, env)
-
-
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return new_workspace(tmp_path, moto_alpha001)
 
 
 @pytest.mark.parametrize(
@@ -283,7 +283,6 @@ def test_prod_confirmed_goes_on_to_the_pre_deploy(
 
 
 def test_postmark_unreachable_stops_before_deploy(workspace: Workspace) -> None:
-    workspace.env["POSTMARK_API_URL"] = closed_port_url()
     before = workspace.context()
     result = workspace.run("Alpha002", "dev")
     assert result.returncode == 1

@@ -33,9 +33,9 @@ from platform_lib.placement import postmark_domain_placement, sending_domain_pla
 from platform_lib.registry import Partition, get_partition_on
 from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
+from tools.lib.cli_args import add_partition_arguments, add_postmark_timeout_argument
 from tools.lib.op_resolver import OpError
 from tools.lib.postmark_client import (
-    DEFAULT_TIMEOUT_SECONDS,
     PostmarkClient,
     PostmarkDomain,
     PostmarkError,
@@ -72,8 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done, 1 Postmark/1Password/file failure, 2 usage error.",
         add_help=False,
     )
-    parser.add_argument("infrastructure", help="infrastructure name, e.g. Alpha002")
-    parser.add_argument("partition", help="active partition on that infrastructure, e.g. dev")
+    add_partition_arguments(parser)
     parser.add_argument(
         "--context-file",
         type=Path,
@@ -85,13 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="if the existing Postmark domain has another Return-Path domain, change it in Postmark",
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT_SECONDS,
-        metavar="SECONDS",
-        help=f"per-request Postmark timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
-    )
+    add_postmark_timeout_argument(parser)
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit 2")
     return parser
 

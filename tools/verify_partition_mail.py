@@ -23,8 +23,9 @@ from platform_lib.placement import postmark_domain_placement
 from platform_lib.registry import Partition, get_partition_on
 from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
+from tools.lib.cli_args import add_partition_arguments, add_postmark_timeout_argument
 from tools.lib.op_resolver import OpError
-from tools.lib.postmark_client import DEFAULT_TIMEOUT_SECONDS, PostmarkClient, PostmarkDomain, PostmarkError
+from tools.lib.postmark_client import PostmarkClient, PostmarkDomain, PostmarkError
 
 EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
 DEFAULT_DEADLINE_SECONDS = 300.0
@@ -62,8 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog="Exit status: 0 both verified, 1 not verified by the deadline or a failure, 2 usage error.",
     )
-    parser.add_argument("infrastructure", help="infrastructure name, e.g. Alpha002")
-    parser.add_argument("partition", help="active partition on that infrastructure, e.g. dev")
+    add_partition_arguments(parser)
     parser.add_argument(
         "--deadline",
         type=float,
@@ -71,13 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"give up after this long (default {DEFAULT_DEADLINE_SECONDS:g})",
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT_SECONDS,
-        metavar="SECONDS",
-        help=f"per-request Postmark timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
-    )
+    add_postmark_timeout_argument(parser)
     return parser
 
 
