@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
@@ -294,13 +293,7 @@ def test_postmark_unreachable_stops_before_deploy(workspace: Workspace) -> None:
 
 
 def _records(moto: MotoServer, zone_name: str) -> dict[tuple[str, str], list[str]]:
-    route53 = boto3.client(
-        "route53",
-        endpoint_url=moto.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    route53 = moto.client("route53")
     zones = [z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == zone_name + "."]
     assert len(zones) == 1, zones
     sets = route53.list_resource_record_sets(HostedZoneId=zones[0]["Id"])["ResourceRecordSets"]
@@ -349,13 +342,7 @@ def test_amm_deploys_dev_end_to_end_and_a_second_run_changes_nothing(
         assert dkim_txt_value(block["dkimPublicKey"]) == domain.dkim_text_value
         assert "DKIM         verified" in first.stdout and "Return-Path  verified" in first.stdout
 
-        cloudformation = boto3.client(
-            "cloudformation",
-            endpoint_url=moto.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        cloudformation = moto.client("cloudformation")
         stack = cloudformation.describe_stacks(StackName="Alpha002-dev-Email")["Stacks"][0]
         assert stack["StackStatus"] == "CREATE_COMPLETE"
         records = _records(moto, "dev.ardamails.com")

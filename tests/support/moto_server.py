@@ -147,6 +147,18 @@ class MotoServer:
     def endpoint_url(self) -> str:
         return f"http://localhost:{self.port}"
 
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        """A boto3 client for `service` on this server, with moto's static credentials."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
     def __enter__(self) -> MotoServer:
         import os
         import subprocess
