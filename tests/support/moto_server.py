@@ -151,7 +151,8 @@ class MotoServer:
         """A boto3 client for `service` on this server, with moto's static credentials."""
         import boto3
 
-        return boto3.client(
+        new_client: Any = boto3.client  # typed per service literal; `service` is a plain str here
+        return new_client(
             service,
             endpoint_url=self.endpoint_url,
             region_name=region,
