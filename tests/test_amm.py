@@ -393,3 +393,16 @@ def test_secret_parameter_wrapper_refuses_an_empty_value() -> None:
     assert empty.stderr == (
         "error: POSTMARK_ACCOUNT_TOKEN is empty; it must hold the value of parameter PostmarkAccountToken\n"
     )
+
+
+def test_all_partitions_run_in_turn_and_a_failure_does_not_stop_the_next(workspace: Workspace) -> None:
+    """Without a partition every active one is attempted (rollout order) and summarized."""
+    before = workspace.context()
+    result = workspace.run("Alpha002")
+    assert result.returncode == 1
+    output = result.stdout
+    assert output.index("start: pre-deploy Alpha002 dev") < output.index("start: pre-deploy Alpha002 stage")
+    summary = output[output.index("summary for Alpha002:") :]
+    assert "dev      Alpha002-dev-Email     FAILED, exit 1" in summary
+    assert "stage    Alpha002-stage-Email   FAILED, exit 1" in summary
+    _assert_nothing_written(workspace, before)
