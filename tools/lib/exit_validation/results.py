@@ -1,0 +1,37 @@
+"""One PASS/FAIL row per check, and the table that ends in `N/M PASS`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+def run_check(name: str, check: Callable[[], str]) -> CheckResult:
+    """Run one check: it returns a detail on success and raises CheckFailed (or anything) on
+    failure. A crash in one check becomes its FAIL row and never hides the other rows."""
+    try:
+        return CheckResult(name, True, check())
+    except CheckFailed as exc:
+        return CheckResult(name, False, str(exc))
+    except Exception as exc:
+        return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
+
+
+class CheckFailed(Exception):
+    """The check ran and found the thing wrong; the message says what."""
+
+
+def render_table(title: str, results: Sequence[CheckResult]) -> str:
+    width = max([len(r.name) for r in results] + [5])
+    lines = [title, f"  {'check':<{width}}  result  detail"]
+    lines += [f"  {r.name:<{width}}  {'PASS' if r.passed else 'FAIL':<6}  {r.detail}" for r in results]
+    passed = sum(r.passed for r in results)
+    lines.append(f"{passed}/{len(results)} PASS")
+    return "\n".join(lines)
