@@ -134,6 +134,15 @@ def test_delegation_assumes_the_root_role(synthesized: Synthesized, partition: s
     )
 
 
+def test_delegation_provider_is_ordered_by_its_role_reference_not_depends_on(synthesized: Synthesized) -> None:
+    """ADR-0014: the redundant DependsOn (cfn-lint W3005) is gone; the GetAtt still orders it."""
+    template = synthesized.template("Alpha002-dev-Email")
+    (handler,) = _resources(template, "AWS::Lambda::Function").values()
+    assert "DependsOn" not in handler
+    role_ref = handler["Properties"]["Role"]["Fn::GetAtt"]
+    assert template["Resources"][role_ref[0]]["Type"] == "AWS::IAM::Role" and role_ref[1] == "Arn"
+
+
 @pytest.mark.parametrize("partition", PARTITIONS)
 def test_mail_records_come_from_context_through_the_placement(
     synthesized: Synthesized, partition: str
