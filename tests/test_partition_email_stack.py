@@ -134,7 +134,9 @@ def test_delegation_assumes_the_root_role(synthesized: Synthesized, partition: s
     )
 
 
-def test_delegation_provider_is_ordered_by_its_role_reference_not_depends_on(synthesized: Synthesized) -> None:
+def test_delegation_provider_is_ordered_by_its_role_reference_not_depends_on(
+    synthesized: Synthesized,
+) -> None:
     """ADR-0014: the redundant DependsOn (cfn-lint W3005) is gone; the GetAtt still orders it."""
     template = synthesized.template("Alpha002-dev-Email")
     (handler,) = _resources(template, "AWS::Lambda::Function").values()
