@@ -21,6 +21,8 @@ from platform_lib.naming import context_key
 from platform_lib.registry import Partition
 
 CONTEXT_FILE_NAME = "cdk.context.json"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_CONTEXT_FILE = PROJECT_ROOT / CONTEXT_FILE_NAME
 
 
 class MalformedContextFile(PlatformError):

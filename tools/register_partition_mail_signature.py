@@ -33,7 +33,11 @@ from platform_lib.placement import postmark_domain_placement, sending_domain_pla
 from platform_lib.registry import Partition, get_partition_on
 from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
-from tools.lib.cli_args import add_partition_arguments, add_postmark_timeout_argument
+from tools.lib.cli_args import (
+    add_context_file_argument,
+    add_partition_arguments,
+    add_postmark_timeout_argument,
+)
 from tools.lib.op_resolver import OpError
 from tools.lib.postmark_client import (
     PostmarkClient,
@@ -42,7 +46,6 @@ from tools.lib.postmark_client import (
     same_domain_name,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
@@ -73,12 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     add_partition_arguments(parser)
-    parser.add_argument(
-        "--context-file",
-        type=Path,
-        default=PROJECT_ROOT / CONTEXT_FILE_NAME,
-        help=f"context file to update (default: the project's {CONTEXT_FILE_NAME})",
-    )
+    add_context_file_argument(parser, "context file to update")
     parser.add_argument(
         "--fix-return-path",
         action="store_true",

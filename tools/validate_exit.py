@@ -12,19 +12,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import boto3
 import botocore.exceptions
 
-from platform_lib.context_store import CONTEXT_FILE_NAME, read_partition_mail_context
+from platform_lib.context_store import read_partition_mail_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import active_partitions, get_infrastructure, get_partition
 from tools.lib import logger
+from tools.lib.cli_args import add_context_file_argument
 from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, DnsProbe, parse_resolver
 from tools.lib.drift.expected import DriftConfigError
 from tools.lib.exit_validation.post_merge import PostMergeTarget, post_merge_checks
-from tools.lib.exit_validation.pre_merge import PROJECT_ROOT, pre_merge_checks
+from tools.lib.exit_validation.pre_merge import pre_merge_checks
 from tools.lib.exit_validation.results import render_table
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -55,12 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_RESOLVER,
         help=f"DNS resolver for the post-merge checks (default {DEFAULT_RESOLVER})",
     )
-    parser.add_argument(
-        "--context-file",
-        type=Path,
-        default=PROJECT_ROOT / CONTEXT_FILE_NAME,
-        help=f"context the deploy used (default: the project's {CONTEXT_FILE_NAME})",
-    )
+    add_context_file_argument(parser, "context the deploy used")
     parser.add_argument(
         "--dns-timeout",
         type=float,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from platform_lib.context_store import CONTEXT_FILE_NAME, PROJECT_CONTEXT_FILE
 from tools.lib.postmark_client import DEFAULT_TIMEOUT_SECONDS
 
 
@@ -19,4 +21,13 @@ def add_postmark_timeout_argument(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_TIMEOUT_SECONDS,
         metavar="SECONDS",
         help=f"per-request Postmark timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+
+
+def add_context_file_argument(parser: argparse.ArgumentParser, purpose: str) -> None:
+    parser.add_argument(
+        "--context-file",
+        type=Path,
+        default=PROJECT_CONTEXT_FILE,
+        help=f"{purpose} (default: the project's {CONTEXT_FILE_NAME})",
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platform_lib.context_store import PROJECT_CONTEXT_FILE
 from platform_lib.errors import PlatformError
 from platform_lib.mail_context import PartitionMailContext, parse_mail_context
 from platform_lib.naming import context_key, corporate_zone_name
@@ -26,8 +27,7 @@ from platform_lib.placement import (
 )
 from platform_lib.registry import Partition, PostmarkAccount, active_partitions
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_CONTEXT_FILE = PROJECT_ROOT / "cdk.context.json"
+DEFAULT_CONTEXT_FILE = PROJECT_CONTEXT_FILE
 
 
 class DriftConfigError(Exception):

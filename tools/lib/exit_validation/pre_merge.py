@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.naming import stack_name
 from platform_lib.registry import Partition
 from tools.lib.exit_validation.results import CheckFailed, CheckResult, run_check
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SHELL_SCRIPTS = (
     "amm.sh",
     "scripts/env.sh",
