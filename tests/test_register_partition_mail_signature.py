@@ -36,7 +36,6 @@ def run(
     env = {"POSTMARK_API_URL": postmark.url}
     if token is not None:
         env["POSTMARK_ACCOUNT_TOKEN"] = token
-    os.environ["POSTMARK_API_URL"] = postmark.url
     return main([*args, "--context-file", str(context_file)], env)
 
 

@@ -26,10 +26,13 @@ class FakeClock:
         self.now += seconds
 
 
+def env_for(postmark: PostmarkSimulator) -> dict[str, str]:
+    return {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN, "POSTMARK_API_URL": postmark.url}
+
+
 @pytest.fixture
-def dev_domain(postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch) -> PostmarkSimulator:
+def dev_domain(postmark: PostmarkSimulator) -> PostmarkSimulator:
     postmark.add_domain(NONPROD_TOKEN, "dev.ardamails.com", public_key="AAAA")
-    monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
     return postmark
 
 
@@ -59,7 +62,7 @@ def test_backoff_doubles_is_capped_and_stops_at_the_deadline(dev_domain: Postmar
 def test_main_reports_a_verified_table(
     dev_domain: PostmarkSimulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["Alpha002", "dev", "--deadline", "10"], {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}) == 0
+    assert main(["Alpha002", "dev", "--deadline", "10"], env_for(dev_domain)) == 0
     out = capsys.readouterr().out
     assert "Postmark verification of dev.ardamails.com (PostmarkNonProd" in out
     assert "DKIM         verified      2" in out and "Return-Path  verified      1" in out
@@ -69,7 +72,7 @@ def test_main_fails_when_the_deadline_passes(
     dev_domain: PostmarkSimulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dev_domain.dkim_verify_attempts = 10**6
-    assert main(["Alpha002", "dev", "--deadline", "0"], {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}) == 1
+    assert main(["Alpha002", "dev", "--deadline", "0"], env_for(dev_domain)) == 1
     captured = capsys.readouterr()
     assert "DKIM         NOT VERIFIED  1" in captured.out
     assert captured.err.startswith("error: dev.ardamails.com is not verified after 0 s")
@@ -77,17 +80,15 @@ def test_main_fails_when_the_deadline_passes(
 
 
 def test_missing_domain_names_the_pre_deploy_command(
-    postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    postmark: PostmarkSimulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
-    assert main(["Alpha002", "dev"], {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}) == 1
+    assert main(["Alpha002", "dev"], env_for(postmark)) == 1
     assert "run `python -m tools.register_partition_mail_signature Alpha002 dev`" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args", [["Alpha001", "dev"], ["Alpha002", "kyle"], ["Nope", "dev"]])
 def test_registry_errors_exit_2_without_contacting_postmark(
-    postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch, args: list[str]
+    postmark: PostmarkSimulator, args: list[str]
 ) -> None:
-    monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
-    assert main(args, {"POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}) == 2
+    assert main(args, env_for(postmark)) == 2
     assert postmark.exchanges == []

@@ -43,6 +43,7 @@ from tools.lib.postmark_client import (
     PostmarkClient,
     PostmarkDomain,
     PostmarkError,
+    postmark_api_url,
     same_domain_name,
 )
 
@@ -167,7 +168,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         read_context(context_file)  # a malformed file stops us before Postmark is contacted
         token = resolve_account_token(partition, env)
-        with PostmarkClient(token, timeout=args.timeout) as client:
+        with PostmarkClient(token, base_url=postmark_api_url(env), timeout=args.timeout) as client:
             registration = register(client, partition, fix_return_path=args.fix_return_path)
         changed = put_partition_mail_context(context_file, partition, registration.context)
     except (PlatformError, OpError, PostmarkError, RegistrationError, OSError) as exc:

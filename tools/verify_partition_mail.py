@@ -25,7 +25,7 @@ from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
 from tools.lib.cli_args import add_partition_arguments, add_postmark_timeout_argument
 from tools.lib.op_resolver import OpError
-from tools.lib.postmark_client import PostmarkClient, PostmarkDomain, PostmarkError
+from tools.lib.postmark_client import PostmarkClient, PostmarkDomain, PostmarkError, postmark_api_url
 
 EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
 DEFAULT_DEADLINE_SECONDS = 300.0
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return EXIT_USAGE
     try:
         token = resolve_account_token(partition, env)
-        with PostmarkClient(token, timeout=args.timeout) as client:
+        with PostmarkClient(token, base_url=postmark_api_url(env), timeout=args.timeout) as client:
             verification = verify(client, partition, deadline_seconds=args.deadline)
     except (OpError, PostmarkError) as exc:
         logger.error(str(exc))
