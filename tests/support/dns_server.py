@@ -7,6 +7,7 @@ synthesized CloudFormation templates with `records_from_templates`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import defaultdict
@@ -86,6 +87,14 @@ def _rdata(rtype: str, value: Any) -> Any:
     raise ValueError(f"unsupported record type {rtype}")
 
 
+class _QuietHandler(DNSHandler):  # type: ignore[misc]
+    """Drops the error when a delayed answer meets a server that was already closed."""
+
+    def handle(self) -> None:
+        with contextlib.suppress(OSError):
+            super().handle()
+
+
 class LoopbackDnsServer:
     """`with LoopbackDnsServer() as dns: dns.records.put(...); resolver at dns.address`."""
 
@@ -95,9 +104,11 @@ class LoopbackDnsServer:
         self.queries: list[tuple[str, str]] = []
         resolver = _Resolver(self.records, self)
         quiet = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
-        self._udp = DNSServer(resolver, address=host, port=0, logger=quiet)
+        self._udp = DNSServer(resolver, address=host, port=0, logger=quiet, handler=_QuietHandler)
         port = self._udp.server.server_address[1]
-        self._tcp = DNSServer(resolver, address=host, port=port, tcp=True, logger=quiet)
+        self._tcp = DNSServer(
+            resolver, address=host, port=port, tcp=True, logger=quiet, handler=_QuietHandler
+        )
         self.host = host
         self.port = port
 
