@@ -406,3 +406,18 @@ def test_all_partitions_run_in_turn_and_a_failure_does_not_stop_the_next(workspa
     assert "dev      Alpha002-dev-Email     FAILED, exit 1" in summary
     assert "stage    Alpha002-stage-Email   FAILED, exit 1" in summary
     _assert_nothing_written(workspace, before)
+
+
+def test_github_actions_masks_the_token_before_any_other_use(workspace: Workspace) -> None:
+    """Under GitHub Actions the only place the token is printed is the `::add-mask::` line,
+    before any step that uses it; the run log never holds it."""
+    workspace.env["GITHUB_ACTIONS"] = "true"
+    result = workspace.run("Alpha002", "dev")  # Postmark is unreachable: the pre-deploy fails
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    with_token = [i for i, line in enumerate(lines) if CANARY in line]
+    assert [lines[i] for i in with_token] == [f"::add-mask::{CANARY}"]
+    assert with_token[0] < next(i for i, line in enumerate(lines) if "start: pre-deploy" in line)
+    assert CANARY not in result.stderr
+    (log,) = (workspace.root / "logs").glob("amm-*.log")
+    assert CANARY not in log.read_text() and "start: pre-deploy Alpha002 dev" in log.read_text()
