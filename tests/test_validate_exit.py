@@ -1,5 +1,6 @@
 """validate-exit: post-merge checks against moto (a deploy mirrored through boto3) and the
-loopback DNS server; pre-merge rows through an injected command runner."""
+loopback DNS server serving the synthesized records; pre-merge rows through an injected
+command runner, so the test suite never runs itself."""
 
 from __future__ import annotations
 
@@ -16,72 +17,145 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.cloudformation.models import cloudformation_backends
+from moto.server import ThreadedMotoServer
 
-from platform_lib.naming import encryption_key_secret_name, postmark_account_token_secret_name
+from platform_lib.context_store import PROJECT_CONTEXT_FILE, read_partition_mail_context
+from platform_lib.naming import (
+    ExportKey,
+    encryption_key_secret_name,
+    export_name,
+    postmark_account_token_secret_name,
+)
 from platform_lib.registry import active_partitions, get_partition
 from tests.support.dns_server import LoopbackDnsServer, records_from_templates
 from tests.synth import PROJECT_ROOT, Synthesized
-from tools.lib.exit_validation.pre_merge import pre_merge_checks
+from tools import validate_exit
+from tools.lib.drift.dns_probe import ResolverAddress, parse_resolver
+from tools.lib.drift.findings import abbreviate
+from tools.lib.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
+from tools.lib.exit_validation.pre_merge import VENV_BIN, run_command, shell_scripts
 from tools.validate_exit import main
 
 DEV = get_partition("dev")
 STACK = "Alpha002-dev-Email"
 ZONE = "dev.ardamails.com"
+REGION = "us-east-1"
 MOTO_ACCOUNT = "123456789012"
+CONTEXT = read_partition_mail_context(PROJECT_CONTEXT_FILE, DEV)
+CONTEXT_SOURCE = "cdk.context.json 'partitionMail:Alpha002:dev'"
+DKIM_HOST = f"{CONTEXT.dkim_selector}._domainkey.{ZONE}"
+ALL_CHECKS = [
+    "stack status",
+    "NS delegation",
+    "SPF",
+    "DMARC",
+    "DKIM",
+    "Return-Path",
+    "token secret",
+    "encryption key secret",
+    "exports",
+]
+
+
+def rows(out: str) -> dict[str, tuple[str, str]]:
+    """check name -> (PASS/FAIL, detail), parsed from the table."""
+    parsed = {}
+    for line in out.splitlines():
+        for verdict in ("PASS", "FAIL"):
+            name, sep, detail = line.partition(f"  {verdict}  ")
+            if sep and line.startswith("  "):
+                parsed[name.strip()] = (verdict, detail.strip())
+    return parsed
+
+
+# --- post-merge ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dns_server() -> Iterator[LoopbackDnsServer]:
+    """One server for the module (stopping one takes ~1 s); each test resets its records."""
+    with LoopbackDnsServer() as server:
+        yield server
 
 
 @dataclass
 class Deployed:
     dns: LoopbackDnsServer
     template: dict[str, Any]
+    zone_id: str
+    name_servers: list[str]
 
     def run(self, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
-        code = main(["dev", "--post-merge", "--resolver", self.dns.address, *extra])
+        code = main(["dev", "--post-merge", "--resolver", self.dns.address, "--dns-timeout", "2", *extra])
         return code, capsys.readouterr().out
 
-    def create_stack(self, drop_export: str | None = None) -> None:
+    def stack_body(self, drop_export: str | None = None) -> dict[str, Any]:
         """The stack as CloudFormation reports it after a deploy: the synthesized outputs
-        (names and export names) with literal values, around a stand-in resource."""
-        outputs = {
-            key: {"Value": f"value-of-{key}", **({"Export": output["Export"]} if "Export" in output else {})}
-            for key, output in self.template["Outputs"].items()
-            if output.get("Export", {}).get("Name") != drop_export
-        }
-        body = {"Resources": {"StandIn": {"Type": "AWS::SNS::Topic"}}, "Outputs": outputs}
-        boto3.client("cloudformation", region_name="us-east-1").create_stack(
-            StackName=STACK, TemplateBody=json.dumps(body)
+        (keys and export names) with literal values - the zone id the real one - around a
+        stand-in resource."""
+        zone_id_export = export_name(DEV, ExportKey.PARTITION_MAIL_ZONE_ID)
+        outputs = {}
+        for key, output in self.template["Outputs"].items():
+            name = output.get("Export", {}).get("Name")
+            if name is not None and name == drop_export:
+                continue
+            value = self.zone_id if name == zone_id_export else f"value-of-{key}"
+            outputs[key] = {"Value": value, **({"Export": {"Name": name}} if name else {})}
+        return {"Resources": {"StandIn": {"Type": "AWS::SNS::Topic"}}, "Outputs": outputs}
+
+    def create_stack(self, drop_export: str | None = None) -> None:
+        boto3.client("cloudformation", region_name=REGION).create_stack(
+            StackName=STACK, TemplateBody=json.dumps(self.stack_body(drop_export))
         )
+
+
+def _write_aws_config(tmp_path: Path) -> None:
+    """The registry's default profile for Alpha002, with moto's dummy credentials."""
+    (tmp_path / "aws-config").write_text(
+        f"[profile Alpha002-Admin]\nregion = {REGION}\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+    )
+
+
+def _aws_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write_aws_config(tmp_path)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _serve_records(dns: LoopbackDnsServer, template: dict[str, Any], name_servers: list[str]) -> None:
+    dns.latency_seconds = 0.0
+    for name in dns.records.names():
+        for rtype in ("NS", "TXT", "CNAME", "A"):
+            dns.records.delete(name, rtype)
+    table = records_from_templates({STACK: template}, {ZONE: name_servers})
+    for name in table.names():
+        for rtype in ("NS", "TXT", "CNAME"):
+            if values := table.get(name, rtype):
+                dns.records.put(name, rtype, values)
 
 
 @pytest.fixture
-def deployed(synthesized: Synthesized, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployed]:
-    config = tmp_path / "aws-config"
-    config.write_text(
-        "[profile Alpha002-Admin]\nregion = us-east-1\naws_access_key_id = testing\naws_secret_access_key = testing\n"
-    )
-    for name, value in {
-        "AWS_CONFIG_FILE": str(config),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def deployed(
+    synthesized: Synthesized,
+    dns_server: LoopbackDnsServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Deployed]:
+    """dev as `./amm.sh Alpha002 dev` leaves it: zone, secrets, stack, and public records."""
+    _aws_profile(tmp_path, monkeypatch)
     template = synthesized.template(STACK)
-    with mock_aws(), LoopbackDnsServer() as dns:
-        zone = boto3.client("route53", region_name="us-east-1").create_hosted_zone(
+    with mock_aws():
+        created = boto3.client("route53", region_name=REGION).create_hosted_zone(
             Name=ZONE, CallerReference="validate-exit-test"
         )
-        secrets = boto3.client("secretsmanager", region_name="us-east-1")
+        secrets = boto3.client("secretsmanager", region_name=REGION)
         for name in (postmark_account_token_secret_name(DEV), encryption_key_secret_name(DEV)):
             secrets.create_secret(Name=name, SecretString="not-a-real-value")
-        table = records_from_templates({STACK: template}, {ZONE: zone["DelegationSet"]["NameServers"]})
-        for name in table.names():
-            for rtype in ("NS", "TXT", "CNAME"):
-                if values := table.get(name, rtype):
-                    dns.records.put(name, rtype, values)
-        state = Deployed(dns, template)
+        name_servers = created["DelegationSet"]["NameServers"]
+        _serve_records(dns_server, template, name_servers)
+        state = Deployed(dns_server, template, created["HostedZone"]["Id"].split("/")[-1], name_servers)
         state.create_stack()
         yield state
 
@@ -89,94 +163,207 @@ def deployed(synthesized: Synthesized, tmp_path: Path, monkeypatch: pytest.Monke
 def test_all_checks_pass(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = deployed.run(capsys)
     assert code == 0, out
+    assert out.splitlines()[0] == (
+        f"post-merge validation of dev (Alpha002 us-east-1, profile Alpha002-Admin, resolver {deployed.dns.address}):"
+    )
+    table = rows(out)
+    assert list(table) == ALL_CHECKS
+    assert {verdict for verdict, _ in table.values()} == {"PASS"}
     assert out.rstrip().endswith("9/9 PASS")
-    assert "FAIL" not in out
-    assert "6/6 exports from the stack's outputs" in out
+    assert table["stack status"][1] == "Alpha002-dev-Email CREATE_COMPLETE"
+    assert (
+        table["NS delegation"][1]
+        == f"delegated to the stack's hosted zone {deployed.zone_id} (4 name servers)"
+    )
+    assert table["exports"][1] == "6/6 exports in the outputs of Alpha002-dev-Email"
+    assert table["token secret"][1] == "secret dev-I-EmailPostmarkAccountToken (AWSCURRENT)"
 
 
 def _stack_rolled_back(d: Deployed) -> None:
-    (stack,) = cloudformation_backends[MOTO_ACCOUNT]["us-east-1"].stacks.values()
+    (stack,) = cloudformation_backends[MOTO_ACCOUNT][REGION].stacks.values()
     stack.status = "UPDATE_ROLLBACK_COMPLETE"
 
 
-def _drop_secret(name: str) -> Callable[[Deployed], None]:
-    def drop(d: Deployed) -> None:
-        boto3.client("secretsmanager", region_name="us-east-1").delete_secret(
-            SecretId=name, ForceDeleteWithoutRecovery=True
-        )
+def _delete_secret(name: str, **how: Any) -> Callable[[Deployed], None]:
+    def delete(d: Deployed) -> None:
+        boto3.client("secretsmanager", region_name=REGION).delete_secret(SecretId=name, **how)
 
-    return drop
+    return delete
 
 
 def _recreate_stack_without_export(d: Deployed) -> None:
-    boto3.client("cloudformation", region_name="us-east-1").delete_stack(StackName=STACK)
+    boto3.client("cloudformation", region_name=REGION).delete_stack(StackName=STACK)
     d.create_stack(drop_export="Alpha002-dev-API-EmailEncryptionKeyArn")
 
 
-DKIM_HOST = "20260526234343pm._domainkey.dev.ardamails.com"
-BREAKAGES: dict[str, tuple[Callable[[Deployed], None], str]] = {
-    "stack status": (
+WRONG_KEY = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwrong"
+BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
+    "stack rolled back": (
+        "stack status",
         _stack_rolled_back,
         "Alpha002-dev-Email is UPDATE_ROLLBACK_COMPLETE, expected CREATE_COMPLETE or UPDATE_COMPLETE",
     ),
-    "NS delegation": (
+    "zone not delegated": (
+        "NS delegation",
         lambda d: d.dns.records.delete(ZONE, "NS"),
-        "NS dev.ardamails.com: no records (not delegated)",
+        "zone dev.ardamails.com is not delegated: NS query returned no records",
     ),
-    "SPF": (
+    "SPF without Postmark": (
+        "SPF",
         lambda d: d.dns.records.put(ZONE, "TXT", [["v=spf1 -all"]]),
-        "TXT dev.ardamails.com is 'v=spf1 -all', expected the SPF value",
+        "SPF at dev.ardamails.com does not include Postmark (include:spf.mtasv.net): 'v=spf1 -all'",
     ),
-    "DMARC": (
+    "DMARC missing": (
+        "DMARC",
         lambda d: d.dns.records.delete("_dmarc." + ZONE, "TXT"),
-        "TXT _dmarc.dev.ardamails.com: NXDOMAIN",
+        "no DMARC record at _dmarc.dev.ardamails.com (NXDOMAIN)",
     ),
-    "DKIM": (
-        lambda d: d.dns.records.put(DKIM_HOST, "TXT", [["k=rsa;p=AAAA"]]),
-        f"TXT {DKIM_HOST} is 'k=rsa;p=AAAA', expected the context's DKIM value",
+    "DKIM key differs from the context": (
+        "DKIM",
+        lambda d: d.dns.records.put(DKIM_HOST, "TXT", [[f"k=rsa;p={WRONG_KEY}"]]),
+        f"wrong DKIM key at {DKIM_HOST}: DNS has p={abbreviate(WRONG_KEY)} ({len(WRONG_KEY)} chars), "
+        f"{CONTEXT_SOURCE} has p={abbreviate(CONTEXT.dkim_public_key)} ({len(CONTEXT.dkim_public_key)} chars)",
     ),
-    "Return-Path": (
+    "Return-Path elsewhere": (
+        "Return-Path",
         lambda d: d.dns.records.put("pm-bounces." + ZONE, "CNAME", ["bounces.example.net"]),
-        "CNAME pm-bounces.dev.ardamails.com -> bounces.example.net, expected pm.mtasv.net",
+        "Return-Path CNAME pm-bounces.dev.ardamails.com points at bounces.example.net; "
+        f"{CONTEXT_SOURCE} expects pm.mtasv.net",
     ),
-    "token secret": (
-        _drop_secret("dev-I-EmailPostmarkAccountToken"),
-        "secret dev-I-EmailPostmarkAccountToken: ResourceNotFoundException",
+    "token secret deleted": (
+        "token secret",
+        _delete_secret("dev-I-EmailPostmarkAccountToken", ForceDeleteWithoutRecovery=True),
+        "secret dev-I-EmailPostmarkAccountToken: ResourceNotFoundException: "
+        "Secrets Manager can't find the specified secret.",
     ),
-    "encryption key secret": (
-        _drop_secret("dev-I-EmailEncryptionKey"),
-        "secret dev-I-EmailEncryptionKey: ResourceNotFoundException",
+    "encryption key scheduled for deletion": (
+        "encryption key secret",
+        _delete_secret("dev-I-EmailEncryptionKey", RecoveryWindowInDays=7),
+        "secret dev-I-EmailEncryptionKey is scheduled for deletion (DeletedDate {date}); "
+        "restore it with `aws secretsmanager restore-secret --secret-id dev-I-EmailEncryptionKey`",
     ),
-    "exports": (
+    "an export missing": (
+        "exports",
         _recreate_stack_without_export,
-        "5/6 exports; missing Alpha002-dev-API-EmailEncryptionKeyArn",
+        "5/6 exports in the outputs of Alpha002-dev-Email; missing Alpha002-dev-API-EmailEncryptionKeyArn",
+    ),
+    "parent still delegates to an old zone": (
+        "NS delegation",
+        lambda d: d.dns.records.put(ZONE, "NS", ["ns-1.old-zone.test", "ns-2.old-zone.test"]),
+        "NS dev.ardamails.com answers ns-1.old-zone.test, ns-2.old-zone.test; the stack's hosted zone "
+        "{zone_id} has {name_servers}",
+    ),
+    "two SPF records": (
+        "SPF",
+        lambda d: d.dns.records.put(
+            ZONE, "TXT", [["v=spf1 include:spf.mtasv.net ~all"], ["v=spf1 include:other.example ~all"]]
+        ),
+        "2 SPF records at dev.ardamails.com; exactly one is allowed (RFC 7208)",
+    ),
+    "DKIM split inside a string": (
+        "DKIM",
+        lambda d: d.dns.records.put(
+            DKIM_HOST, "TXT", [[f"k=rsa;p={CONTEXT.dkim_public_key[:200]} ", CONTEXT.dkim_public_key[200:]]]
+        ),
+        f"DKIM TXT at {DKIM_HOST} is split wrongly: its 2 strings join to a value that differs from "
+        f"k=rsa;p={CONTEXT.dkim_public_key[:8]}… only by framing (string 1 ends with ' ')",
     ),
 }
 
 
-@pytest.mark.parametrize("check", list(BREAKAGES))
+def _expected_detail(template: str, d: Deployed) -> str:
+    """Fill in what only the run knows: moto's zone id and name servers, a deletion date."""
+    values = {
+        "zone_id": d.zone_id,
+        "name_servers": ", ".join(sorted(server.lower() for server in d.name_servers)),
+    }
+    if "{date}" in template:
+        secret = boto3.client("secretsmanager", region_name=REGION).describe_secret(
+            SecretId="dev-I-EmailEncryptionKey"
+        )
+        values["date"] = f"{secret['DeletedDate']:%Y-%m-%d}"
+    return template.format(**values)
+
+
+def test_every_check_has_a_breakage() -> None:
+    assert {check for check, _, _ in BREAKAGES.values()} == set(ALL_CHECKS)
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
 def test_each_check_fails_on_its_own(
-    deployed: Deployed, capsys: pytest.CaptureFixture[str], check: str
+    deployed: Deployed, capsys: pytest.CaptureFixture[str], breakage: str
 ) -> None:
-    breakage, detail = BREAKAGES[check]
-    breakage(deployed)
+    check, break_it, detail = BREAKAGES[breakage]
+    break_it(deployed)
     code, out = deployed.run(capsys)
     assert code == 1
-    failed = [line for line in out.splitlines() if "  FAIL  " in line]
-    assert len(failed) == 1, out
-    assert failed[0].split("FAIL", 1)[0].strip() == check
-    assert failed[0].split("FAIL", 1)[1].strip() == detail
+    table = rows(out)
+    assert list(table) == ALL_CHECKS
+    assert [name for name, (verdict, _) in table.items() if verdict == "FAIL"] == [check], out
+    assert table[check][1] == _expected_detail(detail, deployed)
     assert out.rstrip().endswith("8/9 PASS")
 
 
-def test_unreachable_resolver_is_a_fail_row_not_a_crash(
+def test_a_missing_stack_fails_the_rows_that_read_it_and_only_those(
     deployed: Deployed, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    deployed.dns.latency_seconds = 1.0  # beyond the DNS timeout below
-    code, out = deployed.run(capsys, "--dns-timeout", "0.3")
+    boto3.client("cloudformation", region_name=REGION).delete_stack(StackName=STACK)
+    code, out = deployed.run(capsys)
+    table = rows(out)
+    missing = (
+        "describe stack Alpha002-dev-Email: ValidationError: Stack with id Alpha002-dev-Email does not exist"
+    )
     assert code == 1
-    dns_rows = [line for line in out.splitlines() if line.split("  ")[1:2] and "DnsProbeError" in line]
-    assert len(dns_rows) == 5 and out.rstrip().endswith("4/9 PASS")
+    assert {name: detail for name, (verdict, detail) in table.items() if verdict == "FAIL"} == {
+        "stack status": missing,
+        "NS delegation": f"NS {ZONE} answers, but the stack's hosted zone is unknown: {missing}",
+        "exports": missing,
+    }
+    assert out.rstrip().endswith("6/9 PASS")
+
+
+def test_an_unanswering_resolver_fails_the_dns_rows_and_the_aws_rows_still_run(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deployed.dns.latency_seconds = 0.5  # beyond the DNS timeout below
+    code, out = deployed.run(capsys, "--dns-timeout", "0.1")
+    table = rows(out)
+    address = str(parse_resolver(deployed.dns.address))
+    assert code == 1
+    assert table["NS delegation"] == ("FAIL", f"DNS NS {ZONE} @{address}: no answer within 0.1s")
+    assert table["DKIM"] == ("FAIL", f"DNS TXT {DKIM_HOST} @{address}: no answer within 0.1s")
+    assert [n for n, (v, _) in table.items() if v == "FAIL"] == [
+        "NS delegation",
+        "SPF",
+        "DMARC",
+        "DKIM",
+        "Return-Path",
+    ]
+    assert out.rstrip().endswith("4/9 PASS")
+
+
+def test_without_resolver_the_system_resolver_is_asked(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        validate_exit, "system_resolver_address", lambda: parse_resolver(deployed.dns.address)
+    )
+    code = main(["dev", "--post-merge"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"resolver {deployed.dns.address}):" in out.splitlines()[0]
+
+
+def test_system_resolver_is_the_first_name_server_of_resolv_conf(tmp_path: Path) -> None:
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("search example.internal\nnameserver 192.0.2.53\nnameserver 192.0.2.54\n")
+    assert system_resolver_address(str(conf)) == ResolverAddress("192.0.2.53", 53)
+    conf.write_text("search example.internal\n")
+    with pytest.raises(NoSystemResolver, match=r"no name server in .*; pass --resolver IP\[:PORT\]"):
+        system_resolver_address(str(conf))
+
+
+# --- usage and configuration errors ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -184,61 +371,182 @@ def test_unreachable_resolver_is_a_fail_row_not_a_crash(
     [
         (["--post-merge"], "error: --post-merge needs a partition"),
         (["qa", "--post-merge"], "error: unknown partition 'qa'; active: dev, stage, demo, prod"),
+        (["qa"], "error: unknown partition 'qa'; active: dev, stage, demo, prod"),
         (["kyle", "--post-merge"], "error: partition 'kyle' is suspended; active: dev, stage, demo, prod"),
         (
             ["dev", "--post-merge", "--resolver", "dns.google"],
             "error: --resolver 'dns.google': expected IP[:PORT]",
         ),
+        (["dev", "--profile", "Alpha002-Admin"], "error: --profile and --resolver need --post-merge"),
+        (["dev", "--post-merge", "--skip-tests"], "error: --skip-tests is a pre-merge option"),
+        (
+            ["dev", "--post-merge", "--profile", "NoSuchProfile", "--resolver", "127.0.0.1"],
+            "error: AWS profile 'NoSuchProfile' is not in your AWS config; pass --profile NAME",
+        ),
     ],
 )
-def test_bad_usage_exits_2_with_one_line(
-    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+def test_bad_usage_exits_2_with_one_line_and_runs_nothing(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    message: str,
 ) -> None:
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(message) and err.count("\n") == 1
+    _aws_profile(tmp_path, monkeypatch)
+    runner = RecordingRunner()
+    assert main(argv, root=tmp_path, runner=runner) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(message) and captured.err.count("\n") == 1, captured.err
+    assert captured.out == "" and runner.calls == []
 
 
-def test_help_runs_as_documented() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.validate_exit", "--help"],
+def test_a_missing_context_block_names_the_pre_deploy_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "cdk.context.json"
+    empty.write_text("{}\n")
+    assert main(["dev", "--post-merge", "--resolver", "127.0.0.1", "--context-file", str(empty)]) == 2
+    assert capsys.readouterr().err == (
+        "error: cdk.context.json has no 'partitionMail:Alpha002:dev'; "
+        "run `python -m tools.register_partition_mail_signature Alpha002 dev`\n"
+    )
+
+
+def _run_module(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.validate_exit", *args],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ},
+        env=env if env is not None else {**os.environ},
+        timeout=60,
     )
-    assert result.returncode == 0
-    for option in ("--post-merge", "--profile NAME", "--resolver IP[:PORT]", "--skip-tests"):
-        assert option in result.stdout
+
+
+def test_help_and_a_usage_error_as_a_process() -> None:
+    helped = _run_module("--help", env={**os.environ, "COLUMNS": "200"})
+    assert helped.returncode == 0
+    assert helped.stdout.startswith(
+        "usage: python -m tools.validate_exit [-h] [--post-merge] [--profile NAME]"
+    )
+    for text in (
+        "--resolver IP[:PORT]",
+        "--skip-tests",
+        "<partition> --post-merge",
+        "./scripts/synth -c partition",
+    ):
+        assert text in helped.stdout, text
+    refused = _run_module("qa", "--post-merge")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == "error: unknown partition 'qa'; active: dev, stage, demo, prod\n"
+
+
+def test_a_process_reaches_aws_through_aws_endpoint_url(deployed: Deployed, tmp_path: Path) -> None:
+    """The real entry point, sent to moto (serving the fixture's deploy) by AWS_ENDPOINT_URL alone."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+            "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        }
+        result = _run_module("dev", "--post-merge", "--resolver", deployed.dns.address, env=env)
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith("9/9 PASS") and result.stderr == ""
+
+
+# --- pre-merge ------------------------------------------------------------------------------
 
 
 class RecordingRunner:
-    """Stands in for subprocess: records argv, fails the commands named in `failing`."""
+    """Stands in for subprocess: records argv; fails the commands named in `failing` (by
+    executable name, `ruff check`/`ruff format` by sub-command); the synth writes a cloud
+    assembly listing `synthesized` stacks (default: every active partition's)."""
 
-    def __init__(self, failing: Sequence[str] = (), synth_writes: bool = True) -> None:
+    def __init__(self, failing: Sequence[str] = (), synthesized: Sequence[str] | None = None) -> None:
         self.calls: list[tuple[str, ...]] = []
         self.failing = failing
-        self.synth_writes = synth_writes
+        self.synthesized = (
+            synthesized
+            if synthesized is not None
+            else [f"{p.infrastructure}-{p.name}-Email" for p in active_partitions()]
+        )
+
+    @staticmethod
+    def command(argv: Sequence[str]) -> str:
+        name = Path(argv[0]).name
+        return f"{name} {argv[1]}" if name == "ruff" else argv[0] if argv[0].startswith("./") else name
 
     def __call__(self, argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         self.calls.append(tuple(argv))
-        if argv[0] == "./scripts/synth" and self.synth_writes:
-            (cwd / "cdk.out").mkdir(exist_ok=True)
-            for partition in active_partitions():
-                (
-                    cwd / "cdk.out" / f"{partition.infrastructure}-{partition.name}-Email.template.json"
-                ).write_text("{}")
-        failed = any(Path(argv[0]).name == name or " ".join(argv[:2]).endswith(name) for name in self.failing)
-        return subprocess.CompletedProcess(
-            list(argv), 1 if failed else 0, "ok\n", "boom: it broke\n" if failed else ""
-        )
+        command = self.command(argv)
+        if command == "./scripts/synth" and command not in self.failing:
+            out = cwd / "cdk.out"
+            out.mkdir(exist_ok=True)
+            artifacts = {}
+            for name in self.synthesized:
+                (out / f"{name}.template.json").write_text('{"Resources": {"Zone": {}}}')
+                artifacts[name] = {
+                    "type": "aws:cloudformation:stack",
+                    "properties": {"templateFile": f"{name}.template.json"},
+                }
+            (out / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+        if command in self.failing:
+            return subprocess.CompletedProcess(list(argv), 1, "checking...\n", f"{command}: it broke here\n")
+        return subprocess.CompletedProcess(list(argv), 0, f"{command}: fine\n", "")
 
 
-def test_pre_merge_rows_run_existing_commands_from_the_project(tmp_path: Path) -> None:
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project root with shell scripts to find (and a node script that is not one)."""
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "amm.sh").write_text("#!/usr/bin/env bash\n")
+    (tmp_path / "scripts" / "synth").write_text("#!/usr/bin/env bash\n")
+    (tmp_path / "scripts" / "env.sh").write_text("# shellcheck shell=bash\n")
+    (tmp_path / "scripts" / "helper.cjs").write_text("#!/usr/bin/env node\n")
+    return tmp_path
+
+
+def _pre_merge(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], runner: RecordingRunner
+) -> tuple[int, str, str]:
+    code = main(argv, root=project, runner=runner, bin_dir=VENV_BIN)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_pre_merge_runs_every_gate_as_an_argv_from_the_project_root(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     runner = RecordingRunner()
-    results = pre_merge_checks(active_partitions(), root=tmp_path, runner=runner)
-    assert [r.name for r in results] == [
+    code, out, err = _pre_merge(project, capsys, [], runner)
+    assert code == 0, out
+    bin_dir = str(VENV_BIN)
+    assert runner.calls == [
+        (f"{bin_dir}/ruff", "check", "."),
+        (f"{bin_dir}/ruff", "format", "--check", "."),
+        (f"{bin_dir}/mypy",),
+        (f"{bin_dir}/lint-imports", "--no-cache"),
+        (
+            f"{bin_dir}/shellcheck",
+            "--format=gcc",
+            "--external-sources",
+            "--source-path=SCRIPTDIR",
+            "amm.sh",
+            "scripts/env.sh",
+            "scripts/synth",
+        ),
+        ("./scripts/test",),
+        ("./scripts/synth",),
+    ]
+    table = rows(out)
+    assert list(table) == [
         "ruff check",
         "ruff format",
         "mypy (strict)",
@@ -247,34 +555,86 @@ def test_pre_merge_rows_run_existing_commands_from_the_project(tmp_path: Path) -
         "test suite",
         "synth partition stacks",
     ]
-    assert all(r.passed for r in results)
-    for argv in runner.calls:  # every command exists in the real project (no missing npm script)
-        executable = (
-            PROJECT_ROOT / Path(argv[0]).relative_to(tmp_path)
-            if argv[0].startswith(str(tmp_path))
-            else PROJECT_ROOT / argv[0]
-        )
+    assert table["synth partition stacks"] == (
+        "PASS",
+        "Alpha002-dev-Email, Alpha002-stage-Email, Alpha001-demo-Email, Alpha001-prod-Email",
+    )
+    assert table["shellcheck"] == ("PASS", "3 scripts clean: amm.sh, scripts/env.sh, scripts/synth")
+    assert out.splitlines()[0] == "pre-merge validation (every active partition):"
+    assert out.rstrip().endswith("7/7 PASS")
+    assert "validate-exit: running test suite: ./scripts/test" in err
+
+
+def test_every_pre_merge_command_exists_in_the_project(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seed's script called an npm script that did not exist; these all do."""
+    runner = RecordingRunner()
+    _pre_merge(project, capsys, [], runner)
+    for argv in runner.calls:
+        executable = PROJECT_ROOT / argv[0] if argv[0].startswith("./") else Path(argv[0])
         assert executable.is_file() and os.access(executable, os.X_OK), argv
-    shellchecked = next(c for c in runner.calls if c[0].endswith("shellcheck"))
-    assert all((PROJECT_ROOT / script).is_file() for script in shellchecked[3:])
-    assert (
-        results[-1].detail
-        == "Alpha002-dev-Email, Alpha002-stage-Email, Alpha001-demo-Email, Alpha001-prod-Email"
+        assert "npm" not in argv
+    assert {"amm.sh", "scripts/env.sh", "scripts/synth", "scripts/test", ".ci/run"} <= set(
+        shell_scripts(PROJECT_ROOT)
+    )
+    assert "scripts/cdk-with-secret-parameter.cjs" not in shell_scripts(PROJECT_ROOT)
+
+
+def test_a_failing_gate_is_a_fail_row_the_others_still_run_and_the_exit_is_1(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = RecordingRunner(failing=["mypy", "./scripts/test"])
+    code, out, _ = _pre_merge(project, capsys, [], runner)
+    assert code == 1
+    assert len(runner.calls) == 7
+    failed = {name: detail for name, (verdict, detail) in rows(out).items() if verdict == "FAIL"}
+    assert failed == {
+        "mypy (strict)": "exit 1: mypy: it broke here (rerun: mypy)",
+        "test suite": "exit 1: ./scripts/test: it broke here (rerun: ./scripts/test)",
+    }
+    assert out.rstrip().endswith("5/7 PASS")
+
+
+def test_a_partition_narrows_the_synth_and_skip_tests_drops_the_suite(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = RecordingRunner(synthesized=["PlatformRoot-RootDns", "Alpha002-dev-Email"])
+    code, out, _ = _pre_merge(project, capsys, ["dev", "--skip-tests"], runner)
+    assert code == 0, out
+    assert ("./scripts/test",) not in runner.calls
+    assert runner.calls[-1] == ("./scripts/synth", "-c", "partition=dev")
+    assert rows(out)["synth partition stacks"] == ("PASS", "Alpha002-dev-Email")
+    assert out.splitlines()[0] == "pre-merge validation (partition dev):"
+    assert out.rstrip().endswith("6/6 PASS")
+
+
+def test_a_stale_template_does_not_pass_for_a_fresh_synth(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "cdk.out").mkdir()
+    (project / "cdk.out" / "Alpha002-dev-Email.template.json").write_text('{"Resources": {"Old": {}}}')
+    runner = RecordingRunner(synthesized=["PlatformRoot-RootDns"])
+    code, out, _ = _pre_merge(project, capsys, ["dev", "--skip-tests"], runner)
+    assert code == 1
+    assert rows(out)["synth partition stacks"] == (
+        "FAIL",
+        "cdk.out/manifest.json has no Alpha002-dev-Email after `./scripts/synth -c partition=dev`",
     )
 
 
-def test_a_failing_gate_is_a_fail_row_and_the_others_still_run(tmp_path: Path) -> None:
-    results = pre_merge_checks(
-        active_partitions(), root=tmp_path, runner=RecordingRunner(failing=["mypy"]), run_tests=False
+def test_a_failing_synth_is_a_fail_row(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _pre_merge(project, capsys, ["--skip-tests"], RecordingRunner(failing=["./scripts/synth"]))
+    assert code == 1
+    assert rows(out)["synth partition stacks"] == (
+        "FAIL",
+        "exit 1: ./scripts/synth: it broke here (rerun: ./scripts/synth)",
     )
-    assert [(r.name, r.passed) for r in results if not r.passed] == [("mypy (strict)", False)]
-    assert results[2].detail == "exit 1: boom: it broke"
-    assert len(results) == 6 and "test suite" not in [r.name for r in results]
 
 
-def test_synth_without_a_partition_template_fails(tmp_path: Path) -> None:
-    results = pre_merge_checks(
-        [DEV], root=tmp_path, runner=RecordingRunner(synth_writes=False), run_tests=False
+def test_a_missing_tool_is_exit_127_with_the_set_up_hint(tmp_path: Path) -> None:
+    result = run_command([str(tmp_path / "no-such-tool"), "--version"], tmp_path)
+    assert result.returncode == 127
+    assert result.stderr.endswith(
+        "no-such-tool: No such file or directory; run `source scripts/env.sh` to set up the venv and node_modules"
     )
-    assert results[-1].passed is False
-    assert results[-1].detail == "no template for Alpha002-dev-Email in cdk.out"

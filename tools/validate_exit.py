@@ -4,7 +4,7 @@
     python -m tools.validate_exit dev                   # pre-merge, synth narrowed to dev
     python -m tools.validate_exit dev --post-merge      # the deployed partition: AWS + DNS
 
-Exit 0 only when every row passes; 1 when any fails; 2 for bad usage.
+Exit 0 only when every row passes; 1 when any fails; 2 for bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -12,50 +12,65 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import boto3
 import botocore.exceptions
 
-from platform_lib.context_store import read_partition_mail_context
+from platform_lib.context_store import PROJECT_ROOT, read_partition_mail_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import active_partitions, get_infrastructure, get_partition
 from tools.lib import logger
 from tools.lib.cli_args import add_context_file_argument
-from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, DnsProbe, parse_resolver
+from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
 from tools.lib.drift.expected import DriftConfigError
-from tools.lib.exit_validation.post_merge import PostMergeTarget, post_merge_checks
-from tools.lib.exit_validation.pre_merge import pre_merge_checks
-from tools.lib.exit_validation.results import render_table
+from tools.lib.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
+from tools.lib.exit_validation.post_merge import post_merge_checks
+from tools.lib.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
+from tools.lib.exit_validation.results import CheckResult, render_table
+from tools.lib.exit_validation.target import PostMergeTarget
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DNS_TIMEOUT_SECONDS = 5.0
+
+EPILOG = """\
+modes:
+  (no partition)            pre-merge: ruff check, ruff format --check, mypy, lint-imports,
+                            shellcheck (amm.sh, scripts/, .ci/), ./scripts/test, and
+                            ./scripts/synth with every active partition's stack in cdk.out
+  <partition>               the same, with the synth narrowed to that partition
+                            (./scripts/synth -c partition=<partition>)
+  <partition> --post-merge  the deployed partition, read-only: stack status, NS delegation,
+                            SPF, DMARC, DKIM, Return-Path, both secrets, the six exports
+  --post-merge alone        a usage error: name the partition
+
+exit status: 0 every row PASS, 1 any row FAIL, 2 usage or configuration error"""
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.validate_exit",
         description=(
-            "Without --post-merge: pre-merge code checks (ruff, mypy, import layering, shellcheck, "
-            "the test suite, and a synth of every partition stack, or only <partition>'s). With "
-            "<partition> --post-merge: the deployed partition - stack status, NS delegation, SPF, "
-            "DMARC, DKIM, Return-Path, both secrets and the six exports."
+            "Exit validation: pre-merge code checks, or (--post-merge) the deployed partition's\n"
+            "AWS and DNS state. Prints one PASS/FAIL row per check, then N/M PASS."
         ),
-        epilog="Exit status: 0 all PASS, 1 any FAIL, 2 usage error.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("partition", nargs="?", help="active partition, e.g. dev")
     parser.add_argument(
         "--post-merge", action="store_true", help="check the deployed partition (needs <partition>)"
     )
     parser.add_argument(
-        "--profile", metavar="NAME", help="AWS profile (default: the registry's for the partition)"
+        "--profile",
+        metavar="NAME",
+        help="post-merge: AWS profile (default: the registry's for the partition's infrastructure)",
     )
     parser.add_argument(
         "--resolver",
         metavar="IP[:PORT]",
-        default=DEFAULT_RESOLVER,
-        help=f"DNS resolver for the post-merge checks (default {DEFAULT_RESOLVER})",
+        help="post-merge: DNS resolver to ask (default: the system's first name server)",
     )
-    add_context_file_argument(parser, "context the deploy used")
     parser.add_argument(
         "--dns-timeout",
         type=float,
@@ -63,57 +78,91 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"post-merge: seconds to wait for each DNS answer (default {DNS_TIMEOUT_SECONDS:g})",
     )
+    add_context_file_argument(parser, "post-merge: the context the deploy used")
     parser.add_argument(
         "--skip-tests",
         action="store_true",
-        help="pre-merge: leave out the test-suite row (when CI just ran it)",
+        help="pre-merge: leave out the ./scripts/test row (e.g. when CI has just run it)",
     )
     return parser
+
+
+def _verdict(title: str, results: Sequence[CheckResult]) -> int:
+    logger.info(render_table(title, results))
+    return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
 
 
 def _post_merge(args: argparse.Namespace) -> int:
     partition = get_partition(args.partition)
     infrastructure = get_infrastructure(partition.infrastructure)
     context = read_partition_mail_context(args.context_file, partition)
-    resolver = parse_resolver(args.resolver)
+    resolver = parse_resolver(args.resolver) if args.resolver else system_resolver_address()
     profile = args.profile or infrastructure.default_profile
     try:
         session = boto3.Session(profile_name=profile, region_name=infrastructure.region)
     except botocore.exceptions.ProfileNotFound:
         raise PlatformError(
-            f"AWS profile {profile!r} not found in your AWS config; pass --profile NAME"
+            f"AWS profile {profile!r} is not in your AWS config; pass --profile NAME"
         ) from None
     target = PostMergeTarget(partition, context, session, DnsProbe(resolver, args.dns_timeout))
-    results = post_merge_checks(target)
-    logger.info(
-        render_table(
-            f"post-merge validation of {partition.name} ({infrastructure.name}, profile {profile}, "
-            f"resolver {resolver}):",
-            results,
-        )
+    title = (
+        f"post-merge validation of {partition.name} ({infrastructure.name} {infrastructure.region}, "
+        f"profile {profile}, resolver {resolver}):"
     )
-    return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
+    return _verdict(title, post_merge_checks(target))
 
 
-def _pre_merge(args: argparse.Namespace) -> int:
-    partitions = [get_partition(args.partition)] if args.partition else active_partitions()
-    results = pre_merge_checks(partitions, run_tests=not args.skip_tests)
-    logger.info(render_table("pre-merge validation:", results))
-    return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
+def _progress(line: str) -> None:
+    print(f"validate-exit: {line}", file=sys.stderr, flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _pre_merge(args: argparse.Namespace, root: Path, runner: Runner, bin_dir: Path) -> int:
+    narrowed = args.partition is not None
+    partitions = [get_partition(args.partition)] if narrowed else active_partitions()
+    results = pre_merge_checks(
+        partitions,
+        narrowed=narrowed,
+        run_tests=not args.skip_tests,
+        root=root,
+        bin_dir=bin_dir,
+        runner=runner,
+        progress=_progress,
+    )
+    scope = f"partition {args.partition}" if narrowed else "every active partition"
+    return _verdict(f"pre-merge validation ({scope}):", results)
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """Options that belong to the other mode are refused rather than silently ignored."""
+    if args.post_merge and not args.partition:
+        return "--post-merge needs a partition, e.g. `python -m tools.validate_exit dev --post-merge`"
+    if args.post_merge and args.skip_tests:
+        return "--skip-tests is a pre-merge option; --post-merge runs no tests"
+    if not args.post_merge and (args.profile or args.resolver):
+        return "--profile and --resolver need --post-merge (without it the pre-merge code checks run)"
+    return None
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    root: Path = PROJECT_ROOT,
+    runner: Runner = run_command,
+    bin_dir: Path = VENV_BIN,
+) -> int:
+    """The CLI; `root`, `runner` and `bin_dir` let tests run pre-merge without subprocesses."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
-        return int(exc.code if isinstance(exc.code, int) else EXIT_USAGE)
-    if args.post_merge and not args.partition:
-        logger.error("--post-merge needs a partition, e.g. `python -m tools.validate_exit dev --post-merge`")
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    problem = _usage_problem(args)
+    if problem:
+        logger.error(problem)
         return EXIT_USAGE
     try:
-        return _post_merge(args) if args.post_merge else _pre_merge(args)
-    except (PlatformError, DriftConfigError) as exc:
+        return _post_merge(args) if args.post_merge else _pre_merge(args, root, runner, bin_dir)
+    except (PlatformError, DriftConfigError, NoSystemResolver) as exc:
         logger.error(str(exc))
         return EXIT_USAGE
 

@@ -1,0 +1,83 @@
+"""The deployed partition the post-merge checks look at: its AWS session, DNS probe and context.
+
+The stack description is fetched once and shared by the checks that read it (status, zone
+id, exports). A failed fetch is not kept, so each of those checks reports the failure itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.exceptions
+
+from platform_lib.mail_context import PartitionMailContext
+from platform_lib.naming import ExportKey, context_key, export_name, stack_name
+from platform_lib.placement import SendingDomainPlacement, sending_domain_placement
+from platform_lib.registry import Partition
+from tools.lib.drift.dns_probe import DnsProbe
+from tools.lib.exit_validation.results import CheckFailed
+
+
+def aws_failure(action: str, exc: Exception) -> CheckFailed:
+    """One line for an AWS error: `action: Code: message`, or the botocore text."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", "ClientError"), error.get("Message", "")
+        return CheckFailed(f"{action}: {code}" + (f": {message}" if message else ""))
+    return CheckFailed(f"{action}: {exc}")
+
+
+@dataclass
+class PostMergeTarget:
+    partition: Partition
+    context: PartitionMailContext
+    session: boto3.Session
+    dns: DnsProbe
+    _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _stack: dict[str, Any] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def stack_name(self) -> str:
+        return stack_name(self.partition)
+
+    @property
+    def context_source(self) -> str:
+        return f"cdk.context.json {context_key(self.partition)!r}"
+
+    @functools.cached_property
+    def placement(self) -> SendingDomainPlacement:
+        return sending_domain_placement(self.partition.name, self.context.dkim_selector)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            new_client: Any = self.session.client  # typed per service literal; here a plain str
+            self._clients[service] = new_client(service)
+        return self._clients[service]
+
+    def stack(self) -> dict[str, Any]:
+        """`describe_stacks` of this partition's stack (by name: one stack, no pagination)."""
+        if self._stack is None:
+            try:
+                stacks = self.client("cloudformation").describe_stacks(StackName=self.stack_name)
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+                raise aws_failure(f"describe stack {self.stack_name}", exc) from None
+            self._stack = dict(stacks["Stacks"][0])
+        return self._stack
+
+    def export_values(self) -> dict[str, str]:
+        """ExportName -> OutputValue of the stack's exported outputs."""
+        return {
+            output["ExportName"]: output.get("OutputValue", "")
+            for output in self.stack().get("Outputs", [])
+            if output.get("ExportName")
+        }
+
+    def exported(self, key: ExportKey) -> str:
+        name = export_name(self.partition, key)
+        value = self.export_values().get(name)
+        if not value:
+            raise CheckFailed(f"stack {self.stack_name} has no output exported as {name}")
+        return value
