@@ -1,7 +1,9 @@
-"""The docs are part of the product: their commands, options, paths and links must be true."""
+"""The docs are part of the product: their commands, options, paths, names and links must be
+true of the code. Documented commands are run with `--help` (in parallel, one process each)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,129 +13,377 @@ from pathlib import Path
 
 import pytest
 
-from platform_lib.registry import INFRASTRUCTURES, PLATFORM_ROOT_ACCOUNT_PLACEHOLDER, Infrastructure
+from platform_lib import naming
+from platform_lib.postmark import postmark_credential_op_reference
+from platform_lib.registry import (
+    INFRASTRUCTURES,
+    PLATFORM_ROOT_ACCOUNT_PLACEHOLDER,
+    Infrastructure,
+    Partition,
+    PartitionStatus,
+    PostmarkAccount,
+    active_partitions,
+)
 from tests.synth import PROJECT_ROOT
 
-DOCS = sorted(
-    [PROJECT_ROOT / "README.md", PROJECT_ROOT / "CHANGELOG.md", *(PROJECT_ROOT / "docs").rglob("*.md")]
+README = PROJECT_ROOT / "README.md"
+CHANGELOG = PROJECT_ROOT / "CHANGELOG.md"
+RUNBOOK = PROJECT_ROOT / "docs" / "operator-runbook.md"
+SECRET_PATTERN = PROJECT_ROOT / "docs" / "secret-delivery-pattern.md"
+DECISIONS = PROJECT_ROOT / "docs" / "decisions"
+DOCS = sorted([README, CHANGELOG, *(PROJECT_ROOT / "docs").rglob("*.md")])
+
+AMM = "./amm.sh"
+MODULE_COMMAND = re.compile(r"python -m ((?:tools|bench)\.[a-z_]+)")
+OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]*)")
+FENCE = re.compile(r"^[ \t]*```[^\n]*\n(.*?)^[ \t]*```", re.S | re.M)
+INLINE_CODE = re.compile(r"`([^`]+)`")
+# Repository paths as the docs write them; placeholders ({partition}, <run>, *, …) are not paths.
+PATH_TOKEN = re.compile(
+    r"^(\./)?(amm\.sh|app\.py|cdk\.json|cdk\.context\.json|pyproject\.toml|package\.json"
+    r"|requirements(-dev)?\.txt|(scripts|tools|platform_lib|stacks|constructs_lib|apps|instances"
+    r"|tests|bench|docs|\.github|\.ci)(/\S*)?)$"
 )
-TOOL = re.compile(r"python -m (tools\.[a-z_]+)")
-OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]+)")
+PLACEHOLDER_CHARS = set("{}<>*…")
+PROJECT_PACKAGES = ("platform_lib", "constructs_lib", "stacks", "apps", "tools", "bench")
+ENV_VAR = re.compile(r"^((?:AMM|POSTMARK|GITHUB)_[A-Z_]+)$")
+KEEP_A_CHANGELOG_TYPES = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+INHERITED_DECISIONS = ("017", "018", "019", "020", "021", "022", "026")
 
 
+# --- reading Markdown -----------------------------------------------------------------------
+
+
+@cache
 def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _lines_mentioning(needle: str) -> list[str]:
-    return [line for doc in DOCS for line in _text(doc).splitlines() if needle in line]
+def _all_text() -> str:
+    return "\n".join(_text(doc) for doc in DOCS)
 
 
-@cache
-def _help(command: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=120)
+def _block_lines(text: str) -> list[str]:
+    """Lines of fenced code blocks, without trailing `# comments`."""
+    return [
+        re.sub(r"\s+#\s.*$", "", line).strip()
+        for block in FENCE.findall(text)
+        for line in block.splitlines()
+        if line.strip()
+    ]
+
+
+def _inline_code(text: str) -> list[str]:
+    """Inline code spans outside fenced blocks; a span may wrap across lines."""
+    return [" ".join(span.split()) for span in INLINE_CODE.findall(FENCE.sub("", text))]
+
+
+def _code(path: Path) -> list[str]:
+    """Everything a reader might type from this doc: inline spans and code-block lines."""
+    return _inline_code(_text(path)) + _block_lines(_text(path))
+
+
+def _all_code() -> list[str]:
+    return [code for doc in DOCS for code in _code(doc)]
+
+
+def _commands_after(code: str, needle: str) -> list[str]:
+    """The argument text following each occurrence of `needle`, up to a shell separator."""
+    return [re.split(r"&&|\|\||[|;]", rest)[0] for rest in code.split(needle)[1:]]
+
+
+def documented_modules() -> list[str]:
+    return sorted({m for code in _all_code() for m in MODULE_COMMAND.findall(code)})
 
 
 def documented_tools() -> list[str]:
-    return sorted({m for doc in DOCS for m in TOOL.findall(_text(doc))})
+    return [m for m in documented_modules() if m.startswith("tools.")]
 
 
-def test_quick_start_commands_are_the_projects_scripts() -> None:
-    readme = _text(PROJECT_ROOT / "README.md")
-    block = re.search(r"## Quick start.*?```sh\n(.*?)```", readme, re.S)
-    assert block is not None
-    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
-    assert commands == ["./scripts/synth", "./scripts/test"]
-    for command in commands:
-        script = PROJECT_ROOT / command
-        assert script.is_file() and script.stat().st_mode & 0o111, command
-    assert "exec ./scripts/test" in _text(PROJECT_ROOT / ".ci" / "run"), "CI runs the README's test command"
-
-
-def test_every_documented_tool_exists() -> None:
-    tools = documented_tools()
-    assert {
-        "tools.register_partition_mail_signature",
-        "tools.verify_partition_mail",
-        "tools.validate_exit",
-    } <= set(tools)
-    for module in tools:
-        assert (PROJECT_ROOT / (module.replace(".", "/") + ".py")).is_file(), module
+# --- running --help -------------------------------------------------------------------------
 
 
 def _help_commands() -> dict[str, tuple[str, ...]]:
     commands: dict[str, tuple[str, ...]] = {
         module: (sys.executable, "-m", module, "--help") for module in documented_tools()
     }
-    commands["amm.sh"] = ("./amm.sh", "--help")
+    commands[AMM] = (AMM, "--help")
     return commands
 
 
-def test_documented_options_appear_in_each_commands_help() -> None:
+@cache
+def help_results() -> dict[str, subprocess.CompletedProcess[str]]:
     commands = _help_commands()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def run(argv: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            argv, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=120, env=env
+        )
+
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
-        results = dict(zip(commands, pool.map(_help, commands.values()), strict=True))
-    for name, result in results.items():
-        # The pre-deploy CLI prints its help and exits 2, as its issue asks; the others exit 0.
-        expected_exit = 2 if name == "tools.register_partition_mail_signature" else 0
-        assert result.returncode == expected_exit, (name, result.stderr)
-        assert "usage:" in result.stdout, name
-        needle = f"python -m {name}" if name.startswith("tools.") else "amm.sh"
-        # the options written after the command, up to the end of its code span
-        options = {
-            opt
-            for line in _lines_mentioning(needle)
-            for opt in OPTION.findall(line.split(needle, 1)[1].split("`")[0])
-        }
-        missing = sorted(opt for opt in options if opt not in result.stdout)
-        assert not missing, f"{name}: documented but not in --help: {missing}"
+        return dict(zip(commands, pool.map(run, commands.values()), strict=True))
 
 
-def test_backticked_paths_exist() -> None:
-    path = re.compile(r"`\.?/?((?:[\w.-]+/)+[\w.-]+\.(?:py|sh|cjs|md|json|yml))`")
+def _help_text(name: str) -> str:
+    result = help_results()[name]
+    return result.stdout + result.stderr
+
+
+# --- quick start and CI ---------------------------------------------------------------------
+
+
+def quick_start_commands() -> list[str]:
+    block = re.search(r"^## Quick start\n.*?^```sh\n(.*?)^```", _text(README), re.S | re.M)
+    assert block is not None, "README has a ## Quick start section with a ```sh block"
+    return _block_lines(f"```\n{block.group(1)}```\n")
+
+
+def test_quick_start_commands_are_the_projects_executable_scripts() -> None:
+    commands = quick_start_commands()
+    assert commands == ["./scripts/synth", "./scripts/test"]
+    for command in commands:
+        script = PROJECT_ROOT / command
+        assert script.is_file(), f"{command} does not exist"
+        assert os.access(script, os.X_OK), f"{command} is not executable"
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    (test_command,) = [c for c in quick_start_commands() if Path(c).name == "test"]
+    ci = _text(PROJECT_ROOT / ".ci" / "run")
+    assert re.search(rf"^\s*(exec\s+)?{re.escape(test_command)}(\s|$)", ci, re.M), (
+        f".ci/run does not run the README's test command {test_command}"
+    )
+
+
+# --- commands, options, paths, names --------------------------------------------------------
+
+
+def test_every_documented_module_exists() -> None:
+    modules = documented_modules()
+    assert {
+        "tools.register_partition_mail_signature",
+        "tools.verify_partition_mail",
+        "tools.validate_exit",
+        "tools.runtime_platform_drift",
+        "tools.corporate_drift",
+    } <= set(modules)
+    for module in modules:
+        assert (PROJECT_ROOT / (module.replace(".", "/") + ".py")).is_file(), module
+
+
+def test_every_documented_command_prints_its_usage() -> None:
+    for name, result in help_results().items():
+        assert result.returncode in (0, 2), (name, result.returncode, result.stderr[-500:])
+        assert "usage:" in result.stdout + result.stderr, (name, result.stdout[-500:], result.stderr[-500:])
+
+
+def test_documented_help_exit_status_of_the_pre_deploy_cli() -> None:
+    text = " ".join(_all_text().split())
+    claim = re.search(r"`--help`, and a call without arguments, print the usage and exit (\d)", text)
+    assert claim is not None, "ADR-0019 states the pre-deploy CLI's --help exit status"
+    result = help_results()["tools.register_partition_mail_signature"]
+    assert result.returncode == int(claim.group(1))
+
+
+@pytest.mark.parametrize("name", [*documented_tools(), AMM])
+def test_options_written_after_a_command_are_in_its_help(name: str) -> None:
+    needle = f"python -m {name}" if name.startswith("tools.") else AMM
+    options = {
+        option
+        for code in _all_code()
+        for rest in _commands_after(code, needle)
+        for option in OPTION.findall(rest)
+    }
+    help_text = _help_text(name)
+    missing = sorted(option for option in options if option not in help_text)
+    assert not missing, f"{name}: documented but not in --help: {missing}"
+
+
+def test_options_named_in_prose_exist() -> None:
+    """A span that is only an option (`--yes`, `--deadline SECONDS`) must be an option of a
+    documented command, or one `amm.sh` passes on (e.g. to the CDK CLI)."""
+    known = "\n".join(_help_text(name) for name in help_results()) + _text(PROJECT_ROOT / "amm.sh")
+    spans = {code.split()[0] for doc in DOCS for code in _inline_code(_text(doc)) if code.startswith("--")}
+    missing = sorted(
+        option for span in spans for option in OPTION.findall(span) if not re.search(rf"{option}\b", known)
+    )
+    assert not missing, f"options named in the docs that no command has: {missing}"
+
+
+def test_documented_paths_exist() -> None:
     for doc in DOCS:
-        for relative in path.findall(_text(doc)):
-            assert (PROJECT_ROOT / relative).exists(), f"{doc.name}: {relative}"
+        for code in _code(doc):
+            for word in code.split():
+                token = word.rstrip(",.;:)").lstrip("(")
+                if PLACEHOLDER_CHARS & set(token) or not PATH_TOKEN.match(token):
+                    continue
+                path = PROJECT_ROOT / token
+                assert path.exists(), f"{doc.relative_to(PROJECT_ROOT)}: {token} does not exist"
+                if token.startswith("./"):
+                    assert os.access(path, os.X_OK), (
+                        f"{doc.relative_to(PROJECT_ROOT)}: {token} is not executable"
+                    )
 
 
-def test_relative_links_resolve() -> None:
-    link = re.compile(r"\]\((?!https?://|#)([^)#\s]+)")
+def test_documented_python_names_exist() -> None:
+    """`platform_lib.placement.sending_domain_placement(...)`-style names: the module file
+    exists and defines the attribute (checked in the source, so no CDK import is needed)."""
+    dotted = re.compile(rf"^((?:{'|'.join(PROJECT_PACKAGES)})(?:\.[A-Za-z_]\w*)+)")
     for doc in DOCS:
-        for target in link.findall(_text(doc)):
-            assert (doc.parent / target).exists(), (
-                f"{doc.relative_to(PROJECT_ROOT)} links to missing {target}"
-            )
+        for code in _code(doc):
+            match = dotted.match(code)
+            if not match:
+                continue
+            parts = match.group(1).split(".")
+            depth = max(i for i in range(1, len(parts) + 1) if _module_file(parts[:i]) is not None)
+            module = _module_file(parts[:depth])
+            assert module is not None
+            for attribute in parts[depth : depth + 1]:
+                assert re.search(
+                    rf"^\s*(def|class)\s+{attribute}\b|^{attribute}\b\s*[:=]", _text(module), re.M
+                ), f"{doc.relative_to(PROJECT_ROOT)}: {match.group(1)}: {module.name} has no {attribute}"
 
 
-def test_decision_index_lists_every_record_and_each_is_complete() -> None:
-    decisions = PROJECT_ROOT / "docs" / "decisions"
-    index = _text(decisions / "README.md")
-    records = sorted(p for p in decisions.glob("[0-9][0-9][0-9][0-9]-*.md"))
-    assert len(records) >= 19
-    for record in records:
-        assert f"]({record.name})" in index, record.name
-        text = _text(record)
-        for heading in ("* Status:", "## Context", "## Decision", "## Consequences"):
-            assert heading in text, f"{record.name}: {heading}"
-    for dq in ("017", "018", "019", "020", "021", "022", "026"):
-        assert f"DQ-R1-{dq}" in index
+def _module_file(parts: list[str]) -> Path | None:
+    base = PROJECT_ROOT.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
-def test_changelog_keeps_a_changelog_form() -> None:
-    changelog = _text(PROJECT_ROOT / "CHANGELOG.md")
-    assert changelog.startswith("# Changelog")
-    assert "keepachangelog.com" in changelog
-    assert re.search(r"^## \[Unreleased\]\n\n### Added\n", changelog, re.M)
+def test_documented_environment_variables_are_read_by_the_code() -> None:
+    sources = [PROJECT_ROOT / "amm.sh", *(PROJECT_ROOT / "tools").rglob("*.py")]
+    sources += [*(PROJECT_ROOT / "platform_lib").rglob("*.py"), *(PROJECT_ROOT / ".github").rglob("*.yml")]
+    code_text = "\n".join(_text(path) for path in sources)
+    names = {m.group(1) for code in _all_code() if (m := ENV_VAR.match(code))}
+    assert "AMM_VERIFY_DEADLINE_SECONDS" in names
+    missing = sorted(name for name in names if name not in code_text)
+    assert not missing, f"environment variables in the docs that no code reads: {missing}"
+
+
+def test_composed_names_in_the_docs_are_the_codes() -> None:
+    """The docs write names with `{infrastructure}` and `{partition}` placeholders; composing
+    them with `platform_lib.naming` must give the same strings."""
+    generic = Partition("{partition}", PartitionStatus.ACTIVE, "{infrastructure}", PostmarkAccount.NON_PROD)
+    runbook, secrets, readme = _text(RUNBOOK), _text(SECRET_PATTERN), _text(README)
+    assert naming.stack_name(generic) in runbook
+    assert naming.stack_name(generic) in readme
+    assert naming.context_key(generic) in runbook
+    assert naming.context_key(generic) in readme
+    assert naming.ROOT_DNS_STACK_NAME in runbook
+    assert naming.ROOT_DELEGATION_ROLE_NAME in runbook
+    assert naming.POSTMARK_ACCOUNT_TOKEN_PARAMETER in secrets
+    for name in (
+        naming.postmark_account_token_secret_name(generic),
+        naming.encryption_key_secret_name(generic),
+        naming.encryption_key_fallback_role_name(generic),
+        naming.export_name(generic, naming.ExportKey.EMAIL_POSTMARK_ACCOUNT_TOKEN_ARN),
+        naming.export_name(generic, naming.ExportKey.EMAIL_ENCRYPTION_KEY_ARN),
+        naming.export_name(generic, naming.ExportKey.EMAIL_ENCRYPTION_KEY_FALLBACK_ROLE_ARN),
+    ):
+        assert name in secrets, name
+    stack_source = _text(PROJECT_ROOT / "stacks" / "purpose" / "partition_email.py")
+    key_length = re.search(r"^ENCRYPTION_KEY_LENGTH = (\d+)$", stack_source, re.M)
+    assert key_length is not None
+    assert f"{key_length.group(1)} characters" in secrets
+
+
+def test_verification_timing_in_the_runbook_is_the_tools() -> None:
+    from tools import verify_partition_mail as verify
+
+    runbook = " ".join(_text(RUNBOOK).split())
+    first, cap = verify.FIRST_WAIT_SECONDS, verify.MAX_WAIT_SECONDS
+    assert f"after {first:g} s, {2 * first:g} s, {4 * first:g} s" in runbook
+    assert f"at most {cap:g} s apart" in runbook
+    deadline = re.search(r"AMM_VERIFY_DEADLINE_SECONDS \(default (\d+)\)", _help_text(AMM))
+    assert deadline is not None
+    assert f"`AMM_VERIFY_DEADLINE_SECONDS` under `amm.sh` (default {deadline.group(1)})" in runbook
+    assert f"(default {verify.DEFAULT_DEADLINE_SECONDS:g})" in _help_text("tools.verify_partition_mail")
+
+
+# --- registry tables ------------------------------------------------------------------------
+
+
+def _table_row(text: str, first_cell: str) -> str:
+    rows = [line.strip() for line in text.splitlines() if line.strip().startswith(f"| {first_cell} |")]
+    assert len(rows) == 1, f"one table row for {first_cell}, found {len(rows)}"
+    return rows[0]
 
 
 @pytest.mark.parametrize("infrastructure", INFRASTRUCTURES, ids=lambda i: i.name)
 def test_runbook_profile_table_matches_the_registry(infrastructure: Infrastructure) -> None:
-    runbook = _text(PROJECT_ROOT / "docs" / "operator-runbook.md")
-    name = infrastructure.name
-    row = next(line.strip() for line in runbook.splitlines() if line.strip().startswith(f"| `{name}` |"))
-    account = infrastructure.account
-    if account == PLATFORM_ROOT_ACCOUNT_PLACEHOLDER:
-        assert "placeholder" in row
+    row = _table_row(_text(RUNBOOK), f"`{infrastructure.name}`")
+    if infrastructure.account == PLATFORM_ROOT_ACCOUNT_PLACEHOLDER:
+        assert "placeholder" in row and PLATFORM_ROOT_ACCOUNT_PLACEHOLDER in row
     else:
-        assert f"| {account} |" in row
+        assert f"| {infrastructure.account} |" in row
     assert f"`{infrastructure.default_profile}`" in row
+    for partition in active_partitions():
+        assert (f"`{partition.name}`" in row) == (partition.infrastructure == infrastructure.name)
+
+
+@pytest.mark.parametrize("partition", active_partitions(), ids=lambda p: p.name)
+def test_runbook_1password_table_matches_the_registry(partition: Partition) -> None:
+    row = _table_row(_text(RUNBOOK), f"`{partition.name}`")
+    assert f"`{postmark_credential_op_reference(partition.name)}`" in row
+    assert f"| {partition.postmark_account.value} |" in row
+
+
+# --- links, decision records, changelog -----------------------------------------------------
+
+
+def _slug(heading: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    headings = re.findall(r"^#{1,6} (.+)$", FENCE.sub("", _text(path)), re.M)
+    return {_slug(heading) for heading in headings}
+
+
+def test_relative_links_resolve() -> None:
+    link = re.compile(r"\]\((?!https?://|mailto:)([^)\s]+)\)")
+    for doc in DOCS:
+        for target in link.findall(FENCE.sub("", _text(doc))):
+            file_part, _, fragment = target.partition("#")
+            linked = (doc.parent / file_part).resolve() if file_part else doc
+            where = f"{doc.relative_to(PROJECT_ROOT)} links to {target}"
+            assert linked.exists(), f"{where}: no such file"
+            if fragment:
+                assert fragment in _anchors(linked), f"{where}: no such heading"
+
+
+def test_decision_index_lists_every_record_and_each_is_complete() -> None:
+    index = _text(DECISIONS / "README.md")
+    records = sorted(DECISIONS.glob("[0-9][0-9][0-9][0-9]-*.md"))
+    assert len(records) >= 19
+    listed = re.findall(r"\]\(([^)]+\.md)\)", index)
+    assert sorted(listed) == [record.name for record in records], "the index lists each record once"
+    for record in records:
+        text = _text(record)
+        number = record.name[:4]
+        assert text.startswith(f"# ADR-{number}"), f"{record.name}: title must start with ADR-{number}"
+        assert f"[ADR-{number}]({record.name})" in index
+        assert re.search(r"^\* Status: (proposed|accepted|superseded|deprecated)\b", text, re.M), record.name
+        assert re.search(r"^\* Date: \d{4}-\d{2}-\d{2}$", text, re.M), record.name
+        positions = [text.find(f"\n## {section}\n") for section in ("Context", "Decision", "Consequences")]
+        assert -1 not in positions and positions == sorted(positions), f"{record.name}: sections"
+    for dq in INHERITED_DECISIONS:
+        (record,) = [r for r in records if f"-dq-r1-{dq}-" in r.name]
+        assert f"DQ-R1-{dq}" in _text(record).splitlines()[0]
+        assert f"DQ-R1-{dq}" in index
+
+
+def test_changelog_keeps_a_changelog_form() -> None:
+    changelog = _text(CHANGELOG)
+    assert changelog.startswith("# Changelog\n")
+    assert "https://keepachangelog.com/" in changelog
+    unreleased = re.search(r"^## \[Unreleased\]\n(.*?)(?=^## |\Z)", changelog, re.S | re.M)
+    assert unreleased is not None, "an ## [Unreleased] section"
+    types = re.findall(r"^### (.+)$", unreleased.group(1), re.M)
+    assert "Added" in types
+    assert set(types) <= KEEP_A_CHANGELOG_TYPES, types
+    assert re.search(r"^### Added\n\n- ", unreleased.group(1), re.M), "Added lists items"
