@@ -24,6 +24,7 @@ from tools.lib.drift.core import detect
 from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
 from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, ExpectedDomain, partition_expected_domains
 from tools.lib.drift.postmark_probe import PostmarkDirectory
+from tools.lib.postmark_client import DomainSummary, PostmarkDomain
 
 LATENCY_SECONDS = 0.2
 TARGETS = {4: 1.0, 100: 5.0}
@@ -36,13 +37,13 @@ class DelayedDomainsApi:
         self.latency = latency
         self.domains: dict[int, dict[str, Any]] = {}
 
-    def list_domains(self) -> list[Mapping[str, Any]]:
+    def list_domains(self) -> list[DomainSummary]:
         time.sleep(self.latency)
-        return [{"ID": i, "Name": d["Name"]} for i, d in self.domains.items()]
+        return [DomainSummary.from_api({"ID": i, "Name": d["Name"]}) for i, d in self.domains.items()]
 
-    def get_domain_record(self, domain_id: int) -> Mapping[str, Any]:
+    def get_domain(self, domain_id: int) -> PostmarkDomain:
         time.sleep(self.latency)
-        return self.domains[domain_id]
+        return PostmarkDomain.from_api({"ID": domain_id, **self.domains[domain_id]})
 
 
 def synthetic_domains(count: int, template: ExpectedDomain) -> list[ExpectedDomain]:

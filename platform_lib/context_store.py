@@ -1,17 +1,26 @@
-"""`cdk.context.json` on disk: one reader and one atomic writer.
+"""`cdk.context.json` on disk: one strict reader and one locked, atomic writer.
 
 The pre-deploy CLI writes `partitionMail:{infra}:{partition}` blocks here and the CDK app
 reads them back (through CDK's context, validated by `parse_mail_context`). The writer keeps
 every other key, renders the file one stable way (sorted keys, two-space indent, trailing
-newline), leaves the file untouched when nothing changed, and replaces it atomically so a
-crash or a malformed file never leaves it half-written.
+newline) and leaves it untouched when nothing changed. Concurrent runs (dev and stage at
+once) serialize on an exclusive lock around read-modify-write, so neither loses the other's
+block. Writes go to a symlink's target, never replace a file the user cannot write, and
+replace the file atomically: a crash, Ctrl-C or malformed file never leaves it half-written
+nor a temporary file behind. Reading refuses duplicate keys and non-finite numbers, which
+Python's `json` would otherwise drop silently or turn into `Infinity` (not JSON) on write.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import math
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +32,70 @@ from platform_lib.registry import Partition
 CONTEXT_FILE_NAME = "cdk.context.json"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_CONTEXT_FILE = PROJECT_ROOT / CONTEXT_FILE_NAME
+LOCK_WAIT_SECONDS = 30.0
+_LOCK_POLL_SECONDS = 0.05
 
 
 class MalformedContextFile(PlatformError):
-    """The context file is not a JSON object; it is reported and left as it is."""
+    """The context file cannot be used as it is; it is reported and left untouched."""
+
+
+class ContextFileBusy(PlatformError):
+    """Another run held the context file's lock for longer than we wait."""
+
+
+class _Refused(ValueError):
+    """A JSON construct the store refuses (duplicate key, non-finite number)."""
 
 
 def render_context(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Refused(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {text} is out of range")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise _Refused(f"{text} is not a JSON number")
+
+
+def parse_context_text(text: str, path: Path) -> dict[str, Any]:
+    """Strict JSON: an object, no duplicate keys, only finite numbers."""
+    restore = f"fix it or restore it with `git checkout -- {path.name}`, then re-run"
+    try:
+        data = json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise MalformedContextFile(
+            f"{path} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {restore}"
+        ) from None
+    except _Refused as exc:
+        raise MalformedContextFile(f"{path} is not usable: {exc}; {restore}") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer with thousands of digits
+        raise MalformedContextFile(f"{path} is not usable ({type(exc).__name__}); {restore}") from None
+    if not isinstance(data, dict):
+        raise MalformedContextFile(
+            f"{path} must hold a JSON object, not {type(data).__name__}; "
+            f"restore it with `git checkout -- {path.name}`, then re-run"
+        )
+    return data
 
 
 def read_context(path: Path) -> dict[str, Any]:
@@ -40,38 +105,79 @@ def read_context(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        raise MalformedContextFile(f"cannot read {path}: {exc}; fix the file and re-run") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise MalformedContextFile(f"cannot read {path} ({detail}); fix the file and re-run") from None
+    return parse_context_text(text, path)
+
+
+def _target_of(path: Path) -> Path:
+    """The file a write must change: a symlink's target (followed to the end), else `path`."""
+    return Path(os.path.realpath(path))
+
+
+def _check_writable(target: Path, shown: Path) -> None:
+    # No write bit at all counts as read-only even for root, whom `access` always lets write.
+    if target.exists() and (not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222):
         raise MalformedContextFile(
-            f"{path} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            f"fix it or restore it with `git checkout -- {path.name}`, then re-run"
-        ) from None
-    if not isinstance(data, dict):
-        raise MalformedContextFile(
-            f"{path} must hold a JSON object, not {type(data).__name__}; "
-            f"restore it with `git checkout -- {path.name}`, then re-run"
+            f"{shown} is read-only; make it writable (chmod u+w {shown}) and re-run; it was not changed"
         )
-    return data
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise MalformedContextFile(
+            f"cannot write in {target.parent} (no permission); fix its permissions and re-run"
+        )
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[Path]:
+    """Hold the exclusive lock of the context file at `path`; yields the file to write.
+
+    The lock is on the target's directory (a `flock` on a directory file descriptor), not
+    on the file, which each write replaces; nothing is left behind when it is released.
+    """
+    target = _target_of(path)
+    try:
+        directory_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise MalformedContextFile(f"cannot open the folder of {path} ({exc.strerror}); re-run") from None
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(directory_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ContextFileBusy(
+                        f"another run has held the lock on {path} for {wait_seconds:g} s; "
+                        "wait for it to finish and re-run"
+                    ) from None
+                time.sleep(_LOCK_POLL_SECONDS)
+        yield target
+    finally:
+        os.close(directory_fd)  # closing the descriptor releases the lock
 
 
 def write_context_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Write to a temporary file beside `path`, fsync it, rename it over `path`."""
-    directory = path.parent
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    """Write to a temporary file beside the target, fsync it, rename it over the target.
+
+    Call it holding `locked(path)` when the data came from reading the same file.
+    """
+    target = _target_of(path)
+    _check_writable(target, path)
+    text = render_context(data)  # fails (ValueError) before any file exists
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_context(data))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    directory_fd = os.open(directory, os.O_RDONLY)
+    directory_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(directory_fd)
     finally:
@@ -84,11 +190,16 @@ def read_partition_mail_context(path: Path, partition: Partition) -> PartitionMa
 
 
 def put_partition_mail_context(path: Path, partition: Partition, value: PartitionMailContext) -> bool:
-    """Store the partition's block; False (and no write at all) when it is already there."""
-    data = read_context(path)
+    """Store the partition's block; False (and no write at all) when it is already there.
+
+    The read, the comparison and the write happen under the file's lock, so a concurrent
+    run for another partition is never overwritten with the state this run read earlier.
+    """
     key = context_key(partition)
     block = value.to_json()
-    if data.get(key) == block:
-        return False
-    write_context_atomically(path, {**data, key: block})
+    with locked(path) as target:
+        data = read_context(target)
+        if data.get(key) == block:
+            return False
+        write_context_atomically(target, {**data, key: block})
     return True

@@ -34,6 +34,7 @@ from tools.lib.drift.findings import Status
 from tools.lib.drift.postmark_probe import PostmarkDirectory
 from tools.lib.drift.render import render_json, render_markdown, render_table
 from tools.lib.drift.runner import run_probes
+from tools.lib.postmark_client import DomainSummary, PostmarkDomain
 
 CONTEXT_FILE = PROJECT_ROOT / "cdk.context.json"
 OTHER_KEY = (
@@ -64,13 +65,13 @@ class FakeDomainsApi:
         if self.failure:
             raise self.failure
 
-    def list_domains(self) -> list[Mapping[str, Any]]:
+    def list_domains(self) -> list[DomainSummary]:
         self._serve()
-        return [{"ID": d["ID"], "Name": d["Name"]} for d in self.domains.values()]
+        return [DomainSummary.from_api({"ID": d["ID"], "Name": d["Name"]}) for d in self.domains.values()]
 
-    def get_domain_record(self, domain_id: int) -> Mapping[str, Any]:
+    def get_domain(self, domain_id: int) -> PostmarkDomain:
         self._serve()
-        return dict(self.domains[domain_id])
+        return PostmarkDomain.from_api(dict(self.domains[domain_id]))
 
 
 def postmark_record(zone: str, host: str, key: str, return_path_host: str) -> dict[str, Any]:

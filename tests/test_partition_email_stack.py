@@ -264,7 +264,9 @@ def test_props_are_validated_before_any_resource() -> None:
         ),
     ):
         PartitionEmailProps.resolve(PartitionEmailInstanceConfig("Alpha002", "dev"), None)
-    with pytest.raises(MalformedMailContext, match="dkimPublicKey is not a base64 RSA public key"):
+    with pytest.raises(
+        MalformedMailContext, match="dkimPublicKey: the DKIM public key is not a complete DER"
+    ):
         PartitionEmailProps.resolve(
             PartitionEmailInstanceConfig("Alpha002", "dev"), {**good, "dkimPublicKey": "bm90IGEga2V5"}
         )
@@ -283,12 +285,12 @@ def test_props_are_validated_before_any_resource() -> None:
 
 
 def test_committed_context_keys_are_2048_bit_rsa() -> None:
-    from platform_lib.mail_context import rsa_public_key_bits
+    from platform_lib.dkim_key import dkim_key_bits
 
     context = project_context()
     for partition in active_partitions():
         block = context[naming.context_key(partition)]
-        assert rsa_public_key_bits(block["dkimPublicKey"]) == 2048
+        assert dkim_key_bits(block["dkimPublicKey"]) == 2048
         assert block["returnPathTarget"] == "pm.mtasv.net"
 
 

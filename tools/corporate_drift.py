@@ -30,9 +30,8 @@ labelled `drift` + `corporate`.
 from __future__ import annotations
 
 import argparse
-import sys
 
-from tools.lib.drift.cli import DriverSpec, main
+from tools.lib.drift.cli import DriverSpec, run
 from tools.lib.drift.expected import ExpectedDomain, corporate_expected_domain
 
 
@@ -51,4 +50,4 @@ SPEC = DriverSpec(
 
 
 if __name__ == "__main__":
-    sys.exit(main(SPEC))
+    run(SPEC)

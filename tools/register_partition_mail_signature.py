@@ -11,7 +11,6 @@ server. Exit 0 on success, 1 on a Postmark, 1Password or file failure, 2 on bad 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,18 +33,24 @@ from platform_lib.registry import Partition, get_partition_on
 from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
 from tools.lib.cli_args import (
+    ToolArgumentParser,
     add_context_file_argument,
     add_partition_arguments,
     add_postmark_timeout_argument,
+    seconds,
 )
+from tools.lib.entry import run_tool
 from tools.lib.op_resolver import OpError
 from tools.lib.postmark_client import (
+    DEFAULT_DEADLINE_SECONDS,
     PostmarkClient,
     PostmarkDomain,
     PostmarkError,
+    api_url_notice,
     postmark_api_url,
     same_domain_name,
 )
+from tools.lib.token_rule import TokenRejected
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -63,8 +68,8 @@ class Registration:
     context: PartitionMailContext
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> ToolArgumentParser:
+    parser = ToolArgumentParser(
         prog="python -m tools.register_partition_mail_signature",
         description=(
             "Register {partition}.ardamails.com with the partition's Postmark account (find or "
@@ -84,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         help="if the existing Postmark domain has another Return-Path domain, change it in Postmark",
     )
     add_postmark_timeout_argument(parser)
+    parser.add_argument(
+        "--deadline",
+        type=seconds,
+        default=DEFAULT_DEADLINE_SECONDS,
+        metavar="SECONDS",
+        help=f"give up on Postmark after this long in total (default {DEFAULT_DEADLINE_SECONDS:g})",
+    )
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit 2")
     return parser
 
@@ -166,12 +178,22 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     context_file: Path = args.context_file
     key = context_key(partition)
     try:
+        base_url = postmark_api_url(env)
+    except PostmarkError as exc:
+        logger.error(str(exc))
+        return EXIT_USAGE
+    notice = api_url_notice(base_url)
+    if notice:
+        logger.note(notice)
+    try:
         read_context(context_file)  # a malformed file stops us before Postmark is contacted
         token = resolve_account_token(partition, env)
-        with PostmarkClient(token, base_url=postmark_api_url(env), timeout=args.timeout) as client:
+        with PostmarkClient(
+            token, base_url=base_url, timeout=args.timeout, deadline_seconds=args.deadline
+        ) as client:
             registration = register(client, partition, fix_return_path=args.fix_return_path)
         changed = put_partition_mail_context(context_file, partition, registration.context)
-    except (PlatformError, OpError, PostmarkError, RegistrationError, OSError) as exc:
+    except (PlatformError, OpError, TokenRejected, PostmarkError, RegistrationError, OSError) as exc:
         logger.error(str(exc))
         return EXIT_FAILED
 
@@ -193,8 +215,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 def cli() -> None:
     """The command-line entry: all output goes through the redacting logger."""
-    logger.install()
-    sys.exit(main())
+    run_tool(main)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,10 @@ Exit 0 clean, 1 drift, 2 usage or configuration error. Shares its core with corp
 from __future__ import annotations
 
 import argparse
-import sys
 
 from platform_lib.errors import PlatformError
 from platform_lib.registry import get_partition
-from tools.lib.drift.cli import DriverSpec, main
+from tools.lib.drift.cli import DriverSpec, run
 from tools.lib.drift.expected import DriftConfigError, ExpectedDomain, partition_expected_domains
 
 
@@ -49,4 +48,4 @@ SPEC = DriverSpec(
 
 
 if __name__ == "__main__":
-    sys.exit(main(SPEC))
+    run(SPEC)

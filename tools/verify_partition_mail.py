@@ -11,8 +11,6 @@ bad usage.
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,9 +21,22 @@ from platform_lib.placement import postmark_domain_placement
 from platform_lib.registry import Partition, get_partition_on
 from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
-from tools.lib.cli_args import add_partition_arguments, add_postmark_timeout_argument
+from tools.lib.cli_args import (
+    ToolArgumentParser,
+    add_partition_arguments,
+    add_postmark_timeout_argument,
+    seconds,
+)
+from tools.lib.entry import run_tool
 from tools.lib.op_resolver import OpError
-from tools.lib.postmark_client import PostmarkClient, PostmarkDomain, PostmarkError, postmark_api_url
+from tools.lib.postmark_client import (
+    PostmarkClient,
+    PostmarkDomain,
+    PostmarkError,
+    api_url_notice,
+    postmark_api_url,
+)
+from tools.lib.token_rule import TokenRejected
 
 EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
 DEFAULT_DEADLINE_SECONDS = 300.0
@@ -53,8 +64,8 @@ class Verification:
         return self.dkim.verified and self.return_path.verified
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> ToolArgumentParser:
+    parser = ToolArgumentParser(
         prog="python -m tools.verify_partition_mail",
         description=(
             "Ask Postmark to verify the partition's DKIM and Return-Path records and poll with "
@@ -66,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     add_partition_arguments(parser)
     parser.add_argument(
         "--deadline",
-        type=float,
+        type=seconds,
         default=DEFAULT_DEADLINE_SECONDS,
         metavar="SECONDS",
         help=f"give up after this long (default {DEFAULT_DEADLINE_SECONDS:g})",
@@ -128,19 +139,26 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code if isinstance(exc.code, int) else EXIT_USAGE)
-    if args.deadline < 0 or args.timeout <= 0:
-        logger.error("--deadline must be 0 or more and --timeout positive")
-        return EXIT_USAGE
     try:
         partition = get_partition_on(args.infrastructure, args.partition)
-    except PlatformError as exc:
+        base_url = postmark_api_url(env)
+    except (PlatformError, PostmarkError) as exc:
         logger.error(str(exc))
         return EXIT_USAGE
+    notice = api_url_notice(base_url)
+    if notice:
+        logger.note(notice)
     try:
         token = resolve_account_token(partition, env)
-        with PostmarkClient(token, base_url=postmark_api_url(env), timeout=args.timeout) as client:
+        # The poll stops asking at --deadline; its last round of calls may still be under way.
+        with PostmarkClient(
+            token,
+            base_url=base_url,
+            timeout=args.timeout,
+            deadline_seconds=args.deadline + 3 * args.timeout,
+        ) as client:
             verification = verify(client, partition, deadline_seconds=args.deadline)
-    except (OpError, PostmarkError) as exc:
+    except (OpError, TokenRejected, PostmarkError) as exc:
         logger.error(str(exc))
         return EXIT_NOT_VERIFIED
     logger.info(render(verification, partition))
@@ -156,8 +174,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 
 def cli() -> None:
-    logger.install()
-    sys.exit(main())
+    run_tool(main)
 
 
 if __name__ == "__main__":

@@ -1,26 +1,63 @@
-"""Arguments every partition tool takes, spelled and explained once."""
+"""Arguments every tool takes, spelled, checked and explained once.
+
+`ToolArgumentParser` reports a bad argument as one line (`error: ...; see --help`) with exit
+2 instead of argparse's usage block; `seconds` accepts only finite numbers above zero
+(`0`, `-1`, `nan` and `inf` are usage errors), and `name` refuses empty or blank words.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 from platform_lib.context_store import CONTEXT_FILE_NAME, PROJECT_CONTEXT_FILE
 from tools.lib.postmark_client import DEFAULT_TIMEOUT_SECONDS
 
+EXIT_USAGE = 2
+
+
+class ToolArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        line = " ".join(message.split())
+        sys.stderr.write(f"error: {line}; see {self.prog} --help\n")
+        sys.exit(EXIT_USAGE)
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds: a finite number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds above 0")
+    return value
+
+
+def name(text: str) -> str:
+    """A registry name: not empty, no surrounding blanks."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name was given")
+    if text != text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} has surrounding blanks")
+    return text
+
 
 def add_partition_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("infrastructure", help="infrastructure name, e.g. Alpha002")
-    parser.add_argument("partition", help="active partition on that infrastructure, e.g. dev")
+    parser.add_argument("infrastructure", type=name, help="infrastructure name, e.g. Alpha002")
+    parser.add_argument("partition", type=name, help="active partition on that infrastructure, e.g. dev")
 
 
 def add_postmark_timeout_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=DEFAULT_TIMEOUT_SECONDS,
         metavar="SECONDS",
-        help=f"per-request Postmark timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
+        help=f"time limit of each Postmark call, body included (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
 
 

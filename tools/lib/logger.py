@@ -1,21 +1,32 @@
 """One place for the tools' output, which never shows a secret.
 
-`register_secret` adds a value to redact; `install` wraps stdout and stderr so every write
-(ours, a library's, a traceback's) passes through the redactor, and routes uncaught
-exceptions through it too. Values are replaced by `***`.
+`register_secret` adds a value to redact (each of its lines too) and, under GitHub Actions,
+first prints `::add-mask::` for each line so the runner masks it before anything else can
+print it. `install` wraps stdout and stderr so every write (ours, a library's, a
+traceback's) passes through the redactor, and routes uncaught exceptions through it too.
+`redact` is for text that leaves by another way (a file, a GitHub issue body). Values are
+replaced by `***`.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import sys
 import threading
 import traceback
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TextIO
 
+from tools.lib.token_rule import secret_lines
+
 MASK = "***"
 _MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary text
+# Set by amm.sh for the tools it runs: it has masked the token already, on the job's own
+# stdout (theirs is filtered, where a second `::add-mask::` line would only show `***`).
+MASKED_BY_CALLER_ENV = "AMM_SECRETS_MASKED"
+_mask_streams: list[TextIO] = []  # at most one: where `::add-mask::` lines go instead of stdout
 
 
 class Redactor:
@@ -23,13 +34,16 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: list[str] = []
 
-    def add(self, secret: str) -> None:
+    def add(self, secret: str) -> bool:
+        """Remember `secret`; False when it was already known (or too short to mask)."""
         if len(secret) < _MIN_SECRET_LENGTH:
-            return
+            return False
         with self._lock:
-            if secret not in self._secrets:
-                self._secrets.append(secret)
-                self._secrets.sort(key=len, reverse=True)
+            if secret in self._secrets:
+                return False
+            self._secrets.append(secret)
+            self._secrets.sort(key=len, reverse=True)
+            return True
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -46,26 +60,59 @@ class RedactingStream(io.TextIOBase):
 
     def __init__(self, target: TextIO, redactor: Redactor) -> None:
         super().__init__()
-        self._target = target
+        self.target = target
         self._redactor = redactor
 
     def write(self, text: str) -> int:
-        self._target.write(self._redactor.redact(text))
+        self.target.write(self._redactor.redact(text))
         return len(text)
 
     def flush(self) -> None:
-        self._target.flush()
+        self.target.flush()
 
     def isatty(self) -> bool:
-        return self._target.isatty()
+        return self.target.isatty()
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self._target, "encoding", "utf-8")
+        return getattr(self.target, "encoding", "utf-8")
 
 
-def register_secret(secret: str) -> None:
-    REDACTOR.add(secret)
+def _unredacted_stdout() -> TextIO:
+    if _mask_streams:
+        return _mask_streams[-1]
+    stream = sys.stdout
+    return stream.target if isinstance(stream, RedactingStream) else stream
+
+
+def send_masks_to(stream: TextIO) -> None:
+    """Write `::add-mask::` lines to `stream` (the job's stdout when ours is captured)."""
+    _mask_streams[:] = [stream]
+
+
+def register_secret(secret: str, env: Mapping[str, str] | None = None) -> None:
+    """Redact `secret` (and each of its lines) from now on; mask it first under GitHub Actions."""
+    env = os.environ if env is None else env
+    values = [secret, *secret_lines(secret)]
+    new = [value for value in dict.fromkeys(values) if REDACTOR.add(value)]
+    if new and env.get("GITHUB_ACTIONS") == "true" and env.get(MASKED_BY_CALLER_ENV) != "1":
+        out = _unredacted_stdout()
+        for value in secret_lines(secret):
+            out.write(f"::add-mask::{value}\n")
+        out.flush()
+
+
+def hand_over(secret: str) -> None:
+    """Write `secret` to stdout unredacted: the one way a tool gives a secret to its caller
+    (`tools.op_token` to `amm.sh`, which captures stdout)."""
+    stream = sys.stdout
+    raw = stream.target if isinstance(stream, RedactingStream) else stream
+    raw.write(secret)
+    raw.flush()
+
+
+def redact(text: str) -> str:
+    return REDACTOR.redact(text)
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -85,6 +132,12 @@ def install() -> None:
 
 def info(message: str) -> None:
     print(REDACTOR.redact(message), flush=True)
+
+
+def note(message: str) -> None:
+    """A one-line notice on stderr, prefixed `note:` (stdout may be a report)."""
+    line = " ".join(REDACTOR.redact(message).split())
+    print(f"note: {line}", file=sys.stderr, flush=True)
 
 
 def error(message: str) -> None:

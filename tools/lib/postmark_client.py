@@ -1,102 +1,138 @@
-"""The project's one Postmark Account API client (Domains API subset).
+"""The project's one Postmark Account API client (Domains API subset): the boundary every
+answer from Postmark crosses.
 
-A `requests` session carrying the account token, with timeouts and bounded retries: 429,
-5xx and connection failures are retried with exponential backoff (honouring `Retry-After`)
-by urllib3's `Retry`; 401 and 422 are reported at once with Postmark's `ErrorCode` and
-`Message`. `POST /domains` is never retried on a status (it is not idempotent; a re-run
-finds the domain first). There is deliberately no method that creates a Postmark server.
+What it guarantees, whatever answers at the base URL:
+* the account token goes only to the configured host: redirects are never followed (a
+  redirect is an error naming the `Location` host), and plain `http://` is refused for any
+  host but loopback;
+* every call is bounded in total time (a server that drips one byte at a time or never ends
+  its body is cut off at the call's limit, not only between bytes), in body size, and in
+  attempts; the command as a whole has a deadline too;
+* 429, 5xx and connection failures are retried with exponential backoff, honouring a
+  `Retry-After` of up to `MAX_RETRY_AFTER_SECONDS` (a longer one is a clear "re-run later");
+  401 and 422 are reported at once with Postmark's `ErrorCode` and `Message`;
+  `POST /domains` is retried only when Postmark cannot have acted on it (connection refused,
+  429): it is not idempotent and a re-run finds the domain first;
+* listings stop at the page count `TotalCount` implies and at a hard maximum, and an
+  empty or repeated page before the end is an error, never a silent partial answer;
+* every answer is parsed into typed records checked against the OpenAPI shapes
+  (`tools.lib.postmark_records`).
+There is deliberately no method that creates a Postmark server.
 
 The base URL comes from `POSTMARK_API_URL` (default `https://api.postmarkapp.com`).
 """
 
 from __future__ import annotations
 
+import email.utils
+import functools
+import ipaddress
+import json
+import math
 import os
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+from tools.lib.postmark_errors import (
+    PostmarkAuthError,
+    PostmarkConfigError,
+    PostmarkError,
+    PostmarkRedirected,
+    PostmarkRejected,
+    PostmarkShapeError,
+    PostmarkUnavailable,
+)
+from tools.lib.postmark_records import DomainListingPage, DomainSummary, PostmarkDomain
+
+__all__ = [
+    "DEFAULT_POSTMARK_API_URL",
+    "DomainSummary",
+    "PostmarkAuthError",
+    "PostmarkClient",
+    "PostmarkConfigError",
+    "PostmarkDomain",
+    "PostmarkError",
+    "PostmarkRedirected",
+    "PostmarkRejected",
+    "PostmarkShapeError",
+    "PostmarkUnavailable",
+    "api_url_notice",
+    "postmark_api_url",
+    "same_domain_name",
+]
 
 DEFAULT_POSTMARK_API_URL = "https://api.postmarkapp.com"
+API_URL_ENV_VAR = "POSTMARK_API_URL"
 TOKEN_HEADER = "X-Postmark-Account-Token"  # noqa: S105 (a header name)
 PAGE_SIZE = 500  # the API's maximum `count`
-RETRIED_STATUSES = (429, 500, 502, 503, 504)
+MAX_PAGES = 20  # 10,000 domains: far beyond any account here, small enough to hold
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_DEADLINE_SECONDS = 120.0
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF_SECONDS = 0.5
+MAX_RETRY_AFTER_SECONDS = 30.0
+MAX_BODY_BYTES = 4 * 1024 * 1024
+_CHUNK_BYTES = 64 * 1024
+_MESSAGE_CHARACTERS = 200
+
+T = TypeVar("T")
 
 
-class PostmarkError(Exception):
-    """Postmark could not do what was asked; the message is one line for the operator."""
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
-class PostmarkAuthError(PostmarkError):
-    """HTTP 401: the account token was rejected."""
-
-
-class PostmarkRejected(PostmarkError):
-    """HTTP 422: Postmark refused the request; carries its ErrorCode and Message."""
-
-    def __init__(self, operation: str, error_code: int | None, message: str) -> None:
-        self.error_code = error_code
-        self.postmark_message = message
-        super().__init__(f"Postmark refused {operation} (ErrorCode {error_code}: {message})")
-
-
-class PostmarkUnavailable(PostmarkError):
-    """Postmark did not answer usefully after the bounded retries (timeouts, 5xx, 429)."""
+def check_api_url(url: str, source: str = API_URL_ENV_VAR) -> str:
+    """`url` without a trailing slash; PostmarkConfigError when a token must not go there."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        raise PostmarkConfigError(
+            f"{source} is not a URL; unset it to use {DEFAULT_POSTMARK_API_URL}"
+        ) from None
+    if parts.username is not None or parts.password is not None:
+        raise PostmarkConfigError(f"{source} must not hold a user name or password; remove them")
+    if parts.scheme not in ("https", "http") or not host:
+        raise PostmarkConfigError(
+            f"{source} {url!r} is not an https:// URL; unset it to use {DEFAULT_POSTMARK_API_URL}"
+        )
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise PostmarkConfigError(
+            f"{source} {url!r} uses plain http:// for {host}, which would send the token "
+            "unencrypted; use https:// (plain http is allowed only to loopback)"
+        )
+    if parts.query or parts.fragment:
+        raise PostmarkConfigError(f"{source} {url!r} must not have a query or fragment; remove it")
+    return url.strip().rstrip("/")
 
 
 def postmark_api_url(env: Mapping[str, str] | None = None) -> str:
+    """The validated base URL from `POSTMARK_API_URL`, else the default."""
     env = os.environ if env is None else env
-    return (env.get("POSTMARK_API_URL") or DEFAULT_POSTMARK_API_URL).rstrip("/")
+    return check_api_url(env.get(API_URL_ENV_VAR) or DEFAULT_POSTMARK_API_URL)
 
 
-@dataclass(frozen=True)
-class PostmarkDomain:
-    """The fields of a Postmark domain this project reads."""
-
-    id: int
-    name: str
-    dkim_host: str
-    dkim_text_value: str
-    dkim_pending_host: str
-    dkim_pending_text_value: str
-    dkim_verified: bool
-    return_path_domain: str
-    return_path_cname_value: str
-    return_path_verified: bool
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> PostmarkDomain:
-        def text(*keys: str) -> str:
-            for key in keys:
-                value = data.get(key)
-                if isinstance(value, str) and value:
-                    return value
-            return ""
-
-        return cls(
-            id=int(data.get("ID", 0)),
-            name=text("Name"),
-            dkim_host=text("DKIMHost"),
-            # The published OpenAPI description spells the field `DKIMTestValue`.
-            dkim_text_value=text("DKIMTextValue", "DKIMTestValue"),
-            dkim_pending_host=text("DKIMPendingHost"),
-            dkim_pending_text_value=text("DKIMPendingTextValue"),
-            dkim_verified=data.get("DKIMVerified") is True,
-            return_path_domain=text("ReturnPathDomain"),
-            return_path_cname_value=text("ReturnPathDomainCNAMEValue"),
-            return_path_verified=data.get("ReturnPathDomainVerified") is True,
-        )
-
-    @property
-    def has_pending_dkim(self) -> bool:
-        return bool(self.dkim_pending_host and self.dkim_pending_text_value)
+def api_url_notice(url: str) -> str | None:
+    """The one line every tool prints at start when Postmark is not the default one."""
+    if url.rstrip("/") == DEFAULT_POSTMARK_API_URL:
+        return None
+    return f"Postmark API is {url} ({API_URL_ENV_VAR}), not {DEFAULT_POSTMARK_API_URL}"
 
 
 def same_domain_name(a: str, b: str) -> bool:
@@ -104,8 +140,50 @@ def same_domain_name(a: str, b: str) -> bool:
     return a.strip().rstrip(".").lower() == b.strip().rstrip(".").lower()
 
 
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class _CallTimedOut(Exception):
+    pass
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("non-finite number")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _retry_after_seconds(value: str | None, now: Callable[[], datetime]) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP date), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now()).total_seconds())
+
+
 class PostmarkClient:
-    """Domains API calls for one account token."""
+    """Domains API calls for one account token, within one command's deadline."""
 
     def __init__(
         self,
@@ -115,28 +193,45 @@ class PostmarkClient:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         retries: int = DEFAULT_RETRIES,
         backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+        max_retry_after_seconds: float = MAX_RETRY_AFTER_SECONDS,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_pages: int = MAX_PAGES,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not token:
             raise PostmarkAuthError("no Postmark account token was given")
-        self.base_url = (base_url or postmark_api_url()).rstrip("/")
+        for name, value in (("timeout", timeout), ("deadline", deadline_seconds)):
+            if not (math.isfinite(value) and value > 0):
+                raise PostmarkConfigError(f"the Postmark {name} must be a finite number of seconds above 0")
+        self.base_url = check_api_url(base_url or postmark_api_url())
+        self._token = token
         self._timeout = timeout
-        retry = Retry(
-            total=retries,
-            connect=retries,
-            read=retries,
-            status=retries,
-            backoff_factor=backoff_seconds,
-            status_forcelist=RETRIED_STATUSES,
-            allowed_methods=frozenset({"GET", "PUT"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
+        self._retries = max(0, retries)
+        self._backoff = max(0.0, backoff_seconds)
+        self._deadline_seconds = deadline_seconds
+        self._max_retry_after = max_retry_after_seconds
+        self._max_body = max_body_bytes
+        self._max_pages = max_pages
+        self._clock = clock
+        self._sleep = sleep
+        self._deadline = clock() + deadline_seconds
+        self._session = self._new_session()
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        # Loopback answers directly: no proxy from the environment sees a plain-http token.
+        session.trust_env = not _is_loopback(urlsplit(self.base_url).hostname or "")
+        session.max_redirects = 0
+        session.headers.update(
+            {
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                TOKEN_HEADER: self._token,
+            }
         )
-        self._session = requests.Session()
-        self._session.mount("http://", HTTPAdapter(max_retries=retry))
-        self._session.mount("https://", HTTPAdapter(max_retries=retry))
-        self._session.headers.update(
-            {"Accept": "application/json", "Content-Type": "application/json", TOKEN_HEADER: token}
-        )
+        return session
 
     def close(self) -> None:
         self._session.close()
@@ -147,6 +242,64 @@ class PostmarkClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    # ---- transport ---------------------------------------------------------------------
+    def _redacted(self, text: str) -> str:
+        """Server text for a message: one line, bounded, without the token in it."""
+        line = " ".join(text.replace(self._token, "***").split())
+        return line[:_MESSAGE_CHARACTERS] or "no message"
+
+    def _exchange(self, method: str, url: str, params: Any, body: Any, limit: float) -> _Answer:
+        """One HTTP exchange, the body read in chunks up to the size cap (a worker thread)."""
+        started = time.monotonic()
+        response = self._session.request(
+            method,
+            url,
+            params=params,
+            json=body,
+            timeout=(limit, limit),
+            stream=True,
+            allow_redirects=False,
+        )
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self._max_body:
+                raise _BodyTooLarge
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.raw.stream(_CHUNK_BYTES, decode_content=True):
+                size += len(chunk)
+                if size > self._max_body:
+                    raise _BodyTooLarge
+                chunks.append(chunk)
+                if time.monotonic() - started > limit:
+                    raise _CallTimedOut
+            return _Answer(response.status_code, dict(response.headers), b"".join(chunks))
+        finally:
+            response.close()
+
+    def _bounded(self, work: Callable[[], T], limit: float) -> T:
+        """Run `work` with a total time limit: a stalled exchange is abandoned, not awaited."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                box["value"] = work()
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=run, daemon=True, name="postmark-call").start()
+        if not done.wait(limit):
+            # The abandoned exchange keeps its own session; later calls use a fresh one.
+            self._session = self._new_session()
+            raise _CallTimedOut
+        if "error" in box:
+            raise box["error"]
+        value: T = box["value"]
+        return value
+
     def _call(
         self,
         method: str,
@@ -156,118 +309,206 @@ class PostmarkClient:
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
-        try:
-            response = self._session.request(
-                method, self.base_url + path, params=params, json=body, timeout=self._timeout
-            )
-        except requests.RequestException as exc:
-            if not _is_timeout(exc):
+        idempotent = method in ("GET", "PUT")
+        attempt = 0
+        while True:
+            remaining = self._deadline - self._clock()
+            if remaining <= 0:
                 raise PostmarkUnavailable(
+                    f"Postmark did not finish {operation} within this command's "
+                    f"{self._deadline_seconds:g} s; re-run later"
+                )
+            limit = min(self._timeout, remaining)
+            wait = self._backoff * (2**attempt)
+            retryable = idempotent
+            try:
+                answer = self._bounded(
+                    functools.partial(self._exchange, method, self.base_url + path, params, body, limit),
+                    limit,
+                )
+            except (_CallTimedOut, requests.Timeout, urllib3.exceptions.TimeoutError):
+                failure: PostmarkError = PostmarkUnavailable(
+                    f"Postmark did not answer {operation} within {limit:g} s (after {attempt + 1} "
+                    "attempt(s)); check https://status.postmarkapp.com and re-run"
+                )
+            except _BodyTooLarge:
+                raise PostmarkUnavailable(
+                    f"Postmark's answer to {operation} is larger than {self._max_body} bytes; "
+                    "check that POSTMARK_API_URL points at Postmark"
+                ) from None
+            except requests.ConnectionError as exc:
+                # Refused before anything was sent: safe to repeat even a create.
+                retryable = idempotent or _never_connected(exc)
+                failure = PostmarkUnavailable(
                     f"cannot reach Postmark at {self.base_url} for {operation} ({type(exc).__name__}); "
                     "check the network or POSTMARK_API_URL and re-run"
-                ) from None
-            raise PostmarkUnavailable(
-                f"Postmark did not answer {operation} within {self._timeout:g} s (after retries); "
-                "check https://status.postmarkapp.com and re-run"
-            ) from None
-        status = response.status_code
-        if status == 401:
-            code, message = _error_body(response)
-            raise PostmarkAuthError(
-                f"Postmark rejected the account token (HTTP 401, ErrorCode {code}: {message}); "
-                "check the token in the partition's 1Password item or POSTMARK_ACCOUNT_TOKEN"
-            )
-        if status == 422:
-            code, message = _error_body(response)
-            raise PostmarkRejected(operation, code, message)
-        if status >= 400:
-            raise PostmarkUnavailable(
-                f"Postmark answered {operation} with HTTP {status} (after retries); re-run later"
-            )
-        try:
-            return response.json()
-        except ValueError:
-            raise PostmarkUnavailable(f"Postmark answered {operation} with a body that is not JSON") from None
+                )
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                failure = PostmarkUnavailable(
+                    f"Postmark's answer to {operation} was cut or garbled ({type(exc).__name__}); re-run"
+                )
+            else:
+                status = answer.status
+                if 300 <= status < 400:
+                    location = answer.headers.get("Location", "")
+                    where = urlsplit(location).hostname or location or "nowhere"
+                    raise PostmarkRedirected(
+                        f"Postmark answered {operation} with a redirect (HTTP {status}) to "
+                        f"{self._redacted(where)}; the token is never sent on: check POSTMARK_API_URL"
+                    )
+                if status == 401:
+                    code, message = self._error_body(answer)
+                    raise PostmarkAuthError(
+                        f"Postmark rejected the account token (HTTP 401, ErrorCode {code}: {message}); "
+                        "check the token in the partition's 1Password item or POSTMARK_ACCOUNT_TOKEN"
+                    )
+                if status == 422:
+                    code, message = self._error_body(answer)
+                    raise PostmarkRejected(operation, code, message)
+                if 200 <= status < 300:
+                    return self._json(answer, operation)
+                if status not in RETRIED_STATUSES:
+                    raise PostmarkUnavailable(
+                        f"Postmark answered {operation} with HTTP {status}; re-run later"
+                    )
+                retryable = idempotent or status == 429  # a 429 was not acted on
+                failure = PostmarkUnavailable(
+                    f"Postmark answered {operation} with HTTP {status} (after {attempt + 1} attempt(s)); "
+                    "re-run later"
+                )
+                asked = _retry_after_seconds(answer.headers.get("Retry-After"), lambda: datetime.now(UTC))
+                if asked is not None:
+                    if asked > self._max_retry_after:
+                        raise PostmarkUnavailable(
+                            f"Postmark asks to wait {asked:.0f} s before {operation}; re-run later"
+                        )
+                    wait = asked
+            if not retryable or attempt >= self._retries:
+                raise failure
+            if wait >= self._deadline - self._clock():
+                raise failure
+            self._sleep(wait)
+            attempt += 1
 
-    def list_domains(self) -> list[Mapping[str, Any]]:
-        """Every domain on the account (all pages); each has at least `ID` and `Name`."""
-        domains: list[Mapping[str, Any]] = []
-        while True:
-            page = self._call(
-                "GET",
-                "/domains",
-                operation="listing domains",
-                params={"count": PAGE_SIZE, "offset": len(domains)},
+    def _json(self, answer: _Answer, operation: str) -> Any:
+        try:
+            return json.loads(
+                answer.body.decode("utf-8"), parse_float=_finite_float, parse_constant=_no_constant
             )
-            batch = (page.get("Domains") or []) if isinstance(page, dict) else []
-            domains.extend(batch)
-            total = int(page.get("TotalCount", 0)) if isinstance(page, dict) else 0
-            if not batch or len(domains) >= total:
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise PostmarkShapeError(operation, "the body is not JSON") from None
+
+    def _error_body(self, answer: _Answer) -> tuple[int | None, str]:
+        try:
+            data = json.loads(answer.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None, self._redacted(answer.body[:_MESSAGE_CHARACTERS].decode("utf-8", "replace"))
+        if not isinstance(data, dict):
+            return None, "no message"
+        code = data.get("ErrorCode")
+        message = data.get("Message")
+        return (
+            code if isinstance(code, int) and not isinstance(code, bool) else None,
+            self._redacted(message) if isinstance(message, str) else "no message",
+        )
+
+    # ---- the Domains API ---------------------------------------------------------------
+    def list_domains(self) -> list[DomainSummary]:
+        """Every domain on the account, read page by page within the bounds above."""
+        operation = "listing domains"
+        domains: list[DomainSummary] = []
+        seen: set[int] = set()
+        total: int | None = None
+        for _ in range(self._max_pages):
+            page = DomainListingPage.from_api(
+                self._call(
+                    "GET",
+                    "/domains",
+                    operation=operation,
+                    params={"count": PAGE_SIZE, "offset": len(domains)},
+                ),
+                operation,
+            )
+            if total is None:
+                total = page.total_count
+                if total > self._max_pages * PAGE_SIZE:
+                    raise PostmarkShapeError(
+                        operation,
+                        f"TotalCount {total} is more than the {self._max_pages * PAGE_SIZE} domains "
+                        "this tool reads",
+                    )
+            if len(page.domains) > PAGE_SIZE:
+                raise PostmarkShapeError(
+                    operation, f"a page holds {len(page.domains)} domains (count {PAGE_SIZE})"
+                )
+            ids = {d.id for d in page.domains}
+            if ids & seen or len(ids) < len(page.domains):
+                raise PostmarkUnavailable(
+                    f"Postmark repeated domains while {operation} (offset {len(domains)}); re-run later"
+                )
+            if not page.domains and len(domains) < total:
+                raise PostmarkUnavailable(
+                    f"Postmark's listing ended at {len(domains)} of the {total} domains it counted; re-run later"
+                )
+            seen |= ids
+            domains.extend(page.domains)
+            if len(domains) >= total or not page.domains:
                 return domains
+        raise PostmarkUnavailable(
+            f"Postmark's listing did not end after {self._max_pages} pages; re-run later"
+        )
 
     def find_domain_id(self, name: str) -> int | None:
         """The id of the domain called `name` (case-insensitive), or None."""
         for domain in self.list_domains():
-            if same_domain_name(str(domain.get("Name", "")), name):
-                return int(domain["ID"])
+            if same_domain_name(domain.name, name):
+                return domain.id
         return None
 
-    def get_domain_record(self, domain_id: int) -> Mapping[str, Any]:
-        result: Mapping[str, Any] = self._call(
-            "GET", f"/domains/{domain_id}", operation=f"reading domain {domain_id}"
-        )
-        return result
-
     def get_domain(self, domain_id: int) -> PostmarkDomain:
-        return PostmarkDomain.from_api(self.get_domain_record(domain_id))
+        operation = f"reading domain {domain_id}"
+        return PostmarkDomain.from_api(
+            self._call("GET", f"/domains/{domain_id}", operation=operation), operation
+        )
 
     def create_domain(self, name: str, return_path_domain: str) -> PostmarkDomain:
+        operation = f"creating domain {name}"
         return PostmarkDomain.from_api(
             self._call(
                 "POST",
                 "/domains",
-                operation=f"creating domain {name}",
+                operation=operation,
                 body={"Name": name, "ReturnPathDomain": return_path_domain},
-            )
+            ),
+            operation,
         )
 
     def set_return_path_domain(self, domain_id: int, return_path_domain: str) -> PostmarkDomain:
+        operation = f"changing the Return-Path of domain {domain_id}"
         return PostmarkDomain.from_api(
             self._call(
                 "PUT",
                 f"/domains/{domain_id}",
-                operation=f"changing the Return-Path of domain {domain_id}",
+                operation=operation,
                 body={"ReturnPathDomain": return_path_domain},
-            )
+            ),
+            operation,
         )
 
     def verify_dkim(self, domain_id: int) -> PostmarkDomain:
+        operation = "verifying DKIM"
         return PostmarkDomain.from_api(
-            self._call("PUT", f"/domains/{domain_id}/verifyDkim", operation="verifying DKIM")
+            self._call("PUT", f"/domains/{domain_id}/verifyDkim", operation=operation), operation
         )
 
     def verify_return_path(self, domain_id: int) -> PostmarkDomain:
+        operation = "verifying the Return-Path"
         return PostmarkDomain.from_api(
-            self._call("PUT", f"/domains/{domain_id}/verifyReturnPath", operation="verifying the Return-Path")
+            self._call("PUT", f"/domains/{domain_id}/verifyReturnPath", operation=operation), operation
         )
 
 
-def _is_timeout(exc: requests.RequestException) -> bool:
-    """True for a timeout, also when urllib3 wrapped the last one after its retries."""
-    if isinstance(exc, requests.Timeout):
-        return True
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the connection was refused or never made, so the request was never sent."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    if isinstance(reason, urllib3.exceptions.NewConnectionError):  # a refused connection
-        return False
-    return isinstance(reason, TimeoutError | urllib3.exceptions.TimeoutError)
-
-
-def _error_body(response: requests.Response) -> tuple[int | None, str]:
-    try:
-        data = response.json()
-    except ValueError:
-        return None, (response.text or "").strip()[:200] or "no message"
-    if not isinstance(data, dict):
-        return None, "no message"
-    code = data.get("ErrorCode")
-    return (code if isinstance(code, int) else None), str(data.get("Message") or "no message")
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)

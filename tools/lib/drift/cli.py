@@ -14,13 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from platform_lib.registry import PostmarkAccount
+from tools.lib import logger
+from tools.lib.account_token import accepted_token
+from tools.lib.cli_args import ToolArgumentParser, seconds
 from tools.lib.drift.core import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, DriftReport, detect
 from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, DnsProbe, parse_resolver
 from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, DriftConfigError, ExpectedDomain
 from tools.lib.drift.github_issue import GitHubError, GitHubIssues, GitHubSettings
 from tools.lib.drift.postmark_probe import PostmarkDirectory, PostmarkDomainsApi
 from tools.lib.drift.render import render_json, render_markdown, render_table
-from tools.lib.postmark_client import PostmarkClient, postmark_api_url
+from tools.lib.entry import run_tool
+from tools.lib.postmark_client import PostmarkClient, PostmarkError, api_url_notice, postmark_api_url
+from tools.lib.token_rule import TokenRejected
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_CONFIG = 0, 1, 2
 
@@ -36,8 +41,8 @@ class DriverSpec:
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
 
 
-def _parser(spec: DriverSpec) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"python -m {spec.module}", description=spec.description)
+def _parser(spec: DriverSpec) -> ToolArgumentParser:
+    parser = ToolArgumentParser(prog=f"python -m {spec.module}", description=spec.description)
     parser.add_argument(
         "--resolver",
         default=DEFAULT_RESOLVER,
@@ -53,7 +58,7 @@ def _parser(spec: DriverSpec) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=DEFAULT_TIMEOUT_SECONDS,
         metavar="SECONDS",
         help=f"time limit of each probe (default {DEFAULT_TIMEOUT_SECONDS:g})",
@@ -77,17 +82,40 @@ def _parser(spec: DriverSpec) -> argparse.ArgumentParser:
 
 
 def account_tokens(expected: Sequence[ExpectedDomain], env: Mapping[str, str]) -> dict[PostmarkAccount, str]:
-    """The token of every Postmark account the expected domains live on."""
+    """The token of every Postmark account the expected domains live on, under the token rule
+    and registered for redaction (masked first under GitHub Actions)."""
     tokens: dict[PostmarkAccount, str] = {}
     for account in dict.fromkeys(e.account for e in expected):
-        token = env.get(account.token_env_var, "").strip()
-        if not token:
+        raw = env.get(account.token_env_var, "")
+        if not raw:
             users = ", ".join(e.zone_name for e in expected if e.account is account)
             raise DriftConfigError(
                 f"{account.token_env_var} is not set (the {account.value} token, needed for {users})"
             )
-        tokens[account] = token
+        try:
+            tokens[account] = accepted_token(
+                raw, source=account.token_env_var, fix=f"set it to the {account.value} account token alone"
+            )
+        except TokenRejected as exc:
+            raise DriftConfigError(str(exc)) from None
     return tokens
+
+
+def _check_markdown_path(value: str | None) -> None:
+    """A report path must be writable before any probe runs (GITHUB_STEP_SUMMARY, a file)."""
+    if not value or value == "-":
+        return
+    folder = Path(value).parent
+    if not folder.is_dir():
+        raise DriftConfigError(
+            f"--markdown {value}: the folder {folder} does not exist; create it or pick another path"
+        )
+    if Path(value).is_dir():
+        raise DriftConfigError(f"--markdown {value} is a folder; give a file path")
+    if not os.access(folder, os.W_OK) or (Path(value).exists() and not os.access(value, os.W_OK)):
+        raise DriftConfigError(
+            f"--markdown {value} is not writable; fix its permissions or pick another path"
+        )
 
 
 def _emit(report: DriftReport, args: argparse.Namespace) -> None:
@@ -96,35 +124,54 @@ def _emit(report: DriftReport, args: argparse.Namespace) -> None:
         print(render_markdown(report))
     elif args.markdown:
         with open(args.markdown, "a", encoding="utf-8") as out:
-            out.write(render_markdown(report))
+            out.write(logger.redact(render_markdown(report)))
 
 
-def make_domains_api(token: str, base_url: str) -> PostmarkDomainsApi:
-    """The project's Postmark client; a daily check retries briefly, the next run retries again."""
-    return PostmarkClient(token, base_url=base_url, retries=2, backoff_seconds=0.25)
+def make_domains_api(token: str, base_url: str, timeout: float) -> PostmarkDomainsApi:
+    """The project's Postmark client; a daily check retries briefly, the next run retries again.
+    Each probe is cut off at `timeout` by the runner; the client's own deadline matches it."""
+    return PostmarkClient(
+        token,
+        base_url=base_url,
+        timeout=timeout,
+        deadline_seconds=2 * timeout,
+        retries=2,
+        backoff_seconds=0.25,
+        max_retry_after_seconds=timeout,
+    )
 
 
 def main(
     spec: DriverSpec,
     argv: Sequence[str] | None = None,
     *,
-    api_factory: Callable[[str, str], PostmarkDomainsApi] = make_domains_api,
+    api_factory: Callable[[str, str, float], PostmarkDomainsApi] = make_domains_api,
+    env: Mapping[str, str] | None = None,
 ) -> int:
     args = _parser(spec).parse_args(argv)
-    env = os.environ
+    env = os.environ if env is None else env
     try:
-        if args.timeout <= 0 or args.workers < 1:
-            raise DriftConfigError("--timeout must be positive and --workers at least 1")
+        if args.workers < 1:
+            raise DriftConfigError("--workers must be at least 1")
+        try:
+            base_url = postmark_api_url(env)
+        except PostmarkError as exc:
+            raise DriftConfigError(str(exc)) from None
         address = parse_resolver(args.resolver)
+        _check_markdown_path(args.markdown)
         expected = spec.build_expected(args)
         tokens = account_tokens(expected, env)
         github = GitHubSettings.from_env(env) if args.open_issue else None
+        if github is not None:
+            logger.register_secret(github.token, env)
     except DriftConfigError as exc:
-        print(f"{spec.tool}: error: {exc}", file=sys.stderr)
+        print(f"{spec.tool}: error: {logger.redact(str(exc))}", file=sys.stderr)
         return EXIT_CONFIG
-    base_url = postmark_api_url(env)
+    notice = api_url_notice(base_url)
+    if notice:
+        print(f"{spec.tool}: note: {notice}", file=sys.stderr)
     directory = PostmarkDirectory(
-        {account: api_factory(token, base_url) for account, token in tokens.items()}
+        {account: api_factory(token, base_url, args.timeout) for account, token in tokens.items()}
     )
     report = detect(
         spec.tool,
@@ -140,10 +187,15 @@ def main(
     if github is not None:
         try:
             result = GitHubIssues(github).open_or_comment(
-                spec.issue_title, render_markdown(report), spec.issue_labels
+                spec.issue_title, logger.redact(render_markdown(report)), spec.issue_labels
             )
         except GitHubError as exc:
             print(f"{spec.tool}: error: drift found but the issue could not be filed: {exc}", file=sys.stderr)
             return EXIT_CONFIG
         print(f"{spec.tool}: {result.action} issue #{result.number} {result.url}".rstrip(), file=sys.stderr)
     return EXIT_DRIFT
+
+
+def run(spec: DriverSpec) -> None:
+    """A driver's command-line entry: redacted output, one line on Ctrl-C."""
+    run_tool(lambda: main(spec))

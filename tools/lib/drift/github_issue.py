@@ -2,11 +2,15 @@
 
 GitHub Actions provides GITHUB_TOKEN (passed in by the workflow), GITHUB_REPOSITORY and
 GITHUB_API_URL. An open issue with the same title (and the drift label) gets a comment
-instead of a duplicate.
+instead of a duplicate. The boundary is held like Postmark's: the API URL is https (plain
+http only to loopback), redirects are never followed with the token, answers are bounded
+in size and checked for the documented shape, and the search for an open issue reads at
+most `MAX_PAGES` pages. The body is redacted by the caller.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,8 +19,11 @@ from typing import Any
 import requests
 
 from tools.lib.drift.expected import DriftConfigError
+from tools.lib.postmark_client import PostmarkConfigError, check_api_url
 
 DEFAULT_API_URL = "https://api.github.com"
+MAX_PAGES = 10
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 class GitHubError(Exception):
@@ -45,8 +52,11 @@ class GitHubSettings:
         repository = env["GITHUB_REPOSITORY"]
         if repository.count("/") != 1 or not all(repository.split("/")):
             raise DriftConfigError(f"GITHUB_REPOSITORY {repository!r} is not owner/name")
-        api_url = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-        return cls(api_url=api_url, repository=repository, token=env["GITHUB_TOKEN"])
+        try:
+            api_url = check_api_url(env.get("GITHUB_API_URL") or DEFAULT_API_URL, "GITHUB_API_URL")
+        except PostmarkConfigError as exc:
+            raise DriftConfigError(str(exc)) from None
+        return cls(api_url=api_url, repository=repository, token=env["GITHUB_TOKEN"].strip())
 
 
 class GitHubIssues:
@@ -66,40 +76,68 @@ class GitHubIssues:
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self._settings.api_url}/repos/{self._settings.repository}{path}"
         try:
-            response = self._session.request(method, url, timeout=self._timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise GitHubError(f"GitHub API {method} {path} failed: {type(exc).__name__}") from exc
-        if response.status_code >= 400:
-            try:
-                message = str(response.json().get("message", ""))
-            except ValueError:
-                message = response.text[:200]
-            raise GitHubError(
-                f"GitHub API {method} {path} failed: HTTP {response.status_code} {message}".rstrip()
+            response = self._session.request(
+                method, url, timeout=self._timeout, allow_redirects=False, stream=True, **kwargs
             )
-        return response.json()
+            try:
+                raw = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True)
+            finally:
+                response.close()
+        except (requests.RequestException, OSError) as exc:
+            raise GitHubError(f"GitHub API {method} {path} failed: {type(exc).__name__}") from None
+        if len(raw) > MAX_BODY_BYTES:
+            raise GitHubError(f"GitHub API {method} {path} answered more than {MAX_BODY_BYTES} bytes")
+        if 300 <= response.status_code < 400:
+            raise GitHubError(
+                f"GitHub API {method} {path} answered a redirect (HTTP {response.status_code}); "
+                "not followed with the token: check GITHUB_API_URL"
+            )
+        try:
+            data = json.loads(raw.decode("utf-8")) if raw else None
+        except (UnicodeDecodeError, ValueError):
+            data = None
+        if response.status_code >= 400:
+            message = str(data.get("message", "")) if isinstance(data, dict) else ""
+            raise GitHubError(
+                f"GitHub API {method} {path} failed: HTTP {response.status_code} {' '.join(message.split())[:200]}".rstrip()
+            )
+        if data is None:
+            raise GitHubError(f"GitHub API {method} {path} answered a body that is not JSON")
+        return data
 
-    def find_open_issue(self, title: str, label: str) -> Mapping[str, Any] | None:
-        page = 1
-        while True:
+    def find_open_issue(self, title: str, label: str) -> int | None:
+        """The number of the open issue titled `title` (labelled `label`), or None."""
+        for page in range(1, MAX_PAGES + 1):
             issues = self._call(
                 "GET",
                 "/issues",
                 params={"state": "open", "labels": label, "per_page": 100, "page": page},
             )
+            if not isinstance(issues, list):
+                raise GitHubError("GitHub API GET /issues answered something other than a list")
             for issue in issues:
-                if "pull_request" not in issue and issue.get("title") == title:
-                    found: Mapping[str, Any] = issue
-                    return found
+                if isinstance(issue, dict) and "pull_request" not in issue and issue.get("title") == title:
+                    return _issue_number(issue, "GET /issues")
             if len(issues) < 100:
                 return None
-            page += 1
+        return None
 
     def open_or_comment(self, title: str, body: str, labels: Sequence[str]) -> IssueResult:
-        existing = self.find_open_issue(title, labels[0])
-        if existing is not None:
-            number = int(existing["number"])
+        number = self.find_open_issue(title, labels[0])
+        if number is not None:
             comment = self._call("POST", f"/issues/{number}/comments", json={"body": body})
-            return IssueResult("commented", number, str(comment.get("html_url", "")))
+            return IssueResult("commented", number, _html_url(comment))
         issue = self._call("POST", "/issues", json={"title": title, "body": body, "labels": list(labels)})
-        return IssueResult("opened", int(issue["number"]), str(issue.get("html_url", "")))
+        return IssueResult("opened", _issue_number(issue, "POST /issues"), _html_url(issue))
+
+
+def _issue_number(issue: Any, call: str) -> int:
+    number = issue.get("number") if isinstance(issue, dict) else None
+    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+        raise GitHubError(f"GitHub API {call} answered an issue without a number")
+    return number
+
+
+def _html_url(item: Any) -> str:
+    url = item.get("html_url") if isinstance(item, dict) else None
+    return "".join(url.split())[:300] if isinstance(url, str) else ""

@@ -1,8 +1,9 @@
 """Live Postmark observations: one domain listing per account, then the domain's details.
 
 The probe talks to Postmark through `PostmarkDomainsApi` (list every domain, get one by
-id), which the project's `PostmarkClient` implements; tests and benchmarks substitute an
-in-process double, so the comparison code never depends on the transport.
+id, both as typed records checked at the client's boundary), which the project's
+`PostmarkClient` implements; tests and benchmarks substitute an in-process double, so the
+comparison code never depends on the transport.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from platform_lib.registry import PostmarkAccount
 from tools.lib.drift.expected import ExpectedDomain
-from tools.lib.postmark_client import PostmarkDomain
+from tools.lib.postmark_client import DomainSummary, PostmarkDomain
 
 T = TypeVar("T")
 
@@ -24,11 +25,11 @@ class PostmarkProbeError(Exception):
 
 
 class PostmarkDomainsApi(Protocol):
-    def list_domains(self) -> list[Mapping[str, Any]]:
-        """Every domain on the account (all pages): at least `ID` and `Name`."""
+    def list_domains(self) -> list[DomainSummary]:
+        """Every domain on the account (all pages)."""
         ...
 
-    def get_domain_record(self, domain_id: int) -> Mapping[str, Any]:
+    def get_domain(self, domain_id: int) -> PostmarkDomain:
         """`GET /domains/{id}`: the full domain record."""
         ...
 
@@ -107,16 +108,14 @@ class PostmarkDirectory:
             raise
         except Exception as exc:
             raise PostmarkProbeError(f"Postmark unreachable ({expected.account.value}): {exc}") from exc
-        names = tuple(str(item.get("Name", "")) for item in listing)
-        exact = [
-            item for item in listing if _normal(str(item.get("Name", ""))) == _normal(expected.zone_name)
-        ]
-        related = [item for item in listing if _related(str(item.get("Name", "")), expected.zone_name)]
+        names = tuple(item.name for item in listing)
+        exact = [item for item in listing if _normal(item.name) == _normal(expected.zone_name)]
+        related = [item for item in listing if _related(item.name, expected.zone_name)]
         if not exact and not related:
             return PostmarkLookup(expected.account, None, False, names)
         chosen = (exact or related)[0]
         try:
-            details = api.get_domain_record(int(chosen["ID"]))
+            details = api.get_domain(chosen.id)
         except Exception as exc:
             raise PostmarkProbeError(f"Postmark unreachable ({expected.account.value}): {exc}") from exc
-        return PostmarkLookup(expected.account, PostmarkDomain.from_api(details), bool(exact), names)
+        return PostmarkLookup(expected.account, details, bool(exact), names)

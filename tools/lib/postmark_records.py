@@ -1,0 +1,182 @@
+"""Typed records of Postmark's answers, each checked against the shapes of Postmark's
+OpenAPI description before anything reads it.
+
+The description marks no field as required; a record here requires what this project
+cannot work without (`ID`, `Name`; `TotalCount` and `Domains` of a listing) and checks the
+JSON type of every documented field that is present, so an array for an object, `ID` as a
+string, `null` or a missing `ID` is one line naming the operation and the field instead of
+a traceback or a silent zero. Unknown fields are ignored (Postmark may add some).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tools.lib.postmark_errors import PostmarkShapeError
+
+_STRING, _BOOLEAN, _INTEGER = "a string", "a boolean", "an integer"
+
+# DomainInformation (an item of GET /domains).
+_DOMAIN_SUMMARY_FIELDS = {
+    "ID": _INTEGER,
+    "Name": _STRING,
+    "SPFVerified": _BOOLEAN,
+    "DKIMVerified": _BOOLEAN,
+    "WeakDKIM": _BOOLEAN,
+    "ReturnPathDomainVerified": _BOOLEAN,
+}
+# DomainExtendedInformation (GET/PUT /domains/{id}, POST /domains, verifydkim, verifyreturnpath).
+_DOMAIN_FIELDS = {
+    **_DOMAIN_SUMMARY_FIELDS,
+    "SPFHost": _STRING,
+    "SPFTextValue": _STRING,
+    "DKIMHost": _STRING,
+    "DKIMTextValue": _STRING,  # what the live API answers
+    "DKIMTestValue": _STRING,  # how the description spells it
+    "DKIMPendingHost": _STRING,
+    "DKIMPendingTextValue": _STRING,
+    "DKIMRevokedHost": _STRING,
+    "DKIMRevokedTextValue": _STRING,
+    "SafeToRemoveRevokedKeyFromDNS": _BOOLEAN,
+    "DKIMUpdateStatus": _STRING,
+    "ReturnPathDomain": _STRING,
+    "ReturnPathDomainCNAMEValue": _STRING,
+}
+_REQUIRED = ("ID", "Name")
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, with an article, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    if kind == _INTEGER:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == _BOOLEAN:
+        return isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def checked_object(
+    data: Any,
+    operation: str,
+    fields: Mapping[str, str],
+    required: tuple[str, ...] = _REQUIRED,
+    where: str = "",
+) -> Mapping[str, Any]:
+    """`data` as an object whose documented fields have their documented types."""
+    if not isinstance(data, dict):
+        raise PostmarkShapeError(operation, f"{where or 'the body'} is {json_type(data)}, not an object")
+    for name in required:
+        if name not in data:
+            raise PostmarkShapeError(operation, f"{where}{name} is missing")
+    for name, kind in fields.items():
+        if name in data and not _has_type(data[name], kind):
+            raise PostmarkShapeError(operation, f"{where}{name} is {json_type(data[name])}, not {kind}")
+    if "ID" in fields and "ID" in data and data["ID"] <= 0:
+        raise PostmarkShapeError(operation, f"{where}ID is {data['ID']}, not a positive integer")
+    if "Name" in fields and "Name" in data and not data["Name"].strip():
+        raise PostmarkShapeError(operation, f"{where}Name is empty")
+    return data
+
+
+def _text(data: Mapping[str, Any], *keys: str) -> str:
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+@dataclass(frozen=True)
+class DomainSummary:
+    """An item of the domain listing."""
+
+    id: int
+    name: str
+
+    @classmethod
+    def from_api(cls, data: Any, operation: str = "listing domains", where: str = "") -> DomainSummary:
+        item = checked_object(data, operation, _DOMAIN_SUMMARY_FIELDS, where=where)
+        return cls(id=item["ID"], name=item["Name"])
+
+
+@dataclass(frozen=True)
+class DomainListingPage:
+    total_count: int
+    domains: tuple[DomainSummary, ...]
+
+    @classmethod
+    def from_api(cls, data: Any, operation: str = "listing domains") -> DomainListingPage:
+        page = checked_object(data, operation, {"TotalCount": _INTEGER}, required=("TotalCount", "Domains"))
+        if page["TotalCount"] < 0:
+            raise PostmarkShapeError(operation, f"TotalCount is {page['TotalCount']}")
+        items = page["Domains"]
+        if not isinstance(items, list):
+            raise PostmarkShapeError(operation, f"Domains is {json_type(items)}, not an array")
+        return cls(
+            total_count=page["TotalCount"],
+            domains=tuple(
+                DomainSummary.from_api(item, operation, where=f"Domains[{index}].")
+                for index, item in enumerate(items)
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class PostmarkDomain:
+    """The fields of a Postmark domain this project reads (DomainExtendedInformation)."""
+
+    id: int
+    name: str
+    dkim_host: str
+    dkim_text_value: str
+    dkim_pending_host: str
+    dkim_pending_text_value: str
+    dkim_verified: bool
+    return_path_domain: str
+    return_path_cname_value: str
+    return_path_verified: bool
+    dkim_revoked_host: str = ""
+    dkim_revoked_text_value: str = ""
+    safe_to_remove_revoked_key: bool = False
+    dkim_update_status: str = ""
+
+    @classmethod
+    def from_api(cls, data: Any, operation: str = "reading a domain") -> PostmarkDomain:
+        record = checked_object(data, operation, _DOMAIN_FIELDS)
+        return cls(
+            id=record["ID"],
+            name=record["Name"],
+            dkim_host=_text(record, "DKIMHost"),
+            dkim_text_value=_text(record, "DKIMTextValue", "DKIMTestValue"),
+            dkim_pending_host=_text(record, "DKIMPendingHost"),
+            dkim_pending_text_value=_text(record, "DKIMPendingTextValue"),
+            dkim_verified=record.get("DKIMVerified") is True,
+            return_path_domain=_text(record, "ReturnPathDomain"),
+            return_path_cname_value=_text(record, "ReturnPathDomainCNAMEValue"),
+            return_path_verified=record.get("ReturnPathDomainVerified") is True,
+            dkim_revoked_host=_text(record, "DKIMRevokedHost"),
+            dkim_revoked_text_value=_text(record, "DKIMRevokedTextValue"),
+            safe_to_remove_revoked_key=record.get("SafeToRemoveRevokedKeyFromDNS") is True,
+            dkim_update_status=_text(record, "DKIMUpdateStatus"),
+        )
+
+    @property
+    def has_pending_dkim(self) -> bool:
+        return bool(self.dkim_pending_host and self.dkim_pending_text_value)
