@@ -19,8 +19,10 @@ partition of <infrastructure> in rollout order when <partition> is omitted.
   --yes           skip the typed confirmation that production partitions require
   -h, --help      this text
 
-Environment: AMM_VERIFY_DEADLINE_SECONDS (default 300) bounds the Postmark verification poll;
-AMM_LOG_DIR (default ./logs) is where the token-free run log goes."
+Environment (checked before anything changes): AMM_VERIFY_DEADLINE_SECONDS (default 300)
+bounds the Postmark verification poll; AMM_OP_TIMEOUT_SECONDS (default 30) bounds each
+\`op read\`; AMM_LOG_DIR (default ./logs) is where the token-free run log goes;
+POSTMARK_API_URL (default https://api.postmarkapp.com; plain http only to loopback)."
 
 AMM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly AMM_ROOT
@@ -67,8 +69,19 @@ if ((${#positional[@]} < 1 || ${#positional[@]} > 2)); then
   echo "$USAGE" >&2
   exit 2
 fi
+for argument in "${positional[@]}"; do
+  # An empty partition once read as "every partition" (prod included): never again.
+  [[ -n "${argument//[[:space:]]/}" ]] || die 2 "an empty or blank argument was given; name the infrastructure and partition (see ./amm.sh --help)"
+done
 infrastructure="${positional[0]}"
 only_partition="${positional[1]:-}"
+has_partition=$((${#positional[@]} == 2))
+
+# Ctrl-C or a kill: one line and the conventional exit code, never a half-told story. Each
+# Python step writes atomically, so nothing it was writing is left half-written.
+trap 'echo >&2; echo "error: interrupted; re-run ./amm.sh to finish (the run log says how far it got)" >&2; exit 130' INT
+trap 'echo "error: terminated; re-run ./amm.sh to finish (the run log says how far it got)" >&2; exit 143' TERM
+exec 3>&1 # the job's own stdout: ::add-mask:: lines go here, never through the run log
 
 # --- set-up: the project's venv and node 22 (idempotent, quick when installed) -----------
 # shellcheck source=scripts/env.sh
@@ -77,7 +90,11 @@ cd "$AMM_ROOT"
 
 # --- registry facts -------------------------------------------------------------------------
 declare -A FACT=()
-facts_output="$(python -m tools.partition_facts "$infrastructure" ${only_partition:+"$only_partition"})" || exit $?
+if ((has_partition)); then
+  facts_output="$(python -m tools.partition_facts "$infrastructure" "$only_partition")" || exit $?
+else
+  facts_output="$(python -m tools.partition_facts "$infrastructure")" || exit $?
+fi
 while IFS='=' read -r key value; do
   FACT["$key"]="$value"
 done <<<"$facts_output"
@@ -87,7 +104,9 @@ read -r -a partitions <<<"${FACT[PARTITIONS]}"
 export AWS_PROFILE="$profile" AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
 
 # --- logging --------------------------------------------------------------------------------
-log_dir="${AMM_LOG_DIR:-$AMM_ROOT/logs}"
+log_dir="${FACT[LOG_DIR]}"
+verify_deadline="${FACT[VERIFY_DEADLINE_SECONDS]}"
+op_timeout="${FACT[OP_TIMEOUT_SECONDS]}"
 run_id="$(date -u +%Y%m%dT%H%M%SZ)-$$"
 log_file="$log_dir/amm-$run_id-$infrastructure${only_partition:+-$only_partition}.log"
 TOKEN="" # the partition's Postmark token once read; redacted from every line we print
@@ -152,27 +171,21 @@ confirm_production() { # confirm_production PARTITION: typed confirmation unless
   say "production deploy of $partition confirmed by typing its name"
 }
 
-read_token() { # read_token REFERENCE: sets TOKEN; masks it under GitHub Actions first
-  local reference="$1" err
-  err="$(mktemp)"
-  if ! TOKEN="$(op read --no-newline "$reference" 2>"$err")"; then
+read_token() { # read_token REFERENCE: sets TOKEN under the token rule; masks it first in GitHub Actions
+  local reference="$1"
+  # tools.op_token runs `op read` with a timeout, masks each line of the raw value on fd 3
+  # (the job's stdout) under GitHub Actions, strips surrounding whitespace once and refuses
+  # inner whitespace or control characters: the value checked is the value deployed.
+  if ! TOKEN="$(python -m tools.op_token --timeout "$op_timeout" --mask-fd 3 "$reference")"; then
     TOKEN=""
-    local reason
-    reason="$(head -n 1 "$err")"
-    rm -f "$err"
-    die 1 "op read $reference failed (${reason:-no output}); run 'op signin' and check the item exists"
+    exit 1 # tools.op_token printed the one-line reason
   fi
-  rm -f "$err"
-  if [[ "${GITHUB_ACTIONS:-}" == "true" ]]; then
-    echo "::add-mask::$TOKEN" # stdout only, never the run log: the runner masks it from here on
-  fi
-  [[ -n "$TOKEN" ]] || die 1 "op read $reference returned an empty value; fill in the 1Password item"
+  export AMM_SECRETS_MASKED=1 # the tools below need not mask it again
 }
 
 deploy_partition() { # deploy_partition PARTITION (runs in a subshell; exits on the first failure)
   local partition="$1"
   local stack="${FACT[STACK_$partition]}" reference="${FACT[OP_REFERENCE_$partition]}"
-  local deadline="${AMM_VERIFY_DEADLINE_SECONDS:-300}"
   if [[ "${FACT[CONFIRM_$partition]}" == "1" ]]; then
     confirm_production "$partition"
   fi
@@ -188,11 +201,12 @@ deploy_partition() { # deploy_partition PARTITION (runs in a subshell; exits on 
     node "$AMM_ROOT/scripts/cdk-with-secret-parameter.cjs" PostmarkAccountToken POSTMARK_ACCOUNT_TOKEN \
     deploy "$stack" -c "partition=$partition" --require-approval never --progress events
   run_step "verify Postmark $partition" \
-    python -m tools.verify_partition_mail "$infrastructure" "$partition" --deadline "$deadline"
+    python -m tools.verify_partition_mail "$infrastructure" "$partition" --deadline "$verify_deadline"
 }
 
 print_plan() {
   echo "plan for $infrastructure (profile $profile, region $region); nothing will be contacted:"
+  [[ -z "${FACT[POSTMARK_API_NOTE]}" ]] || plan "(note: ${FACT[POSTMARK_API_NOTE]})"
   plan "python -m tools.aws_identity --profile $profile --region $region   # expect account ${FACT[ACCOUNT]}"
   local partition
   for partition in "${partitions[@]}"; do
@@ -200,10 +214,10 @@ print_plan() {
     if [[ "${FACT[CONFIRM_$partition]}" == "1" ]]; then
       if ((assume_yes)); then plan "(production: confirmed by --yes)"; else plan "(production: type '$partition' to confirm)"; fi
     fi
-    plan "op read --no-newline ${FACT[OP_REFERENCE_$partition]}"
+    plan "python -m tools.op_token --timeout $op_timeout ${FACT[OP_REFERENCE_$partition]}   # op read, the token rule, masked"
     plan "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.register_partition_mail_signature $infrastructure $partition"
     plan "cdk deploy ${FACT[STACK_$partition]} -c partition=$partition --require-approval never --progress events --parameters PostmarkAccountToken=***   # via scripts/cdk-with-secret-parameter.cjs: the token stays off every command line"
-    plan "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.verify_partition_mail $infrastructure $partition --deadline ${AMM_VERIFY_DEADLINE_SECONDS:-300}"
+    plan "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.verify_partition_mail $infrastructure $partition --deadline $verify_deadline"
   done
 }
 
@@ -214,6 +228,8 @@ fi
 
 mkdir -p "$log_dir"
 say "amm.sh $infrastructure ${only_partition:-(all active partitions)}; log: $log_file"
+[[ -z "${FACT[POSTMARK_API_NOTE]}" ]] || say "note: ${FACT[POSTMARK_API_NOTE]}"
+export POSTMARK_API_URL_ANNOUNCED=1 # said once here; the tools below need not repeat it
 preflight
 
 declare -A outcome=()

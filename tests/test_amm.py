@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
+from platform_lib.naming import postmark_account_token_secret_name
+from platform_lib.registry import get_partition
 from tests.support.fake_op import write_fake_op
 from tests.support.moto_server import MotoServer
 from tests.support.postmark_openapi import exchange_problems
@@ -189,6 +191,108 @@ def test_unknown_profile_is_reported(workspace: Workspace) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "args", [["--yes", "Alpha001", ""], ["--yes", "Alpha001", " "], ["", "dev"], ["Alpha002", "\t"]]
+)
+def test_an_empty_or_blank_argument_is_a_usage_error(workspace: Workspace, args: list[str]) -> None:
+    """`./amm.sh --yes Alpha001 ""` once planned demo and prod: an empty partition is no partition."""
+    before = workspace.context()
+    result = workspace.run(*args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: an empty or blank argument was given; name the infrastructure and partition "
+        "(see ./amm.sh --help)"
+    )
+    assert result.stdout == ""
+    _assert_nothing_written(workspace, before)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "AMM_VERIFY_DEADLINE_SECONDS",
+            "nan",
+            "AMM_VERIFY_DEADLINE_SECONDS='nan' must be a number of seconds",
+        ),
+        ("AMM_VERIFY_DEADLINE_SECONDS", "-5", "AMM_VERIFY_DEADLINE_SECONDS='-5' must be a number of seconds"),
+        ("AMM_OP_TIMEOUT_SECONDS", "soon", "AMM_OP_TIMEOUT_SECONDS='soon' is not a number of seconds"),
+        ("POSTMARK_API_URL", "http://postmark.example.com", "uses plain http:// for postmark.example.com"),
+        ("AMM_LOG_DIR", "/proc/version", "AMM_LOG_DIR /proc/version is not a folder"),
+    ],
+)
+def test_settings_are_checked_before_anything_changes(
+    workspace: Workspace, variable: str, value: str, message: str
+) -> None:
+    workspace.env[variable] = value
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    _assert_nothing_written(workspace, before)
+    assert not (workspace.root / "logs").exists()
+
+
+def test_a_hung_op_read_is_cut_off(workspace: Workspace, tmp_path: Path) -> None:
+    write_fake_op(tmp_path / "bin", token=CANARY, hang_seconds=30)
+    workspace.env["AMM_OP_TIMEOUT_SECONDS"] = "1"
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev", timeout=25)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: `op read op://Arda-DevOAM/Postmark/credential` did not finish within 1 s; "
+        "unlock 1Password and re-run"
+    )
+    _assert_nothing_written(workspace, before)
+
+
+@pytest.mark.parametrize(
+    ("token", "suffix", "message"),
+    [
+        ("canary two", "", "holds whitespace inside the token"),
+        ("canary\nsecond-line", "", "holds a line break inside the token"),
+        ("   ", "", "returned an empty value"),
+    ],
+)
+def test_a_malformed_token_from_op_is_refused_with_one_line(
+    workspace: Workspace, tmp_path: Path, token: str, suffix: str, message: str
+) -> None:
+    write_fake_op(tmp_path / "bin", token=token, suffix=suffix)
+    workspace.env["GITHUB_ACTIONS"] = "true"
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: `op read op://Arda-DevOAM/Postmark/credential`") and message in last
+    masked = [line for line in result.stdout.splitlines() if line.startswith("::add-mask::")]
+    assert [m.removeprefix("::add-mask::") for m in masked] == [
+        line for line in token.splitlines() if line.strip()
+    ], "every line of the raw value is masked first"
+    assert "start: pre-deploy" not in result.stdout
+    _assert_nothing_written(workspace, before)
+
+
+def test_a_failing_credential_process_is_one_line_naming_the_profile(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    config = Path(workspace.env["AWS_CONFIG_FILE"])
+    config.write_text("[profile Alpha002-Admin]\nregion = us-east-1\ncredential_process = /bin/false\n")
+    result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "error: the credential provider of AWS profile 'Alpha002-Admin' failed (custom-process); "
+        "fix it in your AWS config or run `aws sso login --profile Alpha002-Admin`"
+    ]
+
+
+def test_a_non_default_postmark_api_is_announced_once(workspace: Workspace) -> None:
+    result = workspace.run("Alpha002", "dev")  # Postmark at a closed loopback port
+    notes = [line for line in result.stdout.splitlines() if "note: Postmark API is" in line]
+    assert len(notes) == 1 and "(POSTMARK_API_URL), not https://api.postmarkapp.com" in notes[0]
+
+
 def test_missing_op_is_reported(workspace: Workspace, tmp_path: Path) -> None:
     (tmp_path / "bin" / "op").unlink()
     before = workspace.context()
@@ -205,8 +309,9 @@ def test_op_not_signed_in_is_reported(workspace: Workspace, tmp_path: Path) -> N
     before = workspace.context()
     result = workspace.run("Alpha002", "dev")
     assert result.returncode == 1
-    assert "error: op read op://Arda-DevOAM/Postmark/credential failed" in result.stderr
-    assert "run 'op signin'" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: the 1Password CLI is not signed in; run `eval $(op signin)` and re-run"
+    )
     _assert_nothing_written(workspace, before)
 
 
@@ -318,6 +423,9 @@ def test_amm_deploys_dev_end_to_end_and_a_second_run_changes_nothing(
 ) -> None:
     # The canary is in the fake `op` and in this test's own copied source, nowhere else.
     holding_canary_before = _files_containing(tmp_path, CANARY.encode())
+    # The 1Password item holds the token with a stray CR and newline after it: the token rule
+    # strips them once, and the value stored in Secrets Manager is the stripped token.
+    write_fake_op(tmp_path / "bin", token=CANARY, suffix="\r\n")
     simulator = PostmarkSimulator({CANARY: "PostmarkNonProd"}, dkim_verify_attempts=2)
     with simulator:
         workspace.env["POSTMARK_API_URL"] = simulator.url
@@ -351,6 +459,10 @@ def test_amm_deploys_dev_end_to_end_and_a_second_run_changes_nothing(
         dkim_host = f"{block['dkimSelector']}._domainkey.dev.ardamails.com"
         assert records[(dkim_host, "TXT")] == [quoted_txt_strings(dkim_txt_value(block["dkimPublicKey"]))]
         assert records[("pm-bounces.dev.ardamails.com", "CNAME")] == [block["returnPathTarget"]]
+        secret = moto.client("secretsmanager").get_secret_value(
+            SecretId=postmark_account_token_secret_name(get_partition("dev"))
+        )
+        assert secret["SecretString"] == CANARY, "the NoEcho parameter got the stripped token"
 
         simulator_calls_after_first = len(simulator.exchanges)
         second = workspace.run("Alpha002", "dev")

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from platform_lib.context_store import (
+    ContextFileBusy,
     MalformedContextFile,
+    locked,
     put_partition_mail_context,
     read_context,
     read_partition_mail_context,
@@ -104,3 +108,91 @@ def test_missing_block_names_the_pre_deploy_command(tmp_path: Path) -> None:
         match=re.escape("python -m tools.register_partition_mail_signature Alpha002 dev"),
     ):
         read_partition_mail_context(path, DEV)
+
+
+def test_a_write_through_a_symlink_updates_the_target(context_file: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link" / "cdk.context.json"
+    link.parent.mkdir()
+    link.symlink_to(context_file)
+    stage = read_partition_mail_context(context_file, get_partition("stage"))
+    assert put_partition_mail_context(link, DEV, stage) is True
+    assert link.is_symlink(), "the symlink is kept, not replaced by a plain file"
+    assert json.loads(context_file.read_text())["partitionMail:Alpha002:dev"] == stage.to_json()
+    assert sorted(p.name for p in link.parent.iterdir()) == ["cdk.context.json"]
+
+
+def test_a_read_only_file_is_refused_not_replaced(context_file: Path) -> None:
+    before = context_file.read_bytes()
+    context_file.chmod(0o444)
+    stage = read_partition_mail_context(context_file, get_partition("stage"))
+    with pytest.raises(MalformedContextFile, match=r"is read-only; make it writable \(chmod u\+w"):
+        put_partition_mail_context(context_file, DEV, stage)
+    assert context_file.read_bytes() == before
+    assert context_file.stat().st_mode & 0o777 == 0o444
+    assert [p.name for p in context_file.parent.iterdir()] == ["cdk.context.json"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"a": 1e400}', "the number 1e400 is out of range"),
+        ('{"a": -1e400}', "the number -1e400 is out of range"),
+        ('{"a": NaN}', "NaN is not a JSON number"),
+        ('{"a": Infinity}', "Infinity is not a JSON number"),
+        ('{"a": 1, "a": 2}', "the key 'a' appears twice in one object"),
+        ('{"x": {"b": 1, "b": 1}}', "the key 'b' appears twice in one object"),
+        ('{"a": ' + "1" * 5000 + "}", "is not usable (ValueError)"),
+    ],
+)
+def test_non_standard_json_is_refused_with_one_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "cdk.context.json"
+    path.write_text(content)
+    block = read_partition_mail_context(COMMITTED, DEV)
+    with pytest.raises(MalformedContextFile) as error:
+        put_partition_mail_context(path, DEV, block)
+    assert message in str(error.value) and "\n" not in str(error.value)
+    assert path.read_text() == content
+
+
+def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(
+    context_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = context_file.read_bytes()
+    stage = read_partition_mail_context(context_file, get_partition("stage"))
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        put_partition_mail_context(context_file, DEV, stage)
+    assert context_file.read_bytes() == before
+    assert [p.name for p in context_file.parent.iterdir()] == ["cdk.context.json"]
+
+
+def test_a_held_lock_makes_the_writer_wait_then_proceed(context_file: Path) -> None:
+    stage = read_partition_mail_context(context_file, get_partition("stage"))
+    released = threading.Event()
+
+    def hold() -> None:
+        with locked(context_file):
+            time.sleep(0.5)
+        released.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.1)
+    assert put_partition_mail_context(context_file, DEV, stage) is True
+    assert released.is_set(), "the write waited for the lock"
+    holder.join()
+
+
+def test_a_lock_held_too_long_is_one_line(context_file: Path) -> None:
+    before = context_file.read_bytes()
+    with (
+        locked(context_file),
+        pytest.raises(ContextFileBusy, match="another run has held the lock"),
+        locked(context_file, wait_seconds=0.2),
+    ):
+        pass
+    assert context_file.read_bytes() == before

@@ -387,3 +387,19 @@ def test_changelog_keeps_a_changelog_form() -> None:
     assert "Added" in types
     assert set(types) <= KEEP_A_CHANGELOG_TYPES, types
     assert re.search(r"^### Added\n\n- ", unreleased.group(1), re.M), "Added lists items"
+
+
+def test_runbook_hostile_postmark_table_is_the_test_catalogue() -> None:
+    """The runbook's Postmark table lists exactly the behaviours the hostile tests run, each
+    with the situation the hostile server stages."""
+    from tests.support.hostile_postmark import BEHAVIOURS
+
+    section = re.search(r"^### Postmark answering badly\n(.*?)^### ", _text(RUNBOOK), re.S | re.M)
+    assert section is not None
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.group(1).splitlines()
+        if line.startswith("| `")
+    ]
+    assert [(row[0], row[1]) for row in rows] == [(f"`{b.name}`", b.situation) for b in BEHAVIOURS]
+    assert all(row[2] for row in rows)

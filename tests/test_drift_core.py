@@ -37,11 +37,17 @@ from tools.lib.drift.runner import run_probes
 from tools.lib.postmark_client import DomainSummary, PostmarkDomain
 
 CONTEXT_FILE = PROJECT_ROOT / "cdk.context.json"
-OTHER_KEY = (
-    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAx0OlSgn7sXtWJap8VtMzu5dgUkRdNB3zeRD+J8d5IE84M/611pLYabuU3l0Fh"
-    "B3HNFFy7QO0kLYGnniAslnQyLOc+bCrgK7SimGIFf4elsQgJ1T9Rc0ROCfU+ZYaYTXMD6LNFl2A5zxIAjDMoJpK6brpOXjA97P09UbgU2"
-    "Qa4TzSKPlMEIO/TdMOpzyJ/sixZRG8tKUQbVvbRaYsNFsrr0dCGk46H5jTZ2ZkKJWKxtKh3TH5LNLjpwuUbEpFQD7L4yWQYsNt74H4KEbo6"
-    "qJq/+UMvbjq9pIQE/6Q6BjUuh0Y25Ue4p24jdn5m8BCxlQkax4G3pM+mD55W6iRch6QowIDAQAC"
+OTHER_KEY = (  # a real RSA-2048 key other than any in cdk.context.json
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAkR6nMW9sbM0N4IZn6KMiHXAXLLT2Xm4L00/4DH7kSr0hP06Qaory/mDWroCs"
+    "fySXbjDLo7AUfokgjWzcoaPESxzzyS0x9d7ulqA9xSoPpgsw3rvcxJts/+O7H7SG3RkwoIJcaSDSgNP+GOWFSrseHnWWowdzGPW+M2pz"
+    "794T/7nmcljJ5uMIXyeYbxShm8XPTvSub+6w2U/VM8SdvP97sSmBRT76O7LT0vhzoBZ12T6TLQBKNvUF3cOUEWji78i+Gv1byzuarFjY"
+    "Ct8YVL21lgZvZJqxKq272xqebDMoa1nPFLQWex0XX4FZCDnJrGN/iWgzH8ILZNKNX9TFKPRM2wIDAQAB"
+)
+THIRD_KEY = (
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA4uxpcaPMdx6ueE1NQ2+MxDStXaphCmPJ2E4bqhymCdyQ+qc8m0UQYoijNdZj"
+    "69LNluJ/XWYB1maRJrmSRk5aPxQqdozGBCENAmlduvTE6VPye6qQYp9+9AMqEs2jc1xRkl5WEBqXbfl9MNRdwo/pvsbHMfL0xpfffAXC"
+    "4bISvH/3DBL1f7f21X3eYnpT5mpNTNjltUpYIs3D7RhFsaYdE6KvOpuCsxs+ksdyp/jgDggUEmkfJI17CEBFmai8O57TNVsvCTPbX1LM"
+    "b7AjZkTZ07QaRr/Oa83+cu5ZwMXtyeGShYgACEBm4PJ85B5YbKRz6ztBYiAECxMa7oMJDWJSOQIDAQAB"
 )
 CORPORATE_SELECTOR = "20250101000000pm"
 
@@ -321,7 +327,7 @@ def test_postmark_unverified(partitions_expected, apis, dns) -> None:  # type: i
 
 def test_postmark_key_differs_from_context(partitions_expected, apis, dns) -> None:  # type: ignore[no-untyped-def]
     (record,) = [d for d in apis[PostmarkAccount.PROD].domains.values() if d["Name"] == "prod.ardamails.com"]
-    record["DKIMTextValue"] = dkim_txt_value(OTHER_KEY[:-1] + "Q")
+    record["DKIMTextValue"] = dkim_txt_value(THIRD_KEY)
     found = failures(run(partitions_expected, apis, dns))
     assert set(found) == {
         ("prod.ardamails.com", "cross.dkim_key.postmark_context"),

@@ -177,3 +177,49 @@ def test_issue_failure_is_reported_with_exit_2(dns: LoopbackDnsServer, github: G
     assert "drift found but the issue could not be filed" in result.stderr and "HTTP 401" in result.stderr
     assert "wrong-token" not in result.stdout + result.stderr
     assert github.issues == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--markdown", "/nonexistent-folder/summary.md"], "the folder /nonexistent-folder does not exist"),
+        (["--timeout", "0"], "argument --timeout: '0' must be a finite number of seconds above 0"),
+        (["--timeout=-1"], "argument --timeout: '-1' must be a finite number of seconds above 0"),
+        (["--timeout", "nan"], "argument --timeout: 'nan' must be a finite number of seconds above 0"),
+        (["--timeout", "inf"], "argument --timeout: 'inf' must be a finite number of seconds above 0"),
+    ],
+)
+@pytest.mark.parametrize("module", ["tools.runtime_platform_drift", "tools.corporate_drift"])
+def test_bad_options_are_one_line_before_any_probe(module: str, args: list[str], message: str) -> None:
+    result = run_driver(module, "--resolver", "127.0.0.1:9", *args, env=drift_env())
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("prod token", "POSTMARK_PROD_ACCOUNT_TOKEN holds whitespace inside the token"),
+        ("prod\nsecond", "POSTMARK_PROD_ACCOUNT_TOKEN holds a line break inside the token"),
+    ],
+)
+def test_a_malformed_token_is_a_configuration_error_and_masked_first(token: str, message: str) -> None:
+    env = drift_env(POSTMARK_PROD_ACCOUNT_TOKEN=token, GITHUB_ACTIONS="true")
+    result = run_driver("tools.corporate_drift", "--resolver", "127.0.0.1:9", env=env)
+    assert result.returncode == 2
+    assert message in result.stderr and token not in result.stderr
+    masks = [line.removeprefix("::add-mask::") for line in result.stdout.splitlines()]
+    assert masks == [line for line in token.splitlines() if line.strip()]
+
+
+def test_a_token_with_surrounding_whitespace_is_used_stripped(dns: LoopbackDnsServer) -> None:
+    """The drift tools apply the same token rule: the stripped token is what Postmark sees."""
+    from tests.support.postmark_simulator import PostmarkSimulator
+
+    with PostmarkSimulator({"prod-token-value": "PostmarkProd"}) as postmark:
+        env = drift_env(POSTMARK_PROD_ACCOUNT_TOKEN="  prod-token-value\r\n", POSTMARK_API_URL=postmark.url)
+        result = run_driver("tools.corporate_drift", "--resolver", dns.address, env=env)
+        assert result.returncode == 1  # no corporate domain on the simulated account: drift
+        assert {e.headers["X-Postmark-Account-Token"] for e in postmark.exchanges} == {"prod-token-value"}
+    assert "no domain arda.ardamails.com on PostmarkProd" in result.stdout

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -294,3 +296,141 @@ def test_logger_redacts_tracebacks() -> None:
     assert "token is ***" in result.stdout
     assert "RuntimeError: boom ***" in result.stderr and "Traceback" in result.stderr
     assert CANARY not in result.stdout + result.stderr
+
+
+def _pre_deploy(
+    context_file: Path, url: str, token: str, partition: str, **popen: object
+) -> subprocess.Popen[str]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("POSTMARK_")},
+        "POSTMARK_API_URL": url,
+        "POSTMARK_ACCOUNT_TOKEN": token,
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tools.register_partition_mail_signature",
+            "Alpha002",
+            partition,
+            "--context-file",
+            str(context_file),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_concurrent_runs_on_two_partitions_keep_both_new_blocks(
+    postmark: PostmarkSimulator, context_file: Path
+) -> None:
+    """20 rounds: dev and stage get new keys, both pre-deploys run at once and are held by the
+    simulator until both have read their domain, so both write at the same moment."""
+    for name in ("dev.ardamails.com", "stage.ardamails.com"):
+        postmark.add_domain(NONPROD_TOKEN, name)
+    postmark.rendezvous("GET", r"^/domains/\d+$", parties=2)
+    for round_number in range(20):
+        domains = {p: postmark.rotate_key(NONPROD_TOKEN, f"{p}.ardamails.com") for p in ("dev", "stage")}
+        runs = [_pre_deploy(context_file, postmark.url, NONPROD_TOKEN, p) for p in ("dev", "stage")]
+        for run_ in runs:
+            out, err = run_.communicate(timeout=60)
+            assert run_.returncode == 0, err
+            assert "written to" in out
+        data = json.loads(context_file.read_text())
+        for partition, domain in domains.items():
+            block = data[f"partitionMail:Alpha002:{partition}"]
+            assert block["dkimSelector"] == domain.dkim_pending_host.split(".")[0], round_number
+            assert dkim_public_key_of(domain.dkim_pending_text_value) == block["dkimPublicKey"], round_number
+        assert sorted(p.name for p in context_file.parent.iterdir()) == ["cdk.context.json"]
+
+
+def test_ctrl_c_is_one_line_exit_130_and_writes_nothing(
+    postmark: PostmarkSimulator, context_file: Path
+) -> None:
+    postmark.add_domain(NONPROD_TOKEN, "dev.ardamails.com")
+    postmark.inject(Fault(latency=5, method="GET", path=r"^/domains/\d+$"))
+    before = context_file.read_bytes()
+    run_ = _pre_deploy(context_file, postmark.url, NONPROD_TOKEN, "dev")
+    deadline = time.monotonic() + 20
+    while not postmark.requests("GET", "/domains/") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run_.send_signal(signal.SIGINT)
+    _, err = run_.communicate(timeout=20)
+    assert run_.returncode == 130
+    errors = [line for line in err.splitlines() if not line.startswith("note: ")]
+    assert errors == ["error: interrupted; nothing was left half-written; re-run to finish"]
+    assert context_file.read_bytes() == before
+    assert sorted(p.name for p in context_file.parent.iterdir()) == ["cdk.context.json"]
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (f"  {NONPROD_TOKEN}\r\n", None),
+        (f"{NONPROD_TOKEN}\t", None),
+        ("nonprod account-token", "POSTMARK_ACCOUNT_TOKEN holds whitespace inside the token"),
+        ("nonprod\naccount-token", "POSTMARK_ACCOUNT_TOKEN holds a line break inside the token"),
+        ("nonprod\x07token", "POSTMARK_ACCOUNT_TOKEN holds a control character (0x07) inside the token"),
+        ("nonprod-tökén", "POSTMARK_ACCOUNT_TOKEN holds a character other than printable ASCII"),
+        ("   ", "POSTMARK_ACCOUNT_TOKEN is empty"),
+    ],
+)
+def test_the_token_rule_strips_once_and_refuses_inner_whitespace(
+    postmark: PostmarkSimulator,
+    context_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    token: str,
+    message: str | None,
+) -> None:
+    before = context_file.read_bytes()
+    code = run(postmark, context_file, "Alpha002", "dev", token=token)
+    err = capsys.readouterr().err
+    if message is None:
+        assert code == 0, err
+        assert {e.headers["X-Postmark-Account-Token"] for e in postmark.exchanges} == {NONPROD_TOKEN}
+        return
+    assert code == 1
+    assert err.splitlines()[-1].startswith(f"error: {message}")
+    assert postmark.exchanges == [] and context_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "-inf", "soon"])
+def test_numeric_options_must_be_finite_and_positive(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    for option in ("--timeout", "--deadline"):
+        assert run(postmark, context_file, "Alpha002", "dev", f"{option}={value}") == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"error: argument {option}: '{value}'")
+    assert postmark.exchanges == []
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://api.postmarkapp.com", "uses plain http:// for api.postmarkapp.com"),
+        ("https://user:secret@api.postmarkapp.com", "must not hold a user name or password"),
+        ("ftp://api.postmarkapp.com", "is not an https:// URL"),
+        ("https://api.postmarkapp.com/?x=1", "must not have a query or fragment"),
+    ],
+)
+def test_an_unsafe_api_url_is_refused_before_anything_is_sent(
+    context_file: Path, capsys: pytest.CaptureFixture[str], url: str, message: str
+) -> None:
+    env = {"POSTMARK_API_URL": url, "POSTMARK_ACCOUNT_TOKEN": NONPROD_TOKEN}
+    assert main(["Alpha002", "dev", "--context-file", str(context_file)], env) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "secret" not in err.replace("password", "")
+
+
+@pytest.mark.parametrize("args", [["", "dev"], ["Alpha002", ""], ["Alpha002", " "]])
+def test_blank_names_are_usage_errors(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    assert run(postmark, context_file, *args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: argument")
+    assert postmark.exchanges == []

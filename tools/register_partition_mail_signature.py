@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except PostmarkError as exc:
         logger.error(str(exc))
         return EXIT_USAGE
-    notice = api_url_notice(base_url)
+    notice = api_url_notice(base_url, env)
     if notice:
         logger.note(notice)
     try:

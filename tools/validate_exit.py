@@ -21,9 +21,10 @@ from platform_lib.context_store import PROJECT_ROOT, read_partition_mail_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import active_partitions, get_infrastructure, get_partition
 from tools.lib import logger
-from tools.lib.cli_args import add_context_file_argument
+from tools.lib.cli_args import ToolArgumentParser, add_context_file_argument, seconds
 from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
 from tools.lib.drift.expected import DriftConfigError
+from tools.lib.entry import run_tool
 from tools.lib.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
 from tools.lib.exit_validation.post_merge import post_merge_checks
 from tools.lib.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
@@ -47,8 +48,8 @@ modes:
 exit status: 0 every row PASS, 1 any row FAIL, 2 usage or configuration error"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> ToolArgumentParser:
+    parser = ToolArgumentParser(
         prog="python -m tools.validate_exit",
         description=(
             "Exit validation: pre-merge code checks, or (--post-merge) the deployed partition's\n"
@@ -73,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--dns-timeout",
-        type=float,
+        type=seconds,
         default=DNS_TIMEOUT_SECONDS,
         metavar="SECONDS",
         help=f"post-merge: seconds to wait for each DNS answer (default {DNS_TIMEOUT_SECONDS:g})",
@@ -168,5 +169,4 @@ def main(
 
 
 if __name__ == "__main__":
-    logger.install()
-    sys.exit(main())
+    run_tool(main)

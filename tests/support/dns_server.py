@@ -104,11 +104,20 @@ class LoopbackDnsServer:
         self.queries: list[tuple[str, str]] = []
         resolver = _Resolver(self.records, self)
         quiet = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
-        self._udp = DNSServer(resolver, address=host, port=0, logger=quiet, handler=_QuietHandler)
-        port = self._udp.server.server_address[1]
-        self._tcp = DNSServer(
-            resolver, address=host, port=port, tcp=True, logger=quiet, handler=_QuietHandler
-        )
+        # UDP takes a free port; TCP must share it, and another test's TCP listener may hold
+        # it already: then try another pair.
+        for attempt in range(20):
+            self._udp = DNSServer(resolver, address=host, port=0, logger=quiet, handler=_QuietHandler)
+            port = self._udp.server.server_address[1]
+            try:
+                self._tcp = DNSServer(
+                    resolver, address=host, port=port, tcp=True, logger=quiet, handler=_QuietHandler
+                )
+                break
+            except OSError:
+                self._udp.server.server_close()
+                if attempt == 19:
+                    raise
         self.host = host
         self.port = port
 

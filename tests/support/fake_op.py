@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 
-def write_fake_op(bin_dir: Path, *, token: str, signed_in: bool = True) -> Path:
-    """Write an executable `op` into `bin_dir`; `token=""` answers an empty value."""
+def write_fake_op(
+    bin_dir: Path, *, token: str, signed_in: bool = True, hang_seconds: float = 0.0, suffix: str = ""
+) -> Path:
+    """Write an executable `op` into `bin_dir`; `token=""` answers an empty value.
+
+    `suffix` is printed after the token verbatim (e.g. "\r\n", a stray CR from a paste);
+    `hang_seconds` makes `op read` sit that long before answering (a locked 1Password).
+    """
     bin_dir.mkdir(parents=True, exist_ok=True)
     script = bin_dir / "op"
     if not signed_in:
         body = 'echo "[ERROR] 2026/11/22 12:00:00 You are not currently signed in." >&2\nexit 1\n'
     else:
-        body = f'[ "$1" = read ] || exit 64\nprintf %s "{token}"\n'
+        value = shlex.quote(token) + " " + shlex.quote(suffix)
+        wait = f"sleep {hang_seconds}\n" if hang_seconds else ""
+        body = f'[ "$1" = read ] || exit 64\n{wait}printf "%s%s" {value}\n'
     script.write_text("#!/usr/bin/env bash\n" + body)
     script.chmod(0o755)
     return script

@@ -18,6 +18,7 @@ every exchange is recorded for checking against Postmark's OpenAPI description.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -162,6 +163,7 @@ class PostmarkSimulator:
         self.exchanges: list[Exchange] = []
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._rendezvous: tuple[str, re.Pattern[str], threading.Barrier] | None = None
         self._ids = itertools.count(4_200_001)
         self._last_selector_time = datetime(2000, 1, 1, tzinfo=UTC)
         self._server: ThreadingHTTPServer | None = None
@@ -248,6 +250,13 @@ class PostmarkSimulator:
     def server_calls(self) -> list[Exchange]:
         """Every `/servers` call: the project must never make one."""
         return self.requests(path_prefix="/servers")
+
+    def rotate_key(self, token: str, name: str) -> SimulatedDomain:
+        """Give the domain a new pending key, as `POST /domains/{id}/rotatedkim` does."""
+        with self._lock:
+            domain = next(d for d in self.accounts[token].domains.values() if d.name == name)
+            self._new_pending_key(domain)
+            return domain
 
     def reset_log(self) -> None:
         with self._lock:
@@ -379,6 +388,23 @@ class PostmarkSimulator:
                 domain.return_path_verify_calls = 0
         return 200, domain.details()
 
+    def rendezvous(self, method: str, path: str, parties: int) -> None:
+        """Hold each matching request until `parties` of them have arrived, then answer all at
+        once (e.g. two concurrent runs reach their context write together). Until cleared."""
+        with self._lock:
+            self._rendezvous = (method, re.compile(path), threading.Barrier(parties, timeout=10))
+
+    def clear_rendezvous(self) -> None:
+        with self._lock:
+            self._rendezvous = None
+
+    def meet(self, method: str, path: str) -> None:
+        with self._lock:
+            rendezvous = self._rendezvous
+        if rendezvous is not None and rendezvous[0] == method and rendezvous[1].search(path.lower()):
+            with contextlib.suppress(threading.BrokenBarrierError):
+                rendezvous[2].wait()
+
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for fault in self.faults:
@@ -421,6 +447,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw_body = self.rfile.read(length) if length else b""
         headers = {k: v for k, v in self.headers.items()}
         fault = simulator.take_fault(self.command, parts.path)
+        simulator.meet(self.command, parts.path)
         delay = simulator.latency + (fault.latency if fault else 0.0)
         if delay:
             time.sleep(delay)

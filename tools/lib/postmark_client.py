@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -71,6 +71,7 @@ __all__ = [
 
 DEFAULT_POSTMARK_API_URL = "https://api.postmarkapp.com"
 API_URL_ENV_VAR = "POSTMARK_API_URL"
+ANNOUNCED_ENV_VAR = "POSTMARK_API_URL_ANNOUNCED"
 TOKEN_HEADER = "X-Postmark-Account-Token"  # noqa: S105 (a header name)
 PAGE_SIZE = 500  # the API's maximum `count`
 MAX_PAGES = 20  # 10,000 domains: far beyond any account here, small enough to hold
@@ -128,9 +129,11 @@ def postmark_api_url(env: Mapping[str, str] | None = None) -> str:
     return check_api_url(env.get(API_URL_ENV_VAR) or DEFAULT_POSTMARK_API_URL)
 
 
-def api_url_notice(url: str) -> str | None:
-    """The one line every tool prints at start when Postmark is not the default one."""
-    if url.rstrip("/") == DEFAULT_POSTMARK_API_URL:
+def api_url_notice(url: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The one line every tool prints at start when Postmark is not the default one (None
+    when it is, or when the caller - `amm.sh` - has said so already: ANNOUNCED_ENV_VAR=1)."""
+    env = os.environ if env is None else env
+    if url.rstrip("/") == DEFAULT_POSTMARK_API_URL or env.get(ANNOUNCED_ENV_VAR) == "1":
         return None
     return f"Postmark API is {url} ({API_URL_ENV_VAR}), not {DEFAULT_POSTMARK_API_URL}"
 
@@ -223,7 +226,6 @@ class PostmarkClient:
         session = requests.Session()
         # Loopback answers directly: no proxy from the environment sees a plain-http token.
         session.trust_env = not _is_loopback(urlsplit(self.base_url).hostname or "")
-        session.max_redirects = 0
         session.headers.update(
             {
                 "Accept": "application/json",
@@ -350,8 +352,8 @@ class PostmarkClient:
             else:
                 status = answer.status
                 if 300 <= status < 400:
-                    location = answer.headers.get("Location", "")
-                    where = urlsplit(location).hostname or location or "nowhere"
+                    location = urljoin(self.base_url + path, answer.headers.get("Location", ""))
+                    where = urlsplit(location).hostname or "nowhere"
                     raise PostmarkRedirected(
                         f"Postmark answered {operation} with a redirect (HTTP {status}) to "
                         f"{self._redacted(where)}; the token is never sent on: check POSTMARK_API_URL"

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from platform_lib.dkim_key import InvalidDkimKey, dkim_key_bits
 from platform_lib.dns_text import (
     DMARC_POLICIES,
     SPF_VALUE,
@@ -107,6 +108,10 @@ def truth_of(expected: ExpectedDomain, postmark: Outcome[PostmarkLookup]) -> Tru
     key = dkim_public_key_of(value)
     if not key:
         return f"Postmark's DKIM text value for {host!r} has no p= key"
+    try:
+        dkim_key_bits(key)
+    except InvalidDkimKey as exc:
+        return f"Postmark's DKIM key for {host!r} is unusable ({exc})"
     return Truth(placement, key, _norm(domain.return_path_cname_value), f"Postmark {field}")
 
 
@@ -376,6 +381,14 @@ def _return_path(zone: str, answer: DnsAnswer, truth: Truth) -> tuple[bool, str]
 # --- Cross-seam -------------------------------------------------------------------------
 
 
+def _key_problem(key: str) -> str | None:
+    try:
+        dkim_key_bits(key)
+    except InvalidDkimKey as exc:
+        return str(exc)
+    return None
+
+
 def _dns_dkim_key(obs: DomainObservations) -> str | None:
     answer = obs.dkim_txt.value
     if answer is None or len(answer.values) != 1:
@@ -399,7 +412,17 @@ def cross_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth
         )
     else:
         field, pm_key = pm
-        if pm_key != truth.dkim_public_key:
+        unusable = _key_problem(pm_key)
+        if unusable:
+            findings.append(
+                drift(
+                    zone,
+                    seam,
+                    "cross.dkim_key.postmark_context",
+                    f"Postmark {field} for {host} is unusable ({unusable})",
+                )
+            )
+        elif pm_key != truth.dkim_public_key:
             findings.append(
                 drift(
                     zone,

@@ -167,7 +167,7 @@ def main(
     except DriftConfigError as exc:
         print(f"{spec.tool}: error: {logger.redact(str(exc))}", file=sys.stderr)
         return EXIT_CONFIG
-    notice = api_url_notice(base_url)
+    notice = api_url_notice(base_url, env)
     if notice:
         print(f"{spec.tool}: note: {notice}", file=sys.stderr)
     directory = PostmarkDirectory(
