@@ -23,6 +23,7 @@ RETURN_PATH_LABEL = "pm-bounces"
 DKIM_LABEL = "_domainkey"
 DMARC_LABEL = "_dmarc"
 DMARC_REPORT_MAILBOX = "dmarc-reports@arda.cards"
+DMARC_REPORT_AUTHORIZATION_LABEL = "_report._dmarc"  # RFC 7489 §7.1
 POSTMARK_ACCOUNT_TOKEN_PARAMETER = "PostmarkAccountToken"  # noqa: S105 (a name, not a secret)
 PARTITION_EMAIL_CONTRACT_VERSION = "partition-email/v1"
 PARTITION_EMAIL_WITNESS_OUTPUT = "PartitionEmailContract"
@@ -56,6 +57,18 @@ def corporate_zone_name() -> str:
 
 def dmarc_host_name(zone_name: str) -> str:
     return fqdn(DMARC_LABEL, zone_name)
+
+
+def dmarc_report_domain() -> str:
+    """The domain of the DMARC `rua` mailbox (`arda.cards`), which this project does not own."""
+    return DMARC_REPORT_MAILBOX.rsplit("@", 1)[1]
+
+
+def dmarc_report_authorization_names(zone_name: str) -> tuple[str, str]:
+    """Where the report domain authorizes reports for `zone_name` (RFC 7489 §7.1): the
+    specific record `{zone}._report._dmarc.arda.cards`, or the wildcard `*._report._dmarc.arda.cards`."""
+    report_zone = fqdn(DMARC_REPORT_AUTHORIZATION_LABEL, dmarc_report_domain())
+    return fqdn(zone_name, report_zone), fqdn("*", report_zone)
 
 
 def stack_name(partition: Partition) -> str:

@@ -54,6 +54,9 @@ class Partition:
     status: PartitionStatus
     infrastructure: str
     postmark_account: PostmarkAccount
+    # The cascade rule (DQ-R1-021): partitions that must be verified live before this one
+    # deploys. The seeds: dev first; stage and demo need dev; prod needs stage and demo.
+    needs: tuple[str, ...] = ()
 
     @property
     def is_active(self) -> bool:
@@ -88,13 +91,14 @@ INFRASTRUCTURES: tuple[Infrastructure, ...] = (
     ),
 )
 
-# Order is the rollout order (DQ-R1-021): dev -> {stage || demo} -> prod.
+# Order is the rollout order (DQ-R1-021): dev -> {stage || demo} -> prod; `needs` is the
+# cascade rule amm.sh enforces (every partition named there verified live first).
 PARTITIONS: tuple[Partition, ...] = (
     Partition("dev", PartitionStatus.ACTIVE, "Alpha002", PostmarkAccount.NON_PROD),
-    Partition("stage", PartitionStatus.ACTIVE, "Alpha002", PostmarkAccount.NON_PROD),
-    Partition("demo", PartitionStatus.ACTIVE, "Alpha001", PostmarkAccount.PROD),
-    Partition("prod", PartitionStatus.ACTIVE, "Alpha001", PostmarkAccount.PROD),
-    Partition("kyle", PartitionStatus.SUSPENDED, "Alpha002", PostmarkAccount.NON_PROD),
+    Partition("stage", PartitionStatus.ACTIVE, "Alpha002", PostmarkAccount.NON_PROD, needs=("dev",)),
+    Partition("demo", PartitionStatus.ACTIVE, "Alpha001", PostmarkAccount.PROD, needs=("dev",)),
+    Partition("prod", PartitionStatus.ACTIVE, "Alpha001", PostmarkAccount.PROD, needs=("stage", "demo")),
+    Partition("kyle", PartitionStatus.SUSPENDED, "Alpha002", PostmarkAccount.NON_PROD, needs=("dev",)),
 )
 
 # Partitions that need a typed production confirmation before deploy.
@@ -193,3 +197,26 @@ def postmark_account_of(partition: str) -> PostmarkAccount:
 
 def requires_production_confirmation(partition: str) -> bool:
     return partition in PRODUCTION_PARTITIONS
+
+
+def cascade_prerequisites(partition: Partition) -> list[Partition]:
+    """The partitions that must be verified live before `partition` deploys (its rule)."""
+    return [get_partition(name) for name in partition.needs]
+
+
+def depends_on(partition: Partition, other: Partition) -> bool:
+    """True when `other` is before `partition` in the cascade, directly or through others."""
+    pending = list(partition.needs)
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name == other.name:
+            return True
+        if name not in seen:
+            seen.add(name)
+            pending.extend(get_partition(name, require_active=False).needs)
+    return False
+
+
+def is_placeholder_account(infrastructure: Infrastructure) -> bool:
+    return infrastructure.account == PLATFORM_ROOT_ACCOUNT_PLACEHOLDER

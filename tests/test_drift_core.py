@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 
 from platform_lib.dns_text import dkim_txt_value, split_txt_value
-from platform_lib.naming import dmarc_host_name
+from platform_lib.naming import (
+    corporate_zone_name,
+    dmarc_host_name,
+    dmarc_report_authorization_names,
+    partition_zone_name,
+)
 from platform_lib.placement import corporate_sending_domain_placement, sending_domain_placement
 from platform_lib.registry import PostmarkAccount, active_partitions
 from tests.support.dns_server import LoopbackDnsServer, records_from_templates
@@ -126,12 +131,22 @@ def dns(synthesized: Synthesized) -> Iterator[LoopbackDnsServer]:
 
 
 def load_zones(server: LoopbackDnsServer, synthesized: Synthesized) -> None:
+    """The synthesized stacks' records, plus what arda.cards publishes for DMARC reports."""
     table = records_from_templates(synthesized.templates())
     for name in table.names():
         for rtype in ("NS", "TXT", "CNAME", "A"):
             values = table.get(name, rtype)
             if values:
                 server.records.put(name, rtype, values)
+    authorize_dmarc_reports(
+        server, [*(partition_zone_name(p) for p in active_partitions()), corporate_zone_name()]
+    )
+
+
+def authorize_dmarc_reports(server: LoopbackDnsServer, zones: list[str]) -> None:
+    """The records arda.cards publishes so receivers send it reports for `zones` (RFC 7489 §7.1)."""
+    for zone in zones:
+        server.records.put(dmarc_report_authorization_names(zone)[0], "TXT", [["v=DMARC1"]])
 
 
 def run(
@@ -354,7 +369,7 @@ def test_postmark_unreachable_is_reported_and_dns_still_checked(partitions_expec
     }
     assert {f.status for f in report.failures} == {Status.ERROR}
     dev_dns = [f for f in report.findings if f.domain == "dev.ardamails.com" and f.check.startswith("dns.")]
-    assert len(dev_dns) == 5 and all(not f.failed for f in dev_dns)
+    assert len(dev_dns) == 6 and all(not f.failed for f in dev_dns)
 
 
 def test_slow_postmark_times_out_without_hiding_other_results(partitions_expected, apis, dns) -> None:  # type: ignore[no-untyped-def]
@@ -374,7 +389,7 @@ def test_slow_dns_times_out_per_probe(partitions_expected, apis, dns) -> None:  
     dns.latency_seconds = 2.0
     report = run(partitions_expected, apis, dns, timeout=0.5)
     dns_failures = [f for f in report.failures if f.seam.value == "dns"]
-    assert len(dns_failures) == 20 and all(f.status is Status.ERROR for f in dns_failures)
+    assert len(dns_failures) == 24 and all(f.status is Status.ERROR for f in dns_failures)
     assert all("within 0.5s" in f.message or "timed out" in f.message for f in dns_failures)
     assert not [f for f in report.failures if f.seam.value == "postmark"]
 
@@ -463,7 +478,7 @@ def test_corporate_postmark_down_still_checks_delegation_spf_dmarc(corporate, dn
         ("arda.ardamails.com", "dns.return_path"),
     }
     ok_checks = {f.check for f in report.findings if not f.failed}
-    assert ok_checks == {"dns.delegation", "dns.spf", "dns.dmarc"}
+    assert ok_checks == {"dns.delegation", "dns.spf", "dns.dmarc", "dns.dmarc_report_authorization"}
 
 
 # --- runner -------------------------------------------------------------------------------
@@ -480,3 +495,15 @@ def test_runner_replaces_a_stuck_worker_so_queued_probes_still_run() -> None:
     assert outcomes["stuck"].failure == "timed out after 0.3s"
     assert outcomes["next"].value == "ran"
     assert outcomes["boom"].failure == "division by zero"
+
+
+def test_missing_dmarc_report_authorization_names_the_record_to_add(partitions_expected, apis, dns) -> None:  # type: ignore[no-untyped-def]
+    dns.records.delete("dev.ardamails.com._report._dmarc.arda.cards", "TXT")
+    found = failures(run(partitions_expected, apis, dns))
+    assert set(found) == {("dev.ardamails.com", "dns.dmarc_report_authorization")}
+    message = found[("dev.ardamails.com", "dns.dmarc_report_authorization")]
+    assert (
+        'arda.cards (not managed here) must publish TXT "v=DMARC1" at dev.ardamails.com._report._dmarc.arda.cards'
+        in message
+    )
+    assert "(or *._report._dmarc.arda.cards)" in message

@@ -28,7 +28,10 @@ from platform_lib.naming import (
 )
 from platform_lib.registry import active_partitions, get_partition
 from tests.support.dns_server import LoopbackDnsServer, records_from_templates
+from tests.conftest import NONPROD_TOKEN
+from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import PROJECT_ROOT, Synthesized
+from tests.test_drift_core import authorize_dmarc_reports
 from tools import validate_exit
 from tools.lib.drift.dns_probe import ResolverAddress, parse_resolver
 from tools.lib.drift.findings import abbreviate
@@ -51,6 +54,11 @@ ALL_CHECKS = [
     "DMARC",
     "DKIM",
     "Return-Path",
+    "DMARC report authorization",
+    "Postmark domain",
+    "Postmark DKIM verified",
+    "Postmark Return-Path verified",
+    "Postmark DKIM = DNS",
     "token secret",
     "encryption key secret",
     "exports",
@@ -84,6 +92,7 @@ class Deployed:
     template: dict[str, Any]
     zone_id: str
     name_servers: list[str]
+    postmark: PostmarkSimulator
 
     def run(self, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
         code = main(["dev", "--post-merge", "--resolver", self.dns.address, "--dns-timeout", "2", *extra])
@@ -134,17 +143,25 @@ def _serve_records(dns: LoopbackDnsServer, template: dict[str, Any], name_server
         for rtype in ("NS", "TXT", "CNAME"):
             if values := table.get(name, rtype):
                 dns.records.put(name, rtype, values)
+    authorize_dmarc_reports(dns, [ZONE])
 
 
 @pytest.fixture
 def deployed(
     synthesized: Synthesized,
     dns_server: LoopbackDnsServer,
+    postmark: PostmarkSimulator,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Deployed]:
-    """dev as `./amm.sh Alpha002 dev` leaves it: zone, secrets, stack, and public records."""
+    """dev as `./amm.sh Alpha002 dev` leaves it: zone, secrets, stack, public records, and
+    its verified domain on PostmarkNonProd holding the committed key."""
     _aws_profile(tmp_path, monkeypatch)
+    postmark.add_domain(
+        NONPROD_TOKEN, ZONE, verified=True, public_key=CONTEXT.dkim_public_key, selector=CONTEXT.dkim_selector
+    )
+    monkeypatch.setenv("POSTMARK_ACCOUNT_TOKEN", NONPROD_TOKEN)
+    monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
     template = synthesized.template(STACK)
     with mock_aws():
         created = boto3.client("route53", region_name=REGION).create_hosted_zone(
@@ -155,7 +172,9 @@ def deployed(
             secrets.create_secret(Name=name, SecretString="not-a-real-value")
         name_servers = created["DelegationSet"]["NameServers"]
         _serve_records(dns_server, template, name_servers)
-        state = Deployed(dns_server, template, created["HostedZone"]["Id"].split("/")[-1], name_servers)
+        state = Deployed(
+            dns_server, template, created["HostedZone"]["Id"].split("/")[-1], name_servers, postmark
+        )
         state.create_stack()
         yield state
 
@@ -169,7 +188,7 @@ def test_all_checks_pass(deployed: Deployed, capsys: pytest.CaptureFixture[str])
     table = rows(out)
     assert list(table) == ALL_CHECKS
     assert {verdict for verdict, _ in table.values()} == {"PASS"}
-    assert out.rstrip().endswith("9/9 PASS")
+    assert out.rstrip().endswith("14/14 PASS")
     assert table["stack status"][1] == "Alpha002-dev-Email CREATE_COMPLETE"
     assert (
         table["NS delegation"][1]
@@ -260,6 +279,40 @@ BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
         ),
         "2 SPF records at dev.ardamails.com; exactly one is allowed (RFC 7208)",
     ),
+    "arda.cards does not authorize the reports": (
+        "DMARC report authorization",
+        lambda d: d.dns.records.delete(f"{ZONE}._report._dmarc.arda.cards", "TXT"),
+        "DMARC aggregate reports for dev.ardamails.com to mailto:dmarc-reports@arda.cards are not "
+        'authorized: arda.cards (not managed here) must publish TXT "v=DMARC1" at '
+        "dev.ardamails.com._report._dmarc.arda.cards (or *._report._dmarc.arda.cards) - RFC 7489 §7.1; "
+        "DNS answered NXDOMAIN",
+    ),
+    "no domain on Postmark": (
+        "Postmark domain",
+        lambda d: d.postmark.accounts[NONPROD_TOKEN].domains.clear(),
+        "no domain dev.ardamails.com on PostmarkNonProd; run "
+        "`python -m tools.register_partition_mail_signature Alpha002 dev`",
+    ),
+    "DKIM not verified in Postmark": (
+        "Postmark DKIM verified",
+        lambda d: setattr(d.postmark.domain_named(NONPROD_TOKEN, ZONE), "dkim_verified", False),
+        "Postmark reports DKIM not verified for dev.ardamails.com on PostmarkNonProd; run "
+        "`python -m tools.verify_partition_mail Alpha002 dev`",
+    ),
+    "Return-Path not verified in Postmark": (
+        "Postmark Return-Path verified",
+        lambda d: setattr(d.postmark.domain_named(NONPROD_TOKEN, ZONE), "return_path_verified", False),
+        "Postmark reports Return-Path pm-bounces.dev.ardamails.com not verified; run "
+        "`python -m tools.verify_partition_mail Alpha002 dev`",
+    ),
+    "Postmark signs with a key DNS does not serve": (
+        "Postmark DKIM = DNS",
+        lambda d: setattr(
+            d.postmark.domain_named(NONPROD_TOKEN, ZONE), "dkim_text_value", f"k=rsa;p={WRONG_KEY}"
+        ),
+        f"Postmark DKIMTextValue p={abbreviate(WRONG_KEY)} is not what DNS {DKIM_HOST} serves "
+        f"(p={abbreviate(CONTEXT.dkim_public_key)})",
+    ),
     "DKIM split inside a string": (
         "DKIM",
         lambda d: d.dns.records.put(
@@ -285,6 +338,18 @@ def _expected_detail(template: str, d: Deployed) -> str:
     return template.format(**values)
 
 
+# A breakage may rightly fail a second row too: DNS serving another key than the context's is
+# also DNS serving another key than Postmark's.
+ALSO_FAILS = {
+    "DKIM key differs from the context": ["Postmark DKIM = DNS"],
+    "no domain on Postmark": [
+        "Postmark DKIM verified",
+        "Postmark Return-Path verified",
+        "Postmark DKIM = DNS",
+    ],
+}
+
+
 def test_every_check_has_a_breakage() -> None:
     assert {check for check, _, _ in BREAKAGES.values()} == set(ALL_CHECKS)
 
@@ -299,9 +364,11 @@ def test_each_check_fails_on_its_own(
     assert code == 1
     table = rows(out)
     assert list(table) == ALL_CHECKS
-    assert [name for name, (verdict, _) in table.items() if verdict == "FAIL"] == [check], out
+    also = ALSO_FAILS.get(breakage, [])
+    failed = [name for name, (verdict, _) in table.items() if verdict == "FAIL"]
+    assert sorted(failed) == sorted([check, *also]), out
     assert table[check][1] == _expected_detail(detail, deployed)
-    assert out.rstrip().endswith("8/9 PASS")
+    assert out.rstrip().endswith(f"{14 - 1 - len(also)}/14 PASS")
 
 
 def test_a_missing_stack_fails_the_rows_that_read_it_and_only_those(
@@ -319,7 +386,7 @@ def test_a_missing_stack_fails_the_rows_that_read_it_and_only_those(
         "NS delegation": f"NS {ZONE} answers, but the stack's hosted zone is unknown: {missing}",
         "exports": missing,
     }
-    assert out.rstrip().endswith("6/9 PASS")
+    assert out.rstrip().endswith("11/14 PASS")
 
 
 def test_an_unanswering_resolver_fails_the_dns_rows_and_the_aws_rows_still_run(
@@ -338,8 +405,10 @@ def test_an_unanswering_resolver_fails_the_dns_rows_and_the_aws_rows_still_run(
         "DMARC",
         "DKIM",
         "Return-Path",
+        "DMARC report authorization",
+        "Postmark DKIM = DNS",
     ]
-    assert out.rstrip().endswith("4/9 PASS")
+    assert out.rstrip().endswith("7/14 PASS")
 
 
 def test_without_resolver_the_system_resolver_is_asked(
@@ -458,7 +527,7 @@ def test_a_process_reaches_aws_through_aws_endpoint_url(deployed: Deployed, tmp_
     finally:
         server.stop()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith("9/9 PASS") and result.stderr == ""
+    assert result.stdout.rstrip().endswith("14/14 PASS") and result.stderr.startswith("note: Postmark API is")
 
 
 # --- pre-merge ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ Exit 0 only when every row passes; 1 when any fails; 2 for bad usage or configur
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from platform_lib.context_store import PROJECT_ROOT, read_partition_mail_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import active_partitions, get_infrastructure, get_partition
 from tools.lib import logger
+from tools.lib.account_token import resolve_account_token
 from tools.lib.cli_args import ToolArgumentParser, add_context_file_argument, seconds
 from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
 from tools.lib.drift.expected import DriftConfigError
@@ -30,6 +32,7 @@ from tools.lib.exit_validation.post_merge import post_merge_checks
 from tools.lib.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
 from tools.lib.exit_validation.results import CheckResult, render_table
 from tools.lib.exit_validation.target import PostMergeTarget
+from tools.lib.postmark_client import PostmarkClient, PostmarkError, api_url_notice, postmark_api_url
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DNS_TIMEOUT_SECONDS = 5.0
@@ -42,7 +45,10 @@ modes:
   <partition>               the same, with the synth narrowed to that partition
                             (./scripts/synth -c partition=<partition>)
   <partition> --post-merge  the deployed partition, read-only: stack status, NS delegation,
-                            SPF, DMARC, DKIM, Return-Path, both secrets, the six exports
+                            SPF, DMARC, DKIM, Return-Path, DMARC report authorization at
+                            arda.cards, the Postmark domain (exists, DKIM and Return-Path
+                            verified, its DKIM key = DNS), both secrets, the six exports;
+                            the Postmark token from POSTMARK_ACCOUNT_TOKEN, else `op read`
   --post-merge alone        a usage error: name the partition
 
 exit status: 0 every row PASS, 1 any row FAIL, 2 usage or configuration error"""
@@ -105,7 +111,19 @@ def _post_merge(args: argparse.Namespace) -> int:
         raise PlatformError(
             f"AWS profile {profile!r} is not in your AWS config; pass --profile NAME"
         ) from None
-    target = PostMergeTarget(partition, context, session, DnsProbe(resolver, args.dns_timeout))
+    env = os.environ
+    try:
+        notice = api_url_notice(postmark_api_url(env), env)
+    except PostmarkError:
+        notice = None  # the Postmark rows report the unusable URL
+    if notice:
+        logger.note(notice)
+
+    def open_postmark() -> PostmarkClient:
+        token = resolve_account_token(partition, env)
+        return PostmarkClient(token, base_url=postmark_api_url(env))
+
+    target = PostMergeTarget(partition, context, session, DnsProbe(resolver, args.dns_timeout), open_postmark)
     title = (
         f"post-merge validation of {partition.name} ({infrastructure.name} {infrastructure.region}, "
         f"profile {profile}, resolver {resolver}):"

@@ -28,7 +28,12 @@ from platform_lib.dns_text import (
     join_txt_strings,
 )
 from platform_lib.errors import PlatformError
-from platform_lib.naming import DMARC_REPORT_MAILBOX, dmarc_host_name
+from platform_lib.naming import (
+    DMARC_REPORT_MAILBOX,
+    dmarc_host_name,
+    dmarc_report_authorization_names,
+    dmarc_report_domain,
+)
 from platform_lib.placement import SendingDomainPlacement
 from tools.lib.drift.dns_probe import DnsAnswer
 from tools.lib.drift.expected import ExpectedDomain
@@ -50,6 +55,7 @@ class DomainObservations:
     dmarc_txt: Outcome[DnsAnswer]
     dkim_txt: Outcome[DnsAnswer]
     return_path: Outcome[DnsAnswer]
+    dmarc_report: Outcome[DnsAnswer]
 
 
 @dataclass(frozen=True)
@@ -251,6 +257,14 @@ def dns_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth |
             zone, "dns.dmarc", obs.dmarc_txt, lambda a: _dmarc(zone, a, strict=expected.context is not None)
         ),
     ]
+    findings.append(
+        _answered(
+            zone,
+            "dns.dmarc_report_authorization",
+            obs.dmarc_report,
+            lambda a: dmarc_report_authorized(zone, a),
+        )
+    )
     if isinstance(truth, str):
         findings.append(error(zone, Seam.DNS, "dns.dkim", f"cannot check: {truth}"))
         findings.append(error(zone, Seam.DNS, "dns.return_path", f"cannot check: {truth}"))
@@ -322,6 +336,22 @@ def _dmarc(zone: str, answer: DnsAnswer, *, strict: bool) -> tuple[bool, str]:
     if strict and f"mailto:{DMARC_REPORT_MAILBOX}" not in tags.get("rua", ""):
         return False, f"DMARC at {host} does not report to mailto:{DMARC_REPORT_MAILBOX}: {dmarc!r}"
     return True, f"DMARC {dmarc!r}"
+
+
+def dmarc_report_authorized(zone: str, answer: DnsAnswer) -> tuple[bool, str]:
+    """RFC 7489 §7.1: `rua` points at another organizational domain (arda.cards), so receivers
+    send aggregate reports only when that domain publishes `v=DMARC1` at
+    `{zone}._report._dmarc.{report domain}` (a `*` record there answers too). This project
+    does not own that zone, so the message names exactly the record to add there."""
+    specific, wildcard = dmarc_report_authorization_names(zone)
+    records = [v for v in _joined(answer) if v.replace(" ", "").lower().startswith("v=dmarc1")]
+    if records:
+        return True, f"{dmarc_report_domain()} authorizes DMARC reports for {zone} ({specific})"
+    return False, (
+        f"DMARC aggregate reports for {zone} to mailto:{DMARC_REPORT_MAILBOX} are not authorized: "
+        f'{dmarc_report_domain()} (not managed here) must publish TXT "v=DMARC1" at {specific} '
+        f"(or {wildcard}) - RFC 7489 §7.1; DNS answered {answer.absent_reason if not answer.values else 'other TXT'}"
+    )
 
 
 def _strip_framing(value: str) -> str:

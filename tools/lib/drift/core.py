@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from platform_lib.naming import dmarc_host_name
+from platform_lib.naming import dmarc_host_name, dmarc_report_authorization_names
 from platform_lib.placement import SendingDomainPlacement
 from tools.lib.drift.checks import DomainObservations, check_domain, truth_of
 from tools.lib.drift.dns_probe import DnsAnswer, DnsProbe
@@ -19,7 +19,7 @@ from tools.lib.drift.runner import Outcome, run_probes
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_WORKERS = 128
-_PROBES = ("postmark", "ns", "apex_txt", "dmarc_txt", "dkim_txt", "return_path")
+_PROBES = ("postmark", "ns", "apex_txt", "dmarc_txt", "dkim_txt", "return_path", "dmarc_report")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ def _probes_for(
         "dmarc_txt": query(dmarc_host_name(zone), "TXT"),
         "dkim_txt": lambda: dns.query(_placement(expected, directory).dkim_host_name, "TXT"),
         "return_path": lambda: dns.query(_placement(expected, directory).return_path_host_name, "CNAME"),
+        "dmarc_report": query(dmarc_report_authorization_names(zone)[0], "TXT"),
     }
 
 

@@ -7,6 +7,7 @@ id, exports). A failed fetch is not kept, so each of those checks reports the fa
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,11 +15,21 @@ import boto3
 import botocore.exceptions
 
 from platform_lib.mail_context import PartitionMailContext
-from platform_lib.naming import ExportKey, context_key, export_name, stack_name
+from platform_lib.naming import (
+    PRE_DEPLOY_COMMAND,
+    ExportKey,
+    context_key,
+    export_name,
+    partition_zone_name,
+    stack_name,
+)
 from platform_lib.placement import SendingDomainPlacement, sending_domain_placement
 from platform_lib.registry import Partition
 from tools.lib.drift.dns_probe import DnsProbe
 from tools.lib.exit_validation.results import CheckFailed
+from tools.lib.op_resolver import OpError
+from tools.lib.postmark_client import PostmarkClient, PostmarkDomain, PostmarkError
+from tools.lib.token_rule import TokenRejected
 
 
 def aws_failure(action: str, exc: Exception) -> CheckFailed:
@@ -30,14 +41,19 @@ def aws_failure(action: str, exc: Exception) -> CheckFailed:
     return CheckFailed(f"{action}: {exc}")
 
 
+PostmarkOpener = Callable[[], PostmarkClient]
+
+
 @dataclass
 class PostMergeTarget:
     partition: Partition
     context: PartitionMailContext
     session: boto3.Session
     dns: DnsProbe
+    open_postmark: PostmarkOpener
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _stack: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _postmark: PostmarkDomain | CheckFailed | None = field(default=None, init=False, repr=False)
 
     @property
     def stack_name(self) -> str:
@@ -66,6 +82,29 @@ class PostMergeTarget:
                 raise aws_failure(f"describe stack {self.stack_name}", exc) from None
             self._stack = dict(stacks["Stacks"][0])
         return self._stack
+
+    def postmark_domain(self) -> PostmarkDomain:
+        """The partition's domain on its bound Postmark account (read once, failure kept)."""
+        if self._postmark is None:
+            self._postmark = self._read_postmark_domain()
+        if isinstance(self._postmark, CheckFailed):
+            raise self._postmark
+        return self._postmark
+
+    def _read_postmark_domain(self) -> PostmarkDomain | CheckFailed:
+        name = partition_zone_name(self.partition)
+        account = self.partition.postmark_account.value
+        try:
+            with self.open_postmark() as client:
+                domain_id = client.find_domain_id(name)
+                if domain_id is None:
+                    return CheckFailed(
+                        f"no domain {name} on {account}; run `{PRE_DEPLOY_COMMAND} "
+                        f"{self.partition.infrastructure} {self.partition.name}`"
+                    )
+                return client.get_domain(domain_id)
+        except (PostmarkError, OpError, TokenRejected) as exc:
+            return CheckFailed(f"Postmark ({account}): {exc}")
 
     def export_values(self) -> dict[str, str]:
         """ExportName -> OutputValue of the stack's exported outputs."""
