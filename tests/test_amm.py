@@ -1,15 +1,18 @@
-"""`amm.sh` end to end: the real script, the real CDK CLI, moto_server, the Postmark
-simulator and a fake `op`, on a temporary copy of the project."""
+"""`amm.sh` for real: the script, the real CDK CLI, moto_server with three accounts, the
+Postmark simulator, a loopback DNS server and a fake `op`, on a temporary copy of the project.
+
+Most tests stop at a gate or at Postmark (a closed port) and share one moto server in which
+the Root stack is already deployed; the tests that deploy or stage a broken account get
+their own server. `test_the_full_cascade_on_moto` runs the rollout of the planning
+documents end to end: Root, dev, {stage, demo}, prod.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,129 +20,61 @@ import pytest
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
 from platform_lib.naming import postmark_account_token_secret_name
 from platform_lib.registry import get_partition
+from tests.support.amm_workspace import (
+    ALPHA001,
+    ALPHA002,
+    NODE,
+    NONPROD_TOKEN,
+    PROD_TOKEN,
+    ROOT_ACCOUNT,
+    Workspace,
+    deploy_root_directly,
+    files_containing,
+    golden_root_template,
+    new_workspace,
+    op_tokens,
+    publish_zone,
+    records,
+)
+from tests.support.dns_server import LoopbackDnsServer
 from tests.support.fake_op import write_fake_op
 from tests.support.moto_server import MotoServer
 from tests.support.postmark_openapi import exchange_problems
 from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import PROJECT_ROOT
 
-ALPHA001 = "009765408297"
-ALPHA002 = "139852620346"
-NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
-CANARY = "canary-0f3c9a7e-5d1b-4e2a-9c8f-7b6a5d4c3b2a"
-
-
-@dataclass
-class Workspace:
-    root: Path
-    env: dict[str, str]
-
-    def run(
-        self, *args: str, stdin: str | None = None, timeout: int = 600
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["./amm.sh", *args],
-            cwd=self.root,
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def context(self) -> bytes:
-        return (self.root / "cdk.context.json").read_bytes()
-
-    def written_files(self) -> list[Path]:
-        skip = {".venv", "node_modules"}
-        return [
-            p
-            for p in self.root.rglob("*")
-            if p.is_file() and not (set(p.relative_to(self.root).parts) & skip)
-        ]
-
-
-def copy_project(destination: Path) -> Path:
-    """Tracked and new files of the project; the installed toolchains are symlinked."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    for relative in listed:
-        source = PROJECT_ROOT / relative
-        if source.is_file():
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    for toolchain in (".venv", "node_modules"):
-        (destination / toolchain).symlink_to(PROJECT_ROOT / toolchain)
-    return destination
-
-
-def aws_profiles(path: Path, endpoint: str) -> dict[str, str]:
-    """An AWS config with the registry's profile names and static moto credentials."""
-    config = path / "aws-config"
-    config.write_text(
-        "".join(
-            f"[profile {name}]\nregion = us-east-1\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
-            for name in ("Alpha002-Admin", "Admin-Alpha1")
-        )
-    )
-    return {
-        "AWS_CONFIG_FILE": str(config),
-        "AWS_SHARED_CREDENTIALS_FILE": str(path / "no-credentials"),
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
-def base_env(tmp: Path, bin_dir: Path) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POSTMARK_", "GITHUB_"))}
-    return {
-        **keep,
-        "PATH": f"{bin_dir}:{keep['PATH']}",
-        "HOME": str(tmp / "home"),
-        "CDK_DISABLE_CLI_TELEMETRY": "true",
-        "AMM_VERIFY_DEADLINE_SECONDS": "20",
-    }
-
-
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+SKIP = ["--skip-cascade", "cascade staged by the test"]
 
 
 @pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    with MotoServer(account=ALPHA002) as server:
+def cloud() -> Iterator[MotoServer]:
+    """One moto server holding three accounts, the Root stack deployed in PlatformRoot's."""
+    with MotoServer(account=None) as server:
+        deploy_root_directly(server, golden_root_template())
         yield server
 
 
-def new_workspace(tmp_path: Path, moto: MotoServer) -> Workspace:
-    """A project copy, a fake `op` answering the canary, AWS profiles pointing at `moto`,
-    and Postmark at a closed port (tests that need Postmark start the simulator)."""
-    root = copy_project(tmp_path / "project")
-    bin_dir = tmp_path / "bin"
-    write_fake_op(bin_dir, token=CANARY)
-    (tmp_path / "home").mkdir()
-    env = {**base_env(tmp_path, bin_dir), **aws_profiles(tmp_path, moto.endpoint_url)}
-    env["POSTMARK_API_URL"] = closed_port_url()
-    return Workspace(root, env)
-
-
 @pytest.fixture
-def workspace(tmp_path: Path, moto: MotoServer) -> Workspace:
-    return new_workspace(tmp_path, moto)
+def workspace(tmp_path: Path, cloud: MotoServer) -> Workspace:
+    return new_workspace(tmp_path, cloud)
+
+
+def last_error(result: subprocess.CompletedProcess[str]) -> str:
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors, result.stdout[-3000:] + result.stderr[-3000:]
+    return errors[-1]
 
 
 def _assert_nothing_written(workspace: Workspace, before: bytes) -> None:
     assert workspace.context() == before
     assert not (workspace.root / "cdk.out").exists()
+
+
+def _stacks(cloud: MotoServer, account: str) -> list[str]:
+    return [s["StackName"] for s in cloud.client_in(account, "cloudformation").describe_stacks()["Stacks"]]
+
+
+# --- arguments, settings, pre-flight ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -148,7 +83,10 @@ def _assert_nothing_written(workspace: Workspace, before: bytes) -> None:
         (["Alpha003", "dev"], "unknown infrastructure 'Alpha003'; valid: PlatformRoot, Alpha001, Alpha002"),
         (["Alpha001", "dev"], "partition 'dev' is on Alpha002, not Alpha001; active on Alpha001: demo, prod"),
         (["Alpha002", "kyle"], "partition 'kyle' is suspended; active on Alpha002: dev, stage"),
-        (["PlatformRoot"], "PlatformRoot hosts no partitions; partition infrastructures: Alpha001, Alpha002"),
+        (
+            ["PlatformRoot", "dev"],
+            "PlatformRoot hosts no partitions; deploy its Root stack with `./amm.sh PlatformRoot`",
+        ),
     ],
 )
 def test_bad_registry_input_is_one_line_and_exit_2(
@@ -166,29 +104,8 @@ def test_usage_and_help(workspace: Workspace) -> None:
     assert help_result.returncode == 0 and help_result.stdout.startswith("usage: ./amm.sh [--profile NAME]")
     assert workspace.run().returncode == 2
     unknown = workspace.run("--force", "Alpha002")
-    assert (
-        unknown.returncode == 2
-        and unknown.stderr.strip() == "error: unknown option --force; see ./amm.sh --help"
-    )
-
-
-def test_wrong_aws_account_stops_before_anything_changes(workspace: Workspace) -> None:
-    before = workspace.context()
-    result = workspace.run("Alpha001", "demo")  # moto answers as Alpha002's account
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        f"error: AWS profile 'Admin-Alpha1' is account {ALPHA002}, but Alpha001 is 009765408297; "
-        "pass --profile NAME for account 009765408297"
-    )
-    _assert_nothing_written(workspace, before)
-
-
-def test_unknown_profile_is_reported(workspace: Workspace) -> None:
-    result = workspace.run("--profile", "Nope", "Alpha002", "dev")
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        "error: AWS profile 'Nope' not found in your AWS config; pass --profile NAME"
-    )
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "error: unrecognized arguments: --force; see ./amm.sh --help"
 
 
 @pytest.mark.parametrize(
@@ -200,8 +117,7 @@ def test_an_empty_or_blank_argument_is_a_usage_error(workspace: Workspace, args:
     result = workspace.run(*args)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "error: an empty or blank argument was given; name the infrastructure and partition "
-        "(see ./amm.sh --help)"
+        "error: an empty or blank argument was given; name the infrastructure and partition (see ./amm.sh --help)"
     )
     assert result.stdout == ""
     _assert_nothing_written(workspace, before)
@@ -234,89 +150,62 @@ def test_settings_are_checked_before_anything_changes(
     assert not (workspace.root / "logs").exists()
 
 
-def test_a_hung_op_read_is_cut_off(workspace: Workspace, tmp_path: Path) -> None:
-    write_fake_op(tmp_path / "bin", token=CANARY, hang_seconds=30)
-    workspace.env["AMM_OP_TIMEOUT_SECONDS"] = "1"
+def test_the_placeholder_root_account_refuses_every_partition_deploy(
+    tmp_path: Path, cloud: MotoServer
+) -> None:
+    workspace = new_workspace(tmp_path, cloud, root_account=None)
     before = workspace.context()
-    result = workspace.run("Alpha002", "dev", timeout=25)
+    result = workspace.run("--yes", "Alpha001")
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        "error: `op read op://Arda-DevOAM/Postmark/credential` did not finish within 1 s; "
-        "unlock 1Password and re-run"
+    assert last_error(result) == (
+        "error: the PlatformRoot account is still the placeholder 000000000000: set the real account id in the "
+        "PlatformRoot entry of platform_lib/registry.py (see the runbook), deploy the Root stack with "
+        "`./amm.sh PlatformRoot`, then re-run"
+    )
+    assert "gate (Root placeholder): REFUSED" in result.stdout
+    assert "pre-flight" not in result.stdout
+    _assert_nothing_written(workspace, before)
+
+
+def test_wrong_aws_account_stops_before_anything_changes(workspace: Workspace) -> None:
+    before = workspace.context()
+    result = workspace.run("--profile", "Alpha002-Admin", "Alpha001", "demo")
+    assert result.returncode == 1
+    assert last_error(result) == (
+        f"error: AWS profile 'Alpha002-Admin' is account {ALPHA002}, but Alpha001 is {ALPHA001}; "
+        f"pass --profile NAME for account {ALPHA001}"
     )
     _assert_nothing_written(workspace, before)
 
 
-@pytest.mark.parametrize(
-    ("token", "suffix", "message"),
-    [
-        ("canary two", "", "holds whitespace inside the token"),
-        ("canary\nsecond-line", "", "holds a line break inside the token"),
-        ("   ", "", "returned an empty value"),
-    ],
-)
-def test_a_malformed_token_from_op_is_refused_with_one_line(
-    workspace: Workspace, tmp_path: Path, token: str, suffix: str, message: str
-) -> None:
-    write_fake_op(tmp_path / "bin", token=token, suffix=suffix)
-    workspace.env["GITHUB_ACTIONS"] = "true"
-    before = workspace.context()
-    result = workspace.run("Alpha002", "dev")
+def test_unknown_profile_is_reported(workspace: Workspace) -> None:
+    result = workspace.run("--profile", "Nope", "Alpha002", "dev")
     assert result.returncode == 1
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: `op read op://Arda-DevOAM/Postmark/credential`") and message in last
-    masked = [line for line in result.stdout.splitlines() if line.startswith("::add-mask::")]
-    assert [m.removeprefix("::add-mask::") for m in masked] == [
-        line for line in token.splitlines() if line.strip()
-    ], "every line of the raw value is masked first"
-    assert "start: pre-deploy" not in result.stdout
-    _assert_nothing_written(workspace, before)
+    assert last_error(result) == "error: AWS profile 'Nope' not found in your AWS config; pass --profile NAME"
 
 
-def test_a_failing_credential_process_is_one_line_naming_the_profile(
-    workspace: Workspace, tmp_path: Path
-) -> None:
+def test_a_failing_credential_process_is_one_line_naming_the_profile(workspace: Workspace) -> None:
     config = Path(workspace.env["AWS_CONFIG_FILE"])
     config.write_text("[profile Alpha002-Admin]\nregion = us-east-1\ncredential_process = /bin/false\n")
     result = workspace.run("Alpha002", "dev")
     assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert lines == [
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
         "error: the credential provider of AWS profile 'Alpha002-Admin' failed (custom-process); "
         "fix it in your AWS config or run `aws sso login --profile Alpha002-Admin`"
     ]
 
 
-def test_a_non_default_postmark_api_is_announced_once(workspace: Workspace) -> None:
-    result = workspace.run("Alpha002", "dev")  # Postmark at a closed loopback port
-    notes = [line for line in result.stdout.splitlines() if "note: Postmark API is" in line]
-    assert len(notes) == 1 and "(POSTMARK_API_URL), not https://api.postmarkapp.com" in notes[0]
-
-
-def test_missing_op_is_reported(workspace: Workspace, tmp_path: Path) -> None:
-    (tmp_path / "bin" / "op").unlink()
+def test_missing_op_is_reported(workspace: Workspace) -> None:
+    (workspace.bin_dir / "op").unlink()
     before = workspace.context()
     result = workspace.run("Alpha002", "dev")
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        "error: 1Password CLI 'op' not found on PATH; install it and run 'op signin'"
-    )
+    assert last_error(result) == "error: 1Password CLI 'op' not found on PATH; install it and run 'op signin'"
     _assert_nothing_written(workspace, before)
 
 
-def test_op_not_signed_in_is_reported(workspace: Workspace, tmp_path: Path) -> None:
-    write_fake_op(tmp_path / "bin", token="", signed_in=False)
-    before = workspace.context()
-    result = workspace.run("Alpha002", "dev")
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        "error: the 1Password CLI is not signed in; run `eval $(op signin)` and re-run"
-    )
-    _assert_nothing_written(workspace, before)
-
-
-def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace, tmp_path: Path) -> None:
-    (tmp_path / "bin" / "op").unlink()  # would fail if called
+def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace) -> None:
+    (workspace.bin_dir / "op").unlink()  # would fail if called
     workspace.env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"  # would fail if contacted
     result = workspace.run("--dry-run", "Alpha001")
     assert result.returncode == 0, result.stderr
@@ -324,7 +213,12 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace, tmp_
     assert (
         lines[0] == "plan for Alpha001 (profile Admin-Alpha1, region us-east-1); nothing will be contacted:"
     )
+    assert (
+        f"  gate (Root placeholder): the PlatformRoot account is {ROOT_ACCOUNT} (not the placeholder)"
+        in lines
+    )
     assert "  (production: type 'prod' to confirm)" in lines
+    assert "  gate (cascade): stage, demo verified live (Postmark, DNS via 8.8.8.8:53)" in lines
     deploys = [line for line in lines if "cdk deploy" in line]
     assert deploys == [
         f"  cdk deploy Alpha001-{p}-Email -c partition={p} --require-approval never --progress events "
@@ -332,58 +226,203 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace, tmp_
         "the token stays off every command line"
         for p in ("demo", "prod")
     ]
-    assert lines.index("partition demo:") < lines.index("partition prod:")
+    diff = lines.index("  cdk diff Alpha001-prod-Email -c partition=prod --method template (shown)")
+    assert lines.index("partition demo:") < lines.index("partition prod:") < diff
+    assert diff < lines.index("  (production: type 'prod' to confirm)")
     assert not (workspace.root / "logs").exists()
-    assert CANARY not in result.stdout + result.stderr
 
 
-@pytest.fixture(scope="module")
-def moto_alpha001() -> Iterator[MotoServer]:
-    with MotoServer(account=ALPHA001) as server:
-        yield server
+# --- the gates before anything changes ------------------------------------------------------
+
+
+def test_a_missing_root_stack_stops_at_the_delegation_gate(tmp_path: Path, cloud: MotoServer) -> None:
+    """The PlatformRoot account holds nothing yet: the delegation role finds no ardamails.com,
+    so the run stops before the zone or any secret exists."""
+    workspace = new_workspace(tmp_path, cloud, root_account="222222222222")
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 1
+    assert last_error(result) == (
+        "error: arn:aws:iam::222222222222:role/AddNsRecordsToAnyHostedZone finds no ardamails.com zone in the "
+        "PlatformRoot account: deploy the Root stack (`./amm.sh PlatformRoot`); nothing was changed"
+    )
+    zones = cloud.client_in(ALPHA002, "route53").list_hosted_zones()["HostedZones"]
+    assert [z["Name"] for z in zones] == []
+    assert "Alpha002-dev-Email" not in _stacks(cloud, ALPHA002)
+    _assert_nothing_written(workspace, before)
+
+
+def test_a_changed_root_stack_stops_partition_deploys_and_shows_the_difference(
+    tmp_path: Path, cloud: MotoServer
+) -> None:
+    changed = golden_root_template()
+    changed["Outputs"]["Handmade"] = {"Value": "edited in the console"}
+    deploy_root_directly(cloud, changed, account="333333333333")
+    workspace = new_workspace(tmp_path, cloud, root_account="333333333333")
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 1
+    assert last_error(result) == (
+        "error: the deployed PlatformRoot-RootDns differs from this checkout's: review the difference below, "
+        "deploy it with `./amm.sh PlatformRoot`, then re-run"
+    )
+    assert '-  "Handmade": {' in result.stderr and "--- deployed" in result.stderr
+    assert "gate (delegation): ok" in result.stdout and "gate (Root unchanged): REFUSED" in result.stdout
+    assert "start: op read" not in result.stdout
+    _assert_nothing_written(workspace, before)
+
+
+def test_the_cascade_refuses_stage_while_dev_is_not_verified_live(workspace: Workspace) -> None:
+    before = workspace.context()
+    result = workspace.run("Alpha002", "stage")
+    assert result.returncode == 1
+    assert last_error(result) == (
+        "error: stage needs dev verified live first; dev is not: deploy and verify it "
+        "(`./amm.sh Alpha002 dev`), or pass --skip-cascade REASON"
+    )
+    assert "dev: postmark.domain: Postmark unreachable" in result.stderr
+    assert "gate (cascade): dev NOT verified live" in result.stdout
+    assert "start: pre-deploy" not in result.stdout
+    assert "stage    Alpha002-stage-Email   FAILED, exit 1" in result.stdout
+    _assert_nothing_written(workspace, before)
 
 
 @pytest.fixture
-def alpha001_workspace(tmp_path: Path, moto_alpha001: MotoServer) -> Workspace:
-    return new_workspace(tmp_path, moto_alpha001)
+def failing_cloud() -> Iterator[MotoServer]:
+    """A moto server on which a first deploy of dev's stack ends in ROLLBACK_COMPLETE."""
+    with MotoServer(account=None, failing_first_deploys=("Alpha002-dev-Email",)) as server:
+        deploy_root_directly(server, golden_root_template())
+        yield server
+
+
+def _first_deploy_that_failed(cloud: MotoServer) -> None:
+    """What a failed first deploy leaves: the stack rolled back, its retained zone and key."""
+    template = {
+        "Resources": {
+            "Zone": {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": "dev.ardamails.com."}},
+            "Key": {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {"Name": "dev-I-EmailEncryptionKey"},
+            },
+        }
+    }
+    cloudformation = cloud.client_in(ALPHA002, "cloudformation")
+    change_set = cloudformation.create_change_set(
+        StackName="Alpha002-dev-Email",
+        ChangeSetName="first",
+        ChangeSetType="CREATE",
+        TemplateBody=json.dumps(template),
+    )
+    cloudformation.execute_change_set(ChangeSetName=change_set["Id"])
+
+
+def test_a_rolled_back_first_deploy_is_named_with_its_cleanup(
+    tmp_path: Path, failing_cloud: MotoServer
+) -> None:
+    _first_deploy_that_failed(failing_cloud)
+    workspace = new_workspace(tmp_path, failing_cloud)
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 1
+    assert last_error(result) == (
+        "error: stack Alpha002-dev-Email is in ROLLBACK_COMPLETE after a failed first deploy and cannot be "
+        "updated; what exists and the commands to clean it up follow"
+    )
+    details = result.stderr.splitlines()
+    assert "retained: secret dev-I-EmailEncryptionKey" in details
+    assert any(line.startswith("retained: hosted zone dev.ardamails.com (") for line in details)
+    assert (
+        "  aws cloudformation delete-stack --stack-name Alpha002-dev-Email --profile Alpha002-Admin "
+        "--region us-east-1"
+    ) in details
+    assert (
+        "  aws secretsmanager delete-secret --secret-id dev-I-EmailEncryptionKey --force-delete-without-recovery "
+        "--profile Alpha002-Admin --region us-east-1"
+    ) in details
+    assert "start: op read" not in result.stdout
+    _assert_nothing_written(workspace, before)
+
+
+def test_an_orphaned_zone_and_key_are_named_with_their_cleanup(tmp_path: Path) -> None:
+    with MotoServer(account=None) as server:
+        deploy_root_directly(server, golden_root_template())
+        zone = server.client_in(ALPHA002, "route53").create_hosted_zone(
+            Name="dev.ardamails.com", CallerReference="x"
+        )
+        zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
+        server.client_in(ALPHA002, "secretsmanager").create_secret(
+            Name="dev-I-EmailEncryptionKey", SecretString="k"
+        )
+        workspace = new_workspace(tmp_path, server)
+        result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 1
+    assert last_error(result) == (
+        "error: a failed first deploy of dev left resources without a stack Alpha002-dev-Email; what exists and "
+        "the commands to clean it up (or adopt it, see the runbook) follow"
+    )
+    details = result.stderr.splitlines()
+    assert f"exists: hosted zone dev.ardamails.com ({zone_id})" in details
+    assert "exists: secret dev-I-EmailEncryptionKey" in details
+    assert (
+        f"  aws route53 delete-hosted-zone --id {zone_id} --profile Alpha002-Admin --region us-east-1"
+        in details
+    )
+
+
+# --- secrets, Postmark, production ------------------------------------------------------------
+
+
+def test_op_not_signed_in_is_reported(workspace: Workspace) -> None:
+    write_fake_op(workspace.bin_dir, signed_in=False)
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev")
+    assert result.returncode == 1
+    assert (
+        last_error(result) == "error: the 1Password CLI is not signed in; run `eval $(op signin)` and re-run"
+    )
+    _assert_nothing_written(workspace, before)
+
+
+def test_a_hung_op_read_is_cut_off(workspace: Workspace) -> None:
+    write_fake_op(workspace.bin_dir, token=NONPROD_TOKEN, hang_seconds=30)
+    workspace.env["AMM_OP_TIMEOUT_SECONDS"] = "1"
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev", timeout=60)
+    assert result.returncode == 1
+    assert last_error(result) == (
+        "error: `op read op://Arda-DevOAM/Postmark/credential` did not finish within 1 s; unlock 1Password and re-run"
+    )
+    _assert_nothing_written(workspace, before)
 
 
 @pytest.mark.parametrize(
-    ("stdin", "message"),
+    ("token", "message"),
     [
-        ("", "error: deploying prod needs confirmation: type 'prod' at the prompt, or pass --yes"),
-        ("production\n", "error: confirmation did not match 'prod'; nothing was deployed"),
+        ("canary two", "holds whitespace inside the token"),
+        ("canary\nsecond-line", "holds a line break inside the token"),
+        ("   ", "returned an empty value"),
     ],
 )
-def test_prod_needs_its_name_typed(alpha001_workspace: Workspace, stdin: str, message: str) -> None:
-    before = alpha001_workspace.context()
-    result = alpha001_workspace.run("Alpha001", "prod", stdin=stdin)
-    assert result.returncode == 1
-    assert "Type its name to continue" in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == message
-    assert "op read" not in result.stdout.replace("op read --no-newline", ""), (
-        "asked before the 1Password read"
-    )
-    _assert_nothing_written(alpha001_workspace, before)
-
-
-@pytest.mark.parametrize(
-    ("args", "stdin"), [(["Alpha001", "prod"], "prod\n"), (["--yes", "Alpha001", "prod"], None)]
-)
-def test_prod_confirmed_goes_on_to_the_pre_deploy(
-    alpha001_workspace: Workspace, args: list[str], stdin: str | None
+def test_a_malformed_token_from_op_is_refused_with_one_line(
+    workspace: Workspace, token: str, message: str
 ) -> None:
-    """Confirmed, the run reaches Postmark (unreachable here): reported, nothing deployed."""
-    before = alpha001_workspace.context()
-    result = alpha001_workspace.run(*args, stdin=stdin)
+    write_fake_op(workspace.bin_dir, token=token)
+    workspace.env["GITHUB_ACTIONS"] = "true"
+    before = workspace.context()
+    result = workspace.run("Alpha002", "dev")
     assert result.returncode == 1
-    output = result.stdout + result.stderr
-    if stdin:
-        assert "production deploy of prod confirmed by typing its name" in output
-    assert "cannot reach Postmark" in output and "check the network or POSTMARK_API_URL" in output
-    assert "start: cdk deploy" not in output
-    assert CANARY not in output
-    _assert_nothing_written(alpha001_workspace, before)
+    last = last_error(result)
+    assert last.startswith("error: `op read op://Arda-DevOAM/Postmark/credential`") and message in last
+    masked = [
+        line.removeprefix("::add-mask::")
+        for line in result.stdout.splitlines()
+        if line.startswith("::add-mask::")
+    ]
+    assert masked == [line for line in token.splitlines() if line.strip()], (
+        "every line of the raw value is masked first"
+    )
+    assert "start: pre-deploy" not in result.stdout
+    _assert_nothing_written(workspace, before)
 
 
 def test_postmark_unreachable_stops_before_deploy(workspace: Workspace) -> None:
@@ -397,93 +436,89 @@ def test_postmark_unreachable_stops_before_deploy(workspace: Workspace) -> None:
     _assert_nothing_written(workspace, before)
 
 
-def _records(moto: MotoServer, zone_name: str) -> dict[tuple[str, str], list[str]]:
-    route53 = moto.client("route53")
-    zones = [z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == zone_name + "."]
-    assert len(zones) == 1, zones
-    sets = route53.list_resource_record_sets(HostedZoneId=zones[0]["Id"])["ResourceRecordSets"]
-    return {
-        (s["Name"].rstrip("."), s["Type"]): [r["Value"] for r in s.get("ResourceRecords", [])] for s in sets
-    }
+def test_github_actions_masks_the_token_before_any_other_use(workspace: Workspace) -> None:
+    """Under GitHub Actions the only place the token is printed is the `::add-mask::` line,
+    before any step that uses it; the run log never holds it."""
+    workspace.env["GITHUB_ACTIONS"] = "true"
+    result = workspace.run("Alpha002", "dev")  # Postmark is unreachable: the pre-deploy fails
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    with_token = [i for i, line in enumerate(lines) if NONPROD_TOKEN in line]
+    assert [lines[i] for i in with_token] == [f"::add-mask::{NONPROD_TOKEN}"]
+    assert with_token[0] < next(i for i, line in enumerate(lines) if "start: pre-deploy" in line)
+    assert NONPROD_TOKEN not in result.stderr
+    (log,) = workspace.logs()
+    assert NONPROD_TOKEN not in log.read_text() and "start: pre-deploy Alpha002 dev" in log.read_text()
 
 
-def _files_containing(root: Path, needle: bytes) -> list[Path]:
-    found = []
-    for path in root.rglob("*"):
-        if path.is_symlink() or not path.is_file():
-            continue
-        if needle in path.read_bytes():
-            found.append(path)
-    return found
+def test_a_non_default_postmark_api_is_announced_once(workspace: Workspace) -> None:
+    result = workspace.run("Alpha002", "dev")  # Postmark at a closed loopback port
+    notes = [line for line in (result.stdout + result.stderr).splitlines() if "note: Postmark API is" in line]
+    assert len(notes) == 1 and "(POSTMARK_API_URL), not https://api.postmarkapp.com" in notes[0]
 
 
-@pytest.mark.e2e
-def test_amm_deploys_dev_end_to_end_and_a_second_run_changes_nothing(
-    workspace: Workspace, moto: MotoServer, tmp_path: Path
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("", "error: deploying prod needs confirmation: type 'prod' at the prompt, or pass --yes"),
+        ("production\n", "error: confirmation did not match 'prod'; nothing was deployed"),
+    ],
+)
+def test_prod_shows_its_diff_then_needs_its_name_typed(
+    workspace: Workspace, cloud: MotoServer, stdin: str, message: str
 ) -> None:
-    # The canary is in the fake `op` and in this test's own copied source, nowhere else.
-    holding_canary_before = _files_containing(tmp_path, CANARY.encode())
-    # The 1Password item holds the token with a stray CR and newline after it: the token rule
-    # strips them once, and the value stored in Secrets Manager is the stripped token.
-    write_fake_op(tmp_path / "bin", token=CANARY, suffix="\r\n")
-    simulator = PostmarkSimulator({CANARY: "PostmarkNonProd"}, dkim_verify_attempts=2)
-    with simulator:
-        workspace.env["POSTMARK_API_URL"] = simulator.url
-        bootstrap = subprocess.run(
-            ["node_modules/.bin/cdk", "bootstrap", f"aws://{ALPHA002}/us-east-1"],
-            cwd=workspace.root,
-            env={**workspace.env, "AWS_PROFILE": "Alpha002-Admin", "JSII_NODE": str(NODE)},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert bootstrap.returncode == 0, bootstrap.stderr[-2000:]
+    before = workspace.context()
+    result = workspace.run(*SKIP, "Alpha001", "prod", stdin=stdin)
+    assert result.returncode == 1
+    assert "Type its name to continue" in result.stderr
+    assert last_error(result) == message
+    out = result.stdout
+    assert out.index("start: cdk diff Alpha001-prod-Email") < out.index("end: cdk diff Alpha001-prod-Email")
+    assert "AWS::Route53::HostedZone" in out, "the diff lists the stack's resources"
+    assert "start: op read" not in out, "asked before the 1Password read"
+    assert workspace.context() == before
+    assert "Alpha001-prod-Email" not in _stacks(cloud, ALPHA001)
 
-        first = workspace.run("Alpha002", "dev")
-        assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
-        context_after_first = workspace.context()
-        block = json.loads(context_after_first)["partitionMail:Alpha002:dev"]
-        domain = simulator.domain_named(CANARY, "dev.ardamails.com")
-        assert domain is not None and domain.dkim_verified and domain.return_path_verified
-        assert block["dkimSelector"] == domain.dkim_host.split(".")[0], "the run wrote Postmark's key"
-        assert dkim_txt_value(block["dkimPublicKey"]) == domain.dkim_text_value
-        assert "DKIM         verified" in first.stdout and "Return-Path  verified" in first.stdout
 
-        cloudformation = moto.client("cloudformation")
-        stack = cloudformation.describe_stacks(StackName="Alpha002-dev-Email")["Stacks"][0]
-        assert stack["StackStatus"] == "CREATE_COMPLETE"
-        records = _records(moto, "dev.ardamails.com")
-        assert records[("dev.ardamails.com", "TXT")] == [f'"{SPF_VALUE}"']
-        assert records[("_dmarc.dev.ardamails.com", "TXT")] == [f'"{dmarc_value()}"']
-        dkim_host = f"{block['dkimSelector']}._domainkey.dev.ardamails.com"
-        assert records[(dkim_host, "TXT")] == [quoted_txt_strings(dkim_txt_value(block["dkimPublicKey"]))]
-        assert records[("pm-bounces.dev.ardamails.com", "CNAME")] == [block["returnPathTarget"]]
-        secret = moto.client("secretsmanager").get_secret_value(
-            SecretId=postmark_account_token_secret_name(get_partition("dev"))
-        )
-        assert secret["SecretString"] == CANARY, "the NoEcho parameter got the stripped token"
+@pytest.mark.parametrize(
+    ("args", "stdin"), [(["Alpha001", "prod"], "prod\n"), (["--yes", "Alpha001", "prod"], None)]
+)
+def test_prod_confirmed_goes_on_to_the_pre_deploy(
+    workspace: Workspace, args: list[str], stdin: str | None
+) -> None:
+    """Confirmed, the run reaches Postmark (unreachable here): reported, nothing deployed."""
+    before = workspace.context()
+    result = workspace.run(*SKIP, *args, stdin=stdin)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert output.index("end: cdk diff Alpha001-prod-Email") < output.index(
+        "production deploy of prod confirmed"
+    )
+    if stdin is None:
+        assert "--yes given: typed confirmations are skipped (diffs are still shown)" in output
+        assert "production deploy of prod confirmed by --yes" in output
+    else:
+        assert "production deploy of prod confirmed by typing its name" in output
+    assert "cannot reach Postmark" in output and "check the network or POSTMARK_API_URL" in output
+    assert "start: cdk deploy" not in output
+    assert PROD_TOKEN not in output
+    assert workspace.context() == before
 
-        simulator_calls_after_first = len(simulator.exchanges)
-        second = workspace.run("Alpha002", "dev")
-        assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-2000:]
-        second_calls = simulator.exchanges[simulator_calls_after_first:]
-        assert not [e for e in second_calls if e.method == "POST"], "the second run created nothing"
-        assert workspace.context() == context_after_first
-        assert "partitionMail:Alpha002:dev: unchanged" in second.stdout
-        assert "no changes" in second.stdout.lower()
-        assert cloudformation.describe_stacks(StackName="Alpha002-dev-Email")["Stacks"][0]["StackStatus"] == (
-            "CREATE_COMPLETE"
-        )
-        assert _records(moto, "dev.ardamails.com") == records
 
-    assert simulator.server_calls == [], "a Postmark server must never be created"
-    assert [p for e in simulator.exchanges for p in exchange_problems(e)] == []
-    for result in (bootstrap, first, second):
-        assert CANARY not in result.stdout + result.stderr
-    logs = list((workspace.root / "logs").glob("amm-*.log"))
-    assert len(logs) == 2 and all("end: cdk deploy" in log.read_text() for log in logs)
-    assert _files_containing(tmp_path, CANARY.encode()) == holding_canary_before
+def test_after_a_failed_demo_prod_is_never_attempted(workspace: Workspace) -> None:
+    before = workspace.context()
+    result = workspace.run(*SKIP, "--yes", "Alpha001")
+    assert result.returncode == 1
+    out = result.stdout
+    summary = out[out.index("summary for Alpha001:") :]
+    assert "demo     Alpha001-demo-Email    FAILED, exit 1" in summary
+    assert "prod     Alpha001-prod-Email    SKIPPED: needs demo, which failed in this run" in summary
+    assert "cascade gate skipped: cascade staged by the test" in summary
+    assert "gate (cascade): SKIPPED by --skip-cascade (cascade staged by the test)" in out
+    assert "start: cdk diff Alpha001-prod-Email" not in out
+    (log,) = workspace.logs()
+    assert "--skip-cascade given: cascade staged by the test" in log.read_text()
+    assert workspace.context() == before
 
 
 def test_secret_parameter_wrapper_refuses_an_empty_value() -> None:
@@ -507,29 +542,145 @@ def test_secret_parameter_wrapper_refuses_an_empty_value() -> None:
     )
 
 
-def test_all_partitions_run_in_turn_and_a_failure_does_not_stop_the_next(workspace: Workspace) -> None:
-    """Without a partition every active one is attempted (rollout order) and summarized."""
-    before = workspace.context()
-    result = workspace.run("Alpha002")
-    assert result.returncode == 1
-    output = result.stdout
-    assert output.index("start: pre-deploy Alpha002 dev") < output.index("start: pre-deploy Alpha002 stage")
-    summary = output[output.index("summary for Alpha002:") :]
-    assert "dev      Alpha002-dev-Email     FAILED, exit 1" in summary
-    assert "stage    Alpha002-stage-Email   FAILED, exit 1" in summary
-    _assert_nothing_written(workspace, before)
+# --- the rollout, end to end ------------------------------------------------------------------
 
 
-def test_github_actions_masks_the_token_before_any_other_use(workspace: Workspace) -> None:
-    """Under GitHub Actions the only place the token is printed is the `::add-mask::` line,
-    before any step that uses it; the run log never holds it."""
-    workspace.env["GITHUB_ACTIONS"] = "true"
-    result = workspace.run("Alpha002", "dev")  # Postmark is unreachable: the pre-deploy fails
-    assert result.returncode == 1
-    lines = result.stdout.splitlines()
-    with_token = [i for i, line in enumerate(lines) if CANARY in line]
-    assert [lines[i] for i in with_token] == [f"::add-mask::{CANARY}"]
-    assert with_token[0] < next(i for i, line in enumerate(lines) if "start: pre-deploy" in line)
-    assert CANARY not in result.stderr
-    (log,) = (workspace.root / "logs").glob("amm-*.log")
-    assert CANARY not in log.read_text() and "start: pre-deploy Alpha002 dev" in log.read_text()
+def _gate_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line.split("] ", 1)[1] for line in result.stdout.splitlines() if "] gate (" in line]
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("amm-cascade")
+def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
+    """Root, then dev → {stage, demo} → prod, with every gate deciding on live state: Postmark
+    (the simulator) and public DNS (the loopback server, fed with what moto's Route 53 holds
+    once a zone is deployed). A token with a trailing CR is stored stripped; a second run of
+    dev changes nothing; no token appears anywhere."""
+    simulator = PostmarkSimulator(
+        {NONPROD_TOKEN: "PostmarkNonProd", PROD_TOKEN: "PostmarkProd"}, dkim_verify_attempts=1
+    )
+    with MotoServer(account=None) as cloud, simulator, LoopbackDnsServer() as dns:
+        workspace = new_workspace(tmp_path, cloud, postmark_url=simulator.url)
+        workspace.extra_args = ["--resolver", dns.address]
+        # The 1Password items hold the tokens with a stray CR and newline after them.
+        write_fake_op(workspace.bin_dir, tokens=op_tokens(), suffix="\r\n")
+        holding_tokens_before = files_containing(tmp_path, NONPROD_TOKEN.encode()) + files_containing(
+            tmp_path, PROD_TOKEN.encode()
+        )
+        workspace.bootstrap("Admin-PlatformRoot", "Alpha002-Admin", "Admin-Alpha1")
+        runs: list[subprocess.CompletedProcess[str]] = []
+
+        root = workspace.run("--yes", "PlatformRoot")
+        runs.append(root)
+        assert root.returncode == 0, root.stdout[-3000:] + root.stderr[-2000:]
+        assert "start: cdk diff PlatformRoot-RootDns" in root.stdout
+        assert _gate_lines(root)[-1].startswith(
+            "gate (Root unchanged): ok - the deployed PlatformRoot-RootDns equals"
+        )
+
+        early_demo = workspace.run("Alpha001", "demo")
+        runs.append(early_demo)
+        assert early_demo.returncode == 1
+        assert "demo needs dev verified live first; dev is not" in early_demo.stderr
+        assert "Alpha001-demo-Email" not in _stacks(cloud, ALPHA001)
+
+        dev = workspace.run("Alpha002", "dev")
+        runs.append(dev)
+        assert dev.returncode == 0, dev.stdout[-4000:] + dev.stderr[-2000:]
+        assert _gate_lines(dev) == [
+            f"gate (Root placeholder): ok - the PlatformRoot account is {ROOT_ACCOUNT} (not the placeholder)",
+            f"gate (delegation): ok - arn:aws:iam::{ROOT_ACCOUNT}:role/AddNsRecordsToAnyHostedZone assumed from "
+            f"Alpha002-Admin; it finds ardamails.com ({_root_zone_id(cloud)})",
+            "gate (Root unchanged): ok - the deployed PlatformRoot-RootDns equals the synthesized template "
+            "(profile Admin-PlatformRoot)",
+            "gate (failed first deploy): ok - no stack Alpha002-dev-Email yet and nothing left behind: a first deploy",
+            "gate (cascade): ok - dev is first in the cascade",
+        ]
+        publish_zone(dns, cloud, ALPHA002, "dev.ardamails.com")
+
+        alpha001 = workspace.run("--yes", "Alpha001")
+        runs.append(alpha001)
+        assert alpha001.returncode == 1
+        assert "gate (cascade): dev verified live" in alpha001.stdout
+        summary = alpha001.stdout[alpha001.stdout.index("summary for Alpha001:") :]
+        assert "demo     Alpha001-demo-Email    ok" in summary
+        assert "prod     Alpha001-prod-Email    FAILED, exit 1" in summary
+        assert "prod needs stage, demo verified live first; stage is not" in alpha001.stderr
+        publish_zone(dns, cloud, ALPHA001, "demo.ardamails.com")
+
+        stage = workspace.run("Alpha002", "stage")
+        runs.append(stage)
+        assert stage.returncode == 0, stage.stdout[-4000:] + stage.stderr[-2000:]
+        publish_zone(dns, cloud, ALPHA002, "stage.ardamails.com")
+
+        # Typed twice: once after the diff, once more because the pre-deploy step wrote
+        # prod's first key, which changes the diff that will be deployed.
+        prod = workspace.run("Alpha001", "prod", stdin="prod\nprod\n")
+        runs.append(prod)
+        assert prod.returncode == 0, prod.stdout[-4000:] + prod.stderr[-2000:]
+        cascade = [line for line in _gate_lines(prod) if line.startswith("gate (cascade)")]
+        assert [line.split(" verified live")[0] for line in cascade] == [
+            "gate (cascade): stage",
+            "gate (cascade): demo",
+        ]
+        out = prod.stdout
+        assert out.index("end: cdk diff Alpha001-prod-Email") < out.index("confirmed by typing its name")
+        changed = out.index(
+            "the pre-deploy step changed partitionMail:Alpha001:prod: the diff to confirm is now this one"
+        )
+        assert out.index("start: pre-deploy Alpha001 prod") < changed
+        assert (
+            changed
+            < out.rindex("confirmed by typing its name")
+            < out.index("start: cdk deploy Alpha001-prod-Email")
+        )
+
+        context_after = workspace.context()
+        again = workspace.run("Alpha002", "dev")
+        runs.append(again)
+        assert again.returncode == 0, again.stdout[-3000:]
+        assert "partitionMail:Alpha002:dev: unchanged" in again.stdout
+        assert "no changes" in again.stdout.lower()
+        assert workspace.context() == context_after
+
+        for partition, account, token in (
+            ("dev", ALPHA002, NONPROD_TOKEN),
+            ("stage", ALPHA002, NONPROD_TOKEN),
+            ("demo", ALPHA001, PROD_TOKEN),
+            ("prod", ALPHA001, PROD_TOKEN),
+        ):
+            zone = f"{partition}.ardamails.com"
+            block = workspace.block(
+                f"partitionMail:{'Alpha002' if account == ALPHA002 else 'Alpha001'}:{partition}"
+            )
+            domain = simulator.domain_named(token, zone)
+            assert domain is not None and domain.dkim_verified and domain.return_path_verified
+            assert dkim_txt_value(block["dkimPublicKey"]) == domain.dkim_text_value
+            found = records(cloud, account, zone)
+            assert found[(zone, "TXT")] == [f'"{SPF_VALUE}"']
+            assert found[(f"_dmarc.{zone}", "TXT")] == [f'"{dmarc_value()}"']
+            dkim_host = f"{block['dkimSelector']}._domainkey.{zone}"
+            assert found[(dkim_host, "TXT")] == [quoted_txt_strings(dkim_txt_value(block["dkimPublicKey"]))]
+            assert found[(f"pm-bounces.{zone}", "CNAME")] == [block["returnPathTarget"]]
+            secret = cloud.client_in(account, "secretsmanager").get_secret_value(
+                SecretId=postmark_account_token_secret_name(get_partition(partition))
+            )
+            assert secret["SecretString"] == token, "the NoEcho parameter got the stripped token"
+
+    assert simulator.server_calls == [], "a Postmark server must never be created"
+    assert [p for e in simulator.exchanges for p in exchange_problems(e)] == []
+    for result in runs:
+        assert NONPROD_TOKEN not in result.stdout + result.stderr
+        assert PROD_TOKEN not in result.stdout + result.stderr
+    assert len(workspace.logs()) == len(runs)
+    holding_tokens_after = files_containing(tmp_path, NONPROD_TOKEN.encode()) + files_containing(
+        tmp_path, PROD_TOKEN.encode()
+    )
+    assert holding_tokens_after == holding_tokens_before
+
+
+def _root_zone_id(cloud: MotoServer) -> str:
+    zones = cloud.client_in(ROOT_ACCOUNT, "route53").list_hosted_zones_by_name(DNSName="ardamails.com")[
+        "HostedZones"
+    ]
+    return str(zones[0]["Id"]).rsplit("/", 1)[-1]

@@ -27,8 +27,8 @@ from platform_lib.naming import (
     postmark_account_token_secret_name,
 )
 from platform_lib.registry import active_partitions, get_partition
-from tests.support.dns_server import LoopbackDnsServer, records_from_templates
 from tests.conftest import NONPROD_TOKEN
+from tests.support.dns_server import LoopbackDnsServer, records_from_templates
 from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import PROJECT_ROOT, Synthesized
 from tests.test_drift_core import authorize_dmarc_reports

@@ -1,27 +1,44 @@
-"""A stand-in for the 1Password CLI: `op read op://...` answers like the real one."""
+"""A stand-in for the 1Password CLI: `op read [--no-newline] op://...` answers like the real one."""
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
 
 def write_fake_op(
-    bin_dir: Path, *, token: str, signed_in: bool = True, hang_seconds: float = 0.0, suffix: str = ""
+    bin_dir: Path,
+    *,
+    token: str = "",
+    tokens: Mapping[str, str] | None = None,
+    signed_in: bool = True,
+    hang_seconds: float = 0.0,
+    suffix: str = "",
 ) -> Path:
-    """Write an executable `op` into `bin_dir`; `token=""` answers an empty value.
+    """Write an executable `op` into `bin_dir`.
 
-    `suffix` is printed after the token verbatim (e.g. "\r\n", a stray CR from a paste);
-    `hang_seconds` makes `op read` sit that long before answering (a locked 1Password).
+    `tokens` maps references to values (others get `token`; `token=""` answers an empty
+    value); `suffix` is printed after the value verbatim (e.g. "\\r\\n", a stray CR from a
+    paste); `hang_seconds` makes `op read` sit that long first (a locked 1Password).
     """
     bin_dir.mkdir(parents=True, exist_ok=True)
     script = bin_dir / "op"
     if not signed_in:
         body = 'echo "[ERROR] 2026/11/22 12:00:00 You are not currently signed in." >&2\nexit 1\n'
     else:
-        value = shlex.quote(token) + " " + shlex.quote(suffix)
+        cases = "".join(
+            f"  {shlex.quote(reference)}) value={shlex.quote(value)} ;;\n"
+            for reference, value in (tokens or {}).items()
+        )
         wait = f"sleep {hang_seconds}\n" if hang_seconds else ""
-        body = f'[ "$1" = read ] || exit 64\n{wait}printf "%s%s" {value}\n'
+        body = (
+            '[ "$1" = read ] || exit 64\n'
+            f"value={shlex.quote(token)}\n"
+            f'case "${{@: -1}}" in\n{cases}  *) ;;\nesac\n'
+            f"{wait}"
+            f'printf "%s%s" "$value" {shlex.quote(suffix)}\n'
+        )
     script.write_text("#!/usr/bin/env bash\n" + body)
     script.chmod(0o755)
     return script

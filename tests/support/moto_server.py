@@ -119,9 +119,34 @@ def _register_secrets_manager_secret() -> None:
     get_model_map.cache_clear()
 
 
+def _fail_listed_first_deploys() -> None:
+    """A first deploy (a CREATE change set) of a stack named in MOTO_FAILING_FIRST_DEPLOYS
+    ends in ROLLBACK_COMPLETE with its resources left in place, as CloudFormation leaves a
+    failed first deploy's retained resources: the state `amm.sh` must recognise."""
+    import os
+
+    from moto.cloudformation.models import CloudFormationBackend
+
+    failing = {name for name in os.environ.get("MOTO_FAILING_FIRST_DEPLOYS", "").split(",") if name}
+    if not failing:
+        return
+    execute = CloudFormationBackend.execute_change_set
+
+    def execute_then_fail(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        execute(self, change_set_name, stack_name)
+        for stack in self.stacks.values():
+            if stack.name in failing and stack.status == "CREATE_COMPLETE":
+                stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason="Injected failure")
+                stack._add_stack_event("ROLLBACK_COMPLETE")
+                stack.status = "ROLLBACK_COMPLETE"
+
+    CloudFormationBackend.execute_change_set = execute_then_fail  # type: ignore[method-assign]
+
+
 def main() -> None:
     _patch_hosted_zone_attributes()
     _register_secrets_manager_secret()
+    _fail_listed_first_deploys()
     from moto.server import main as moto_main
 
     moto_main(sys.argv[1:])
@@ -134,12 +159,16 @@ if __name__ == "__main__":
 class MotoServer:
     """`with MotoServer(account="139852620346") as moto: moto.endpoint_url` (a subprocess).
 
+    With `account=None` the server keeps many accounts, as AWS does: a request belongs to
+    the account of its credentials, and credentials from `AssumeRole` belong to the role's
+    account (`session_in(account)`; AWS profiles with `role_arn` work the same way).
     The endpoint uses `localhost`, not 127.0.0.1: moto resolves a CloudFormation
     TemplateURL's bucket from the host name unless it contains "localhost".
     """
 
-    def __init__(self, account: str) -> None:
+    def __init__(self, account: str | None, *, failing_first_deploys: tuple[str, ...] = ()) -> None:
         self.account = account
+        self.failing_first_deploys = failing_first_deploys
         self.port = _free_port()
         self._process: Any = None
 
@@ -160,13 +189,34 @@ class MotoServer:
             aws_secret_access_key="testing",
         )
 
+    def session_in(self, account: str, region: str = "us-east-1") -> Any:
+        """A boto3 session whose requests belong to `account` (through AssumeRole)."""
+        import boto3
+
+        credentials = self.client("sts", region).assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="tests"
+        )["Credentials"]
+        return boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=region,
+        )
+
+    def client_in(self, account: str, service: str, region: str = "us-east-1") -> Any:
+        new_client: Any = self.session_in(account, region).client
+        return new_client(service, endpoint_url=self.endpoint_url)
+
     def __enter__(self) -> MotoServer:
         import os
         import subprocess
         import time
         import urllib.request
 
-        env = {**os.environ, "MOTO_ACCOUNT_ID": self.account}
+        env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
+        if self.account is not None:
+            env["MOTO_ACCOUNT_ID"] = self.account
+        env["MOTO_FAILING_FIRST_DEPLOYS"] = ",".join(self.failing_first_deploys)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
             env=env,

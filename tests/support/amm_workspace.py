@@ -1,0 +1,243 @@
+"""A place to run `amm.sh` for real: a copy of the project with the PlatformRoot account set,
+AWS profiles that land in three accounts of one moto server (through AssumeRole, as an
+SSO profile lands in its account), a fake `op` answering each partition's reference, and
+helpers that stand in for what happens outside (Root deployed, DNS published).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platform_lib.naming import ROOT_DNS_STACK_NAME
+from platform_lib.postmark import postmark_credential_op_reference
+from platform_lib.registry import active_partitions
+from tests.support.dns_server import LoopbackDnsServer
+from tests.support.fake_op import write_fake_op
+from tests.support.moto_server import MotoServer
+from tests.synth import PROJECT_ROOT
+
+ROOT_ACCOUNT = "210987654321"
+ALPHA001 = "009765408297"
+ALPHA002 = "139852620346"
+NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
+CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
+NONPROD_TOKEN = "canary-nonprod-0f3c9a7e-5d1b-4e2a-9c8f"
+PROD_TOKEN = "canary-prod-7b6a5d4c-3b2a-4e1f-8d7c"
+TOKENS_BY_ACCOUNT = {"PostmarkNonProd": NONPROD_TOKEN, "PostmarkProd": PROD_TOKEN}
+GOLDEN_ROOT = PROJECT_ROOT / "tests" / "golden" / f"{ROOT_DNS_STACK_NAME}.template.json"
+PROFILES = {"Alpha002-Admin": ALPHA002, "Admin-Alpha1": ALPHA001, "Admin-PlatformRoot": ROOT_ACCOUNT}
+
+
+def op_tokens() -> dict[str, str]:
+    """Each partition's 1Password reference answers its Postmark account's token."""
+    return {
+        postmark_credential_op_reference(p.name): TOKENS_BY_ACCOUNT[p.postmark_account.value]
+        for p in active_partitions()
+    }
+
+
+def copy_project(destination: Path) -> Path:
+    """Tracked and new files of the project; the installed toolchains are symlinked."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for relative in listed:
+        source = PROJECT_ROOT / relative
+        if source.is_file():
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    for toolchain in (".venv", "node_modules"):
+        (destination / toolchain).symlink_to(PROJECT_ROOT / toolchain)
+    return destination
+
+
+def set_root_account(project: Path, account: str) -> None:
+    """What the operator does once: the real PlatformRoot account id in the registry."""
+    registry = project / "platform_lib" / "registry.py"
+    text = registry.read_text()
+    patched, count = re.subn(
+        r'(name="PlatformRoot",\n\s+account=)PLATFORM_ROOT_ACCOUNT_PLACEHOLDER', rf'\1"{account}"', text
+    )
+    assert count == 1, "the PlatformRoot entry moved; update set_root_account"
+    registry.write_text(patched)
+
+
+def aws_config(folder: Path, endpoint: str, profiles: Mapping[str, str]) -> dict[str, str]:
+    """Profiles with the registry's names, each assuming a role in its account on moto."""
+    config = folder / "aws-config"
+    lines = [
+        "[profile moto]",
+        "region = us-east-1",
+        "aws_access_key_id = testing",
+        "aws_secret_access_key = testing",
+        "",
+    ]
+    for name, account in profiles.items():
+        lines += [
+            f"[profile {name}]",
+            "region = us-east-1",
+            f"role_arn = arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+            "source_profile = moto",
+            "",
+        ]
+    config.write_text("\n".join(lines))
+    return {
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_SHARED_CREDENTIALS_FILE": str(folder / "no-credentials"),
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@dataclass
+class Workspace:
+    root: Path
+    env: dict[str, str]
+    bin_dir: Path
+    extra_args: list[str] = field(default_factory=list)
+
+    def run(
+        self, *args: str, stdin: str | None = None, timeout: int = 600
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["./amm.sh", *self.extra_args, *args],
+            cwd=self.root,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def context(self) -> bytes:
+        return (self.root / "cdk.context.json").read_bytes()
+
+    def block(self, key: str) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.context())[key]
+        return value
+
+    def logs(self) -> list[Path]:
+        return sorted((self.root / "logs").glob("amm-*.log"))
+
+    def bootstrap(self, *profiles: str) -> None:
+        for profile in profiles:
+            account = PROFILES[profile]
+            result = subprocess.run(
+                [str(CDK), "bootstrap", f"aws://{account}/us-east-1", "--profile", profile],
+                cwd=self.root,
+                env={**self.env, "JSII_NODE": str(NODE)},
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert result.returncode == 0, result.stderr[-2000:]
+
+
+def new_workspace(
+    tmp_path: Path,
+    moto: MotoServer,
+    *,
+    root_account: str | None = ROOT_ACCOUNT,
+    postmark_url: str | None = None,
+) -> Workspace:
+    """A project copy (PlatformRoot account set unless `root_account` is None), a fake `op`,
+    AWS profiles on `moto`, and Postmark at `postmark_url` (default: a closed port)."""
+    project = copy_project(tmp_path / "project")
+    if root_account is not None:
+        set_root_account(project, root_account)
+    bin_dir = tmp_path / "bin"
+    write_fake_op(bin_dir, tokens=op_tokens())
+    (tmp_path / "home").mkdir(exist_ok=True)
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POSTMARK_", "GITHUB_", "AMM_"))}
+    profiles = {**PROFILES, "Admin-PlatformRoot": root_account or ROOT_ACCOUNT}
+    env = {
+        **keep,
+        "PATH": f"{bin_dir}:{keep['PATH']}",
+        "HOME": str(tmp_path / "home"),
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        "AMM_VERIFY_DEADLINE_SECONDS": "20",
+        "POSTMARK_API_URL": postmark_url or closed_port_url(),
+        **aws_config(tmp_path, moto.endpoint_url, profiles),
+    }
+    return Workspace(project, env, bin_dir)
+
+
+def deploy_root_directly(moto: MotoServer, template: Mapping[str, Any], account: str = ROOT_ACCOUNT) -> None:
+    """The Root stack as `./amm.sh PlatformRoot` leaves it, without the CDK CLI (fast): the
+    bootstrap version parameter its template checks, then the stack from `template`."""
+    session = moto.session_in(account)
+    session.client("ssm", endpoint_url=moto.endpoint_url).put_parameter(
+        Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String", Overwrite=True
+    )
+    cloudformation = session.client("cloudformation", endpoint_url=moto.endpoint_url)
+    cloudformation.create_stack(
+        StackName=ROOT_DNS_STACK_NAME,
+        TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+
+
+def golden_root_template() -> dict[str, Any]:
+    template: dict[str, Any] = json.loads(GOLDEN_ROOT.read_text())
+    return template
+
+
+def publish_zone(dns: LoopbackDnsServer, moto: MotoServer, account: str, zone: str) -> None:
+    """What public DNS serves once a deployed zone is delegated: its records and name servers,
+    plus the DMARC report authorization arda.cards publishes for it."""
+    route53 = moto.client_in(account, "route53")
+    hosted = [z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == zone + "."]
+    assert len(hosted) == 1, hosted
+    zone_id = hosted[0]["Id"]
+    name_servers = route53.get_hosted_zone(Id=zone_id)["DelegationSet"]["NameServers"]
+    dns.records.put(zone, "NS", name_servers)
+    for record_set in route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]:
+        name, rtype = record_set["Name"].rstrip("."), record_set["Type"]
+        values = [r["Value"] for r in record_set.get("ResourceRecords", [])]
+        if rtype == "TXT":
+            dns.records.put(name, "TXT", [re.findall(r'"([^"]*)"', value) for value in values])
+        elif rtype == "CNAME":
+            dns.records.put(name, "CNAME", [v.rstrip(".") for v in values])
+    dns.records.put(f"{zone}._report._dmarc.arda.cards", "TXT", [["v=DMARC1"]])
+
+
+def records(moto: MotoServer, account: str, zone: str) -> dict[tuple[str, str], list[str]]:
+    route53 = moto.client_in(account, "route53")
+    zones = [z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == zone + "."]
+    assert len(zones) == 1, zones
+    sets = route53.list_resource_record_sets(HostedZoneId=zones[0]["Id"])["ResourceRecordSets"]
+    return {
+        (s["Name"].rstrip("."), s["Type"]): [r["Value"] for r in s.get("ResourceRecords", [])] for s in sets
+    }
+
+
+def files_containing(root: Path, needle: bytes) -> list[Path]:
+    found = []
+    for path in root.rglob("*"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        if needle in path.read_bytes():
+            found.append(path)
+    return found

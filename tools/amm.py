@@ -1,0 +1,579 @@
+"""amm.sh's body: the operator flow that deploys partition mail stacks, and the Root stack.
+
+    ./amm.sh [options] <infrastructure> [<partition>]     (amm.sh sets up the toolchain)
+
+For partitions: registry check, settings check, the Root placeholder gate, the AWS
+pre-flight, the delegation and Root-unchanged gates; then per partition, in rollout order:
+the failed-first-deploy gate, the cascade gate, the production diff and typed confirmation,
+`op read` (masked, the token rule), pre-deploy, `cdk deploy`, Postmark verification. A
+partition that fails stops the partitions of the run that depend on it in the cascade.
+`./amm.sh PlatformRoot` deploys the Root stack: diff, typed confirmation, deploy, and the
+Root-unchanged gate. Every step is logged (start, end, exit code, duration) to the console
+and a token-free run log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from platform_lib.context_store import PROJECT_CONTEXT_FILE, read_context
+from platform_lib.errors import PlatformError
+from platform_lib.naming import ROOT_DNS_STACK_NAME, context_key, root_delegation_role_arn, stack_name
+from platform_lib.postmark import postmark_credential_op_reference
+from platform_lib.registry import (
+    Infrastructure,
+    InfrastructureRole,
+    Partition,
+    active_partitions,
+    cascade_prerequisites,
+    depends_on,
+    get_infrastructure,
+    get_partition,
+    get_partition_on,
+    requires_production_confirmation,
+    root_infrastructure,
+)
+from tools import register_partition_mail_signature, verify_partition_mail
+from tools.lib import logger
+from tools.lib.account_token import TOKEN_ENV_VAR, read_op_token
+from tools.lib.aws_session import AwsProblem, caller_account, session_for
+from tools.lib.cli_args import ToolArgumentParser
+from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, ResolverAddress, parse_resolver
+from tools.lib.drift.expected import DriftConfigError
+from tools.lib.entry import run_tool
+from tools.lib.op_resolver import OpError
+from tools.lib.operator import cdk_cli, gates
+from tools.lib.operator.cascade import verify_live
+from tools.lib.operator.confirm import NotConfirmed, typed_confirmation
+from tools.lib.operator.run_log import RunLog
+from tools.lib.operator.settings import SettingError, Settings, read_settings
+from tools.lib.postmark_client import ANNOUNCED_ENV_VAR
+from tools.lib.token_rule import TokenRejected
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+CASCADE_TIMEOUT_SECONDS = 10.0
+
+USAGE = """usage: ./amm.sh [--profile NAME] [--region R] [--root-profile NAME] [--resolver IP[:PORT]]
+               [--skip-cascade REASON] [--dry-run] [--yes] <infrastructure> [<partition>]"""
+DESCRIPTION = """\
+Deploys the partition mail stack of <partition> on <infrastructure>, or of every active
+partition of <infrastructure> in rollout order when <partition> is omitted; `./amm.sh
+PlatformRoot` deploys the Root stack. Gates run before anything changes: the PlatformRoot
+account is set, the Root delegation role works, the deployed Root stack equals this
+checkout's, no failed first deploy is in the way, and every partition earlier in the
+cascade is verified live; a production partition shows its `cdk diff` before the typed
+confirmation."""
+EPILOG = """\
+environment (checked before anything changes): AMM_VERIFY_DEADLINE_SECONDS (default 300)
+bounds the Postmark verification poll; AMM_OP_TIMEOUT_SECONDS (default 30) bounds each
+`op read`; AMM_LOG_DIR (default ./logs) is where the token-free run log goes;
+POSTMARK_API_URL (default https://api.postmarkapp.com; plain http only to loopback).
+
+exit status: 0 every partition deployed and verified; otherwise the first failure's code
+(1 a gate, step or verification failed; 2 usage or setting error; 130 interrupted)."""
+
+
+def _parser() -> ToolArgumentParser:
+    parser = ToolArgumentParser(
+        prog="./amm.sh",
+        usage=USAGE.removeprefix("usage: "),
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("infrastructure", help="infrastructure name, e.g. Alpha002, or PlatformRoot")
+    parser.add_argument("partition", nargs="?", help="active partition on that infrastructure, e.g. dev")
+    parser.add_argument(
+        "--profile", metavar="NAME", help="AWS profile (default: the registry's for the infrastructure)"
+    )
+    parser.add_argument(
+        "--region", metavar="R", help="AWS region (default: the registry's for the infrastructure)"
+    )
+    parser.add_argument(
+        "--root-profile",
+        metavar="NAME",
+        help="AWS profile of the PlatformRoot account, to read the deployed Root stack (default: the registry's)",
+    )
+    parser.add_argument(
+        "--resolver",
+        metavar="IP[:PORT]",
+        default=DEFAULT_RESOLVER,
+        help=f"DNS resolver the cascade gate asks (default {DEFAULT_RESOLVER})",
+    )
+    parser.add_argument(
+        "--skip-cascade",
+        metavar="REASON",
+        help="deploy without the earlier partitions verified live; REASON goes into the run log and summary",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the ordered plan (token shown as ***) and contact nothing",
+    )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="skip typing the name that production partitions and the Root stack require (the diff is still shown)",
+    )
+    return parser
+
+
+@dataclass
+class Run:
+    """Everything one invocation decided before it starts changing things."""
+
+    args: argparse.Namespace
+    infrastructure: Infrastructure
+    partitions: list[Partition]
+    profile: str
+    region: str
+    root_profile: str
+    resolver: ResolverAddress
+    settings: Settings
+    log: RunLog
+    outcomes: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def assume_yes(self) -> bool:
+        return bool(self.args.yes)
+
+    @property
+    def skip_cascade(self) -> str | None:
+        reason: str | None = self.args.skip_cascade
+        return reason
+
+
+class Stop(Exception):
+    """This partition (or the run) stops here; the message is the one error line."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = list(details)
+
+
+# ---- set-up ----------------------------------------------------------------------------------
+def _blank(value: str | None) -> bool:
+    return value is not None and not value.strip()
+
+
+def _selected(infrastructure: str, partition: str | None) -> tuple[Infrastructure, list[Partition]]:
+    infra = get_infrastructure(infrastructure)
+    if infra.role is InfrastructureRole.ROOT_DNS:
+        if partition is not None:
+            raise PlatformError(
+                f"{infra.name} hosts no partitions; deploy its Root stack with `./amm.sh {infra.name}`"
+            )
+        return infra, []
+    if partition is not None:
+        return infra, [get_partition_on(infra.name, partition)]
+    return infra, active_partitions(infra.name)
+
+
+def _log_path(settings: Settings, infrastructure: str, partition: str | None) -> Path:
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    suffix = f"-{partition}" if partition else ""
+    return settings.log_dir / f"amm-{run_id}-{infrastructure}{suffix}.log"
+
+
+# ---- the plan (--dry-run) --------------------------------------------------------------------
+def _plan(run: Run) -> None:
+    infra = run.infrastructure
+    print(f"plan for {infra.name} (profile {run.profile}, region {run.region}); nothing will be contacted:")
+
+    def step(text: str) -> None:
+        print(f"  {text}")
+
+    if run.settings.postmark_notice:
+        step(f"(note: {run.settings.postmark_notice})")
+    try:
+        placeholder = gates.root_placeholder()
+    except gates.GateRefused as exc:
+        placeholder = f"REFUSED NOW: {exc}"
+    step(f"gate (Root placeholder): {placeholder}")
+    root = root_infrastructure()
+    if infra.role is InfrastructureRole.ROOT_DNS:
+        step(f"pre-flight: profile {run.profile} must be account {root.account}")
+        step(f"cdk synth {ROOT_DNS_STACK_NAME}; cdk diff {ROOT_DNS_STACK_NAME} (shown)")
+        step(
+            "(type 'PlatformRoot' to confirm)"
+            if not run.assume_yes
+            else "(confirmed by --yes, after the diff)"
+        )
+        step(
+            f"cdk deploy {ROOT_DNS_STACK_NAME} -c infrastructure=PlatformRoot --require-approval never --progress events"
+        )
+        step(f"gate (Root unchanged): the deployed {ROOT_DNS_STACK_NAME} equals the synthesized one")
+        return
+    step(f"pre-flight: profile {run.profile} must be account {infra.account}")
+    step(f"gate (delegation): assume {root_delegation_role_arn()} and find ardamails.com")
+    step(
+        f"gate (Root unchanged): cdk synth {ROOT_DNS_STACK_NAME}; compare with the deployed one (profile {run.root_profile})"
+    )
+    for partition in run.partitions:
+        print(f"partition {partition.name}:")
+        step(f"gate (failed first deploy): stack {stack_name(partition)}, zone and key secret")
+        needs = ", ".join(p.name for p in cascade_prerequisites(partition)) or "none"
+        if run.skip_cascade is not None:
+            step(f"gate (cascade): SKIPPED ({run.skip_cascade}); would need {needs} verified live")
+        else:
+            step(f"gate (cascade): {needs} verified live (Postmark, DNS via {run.resolver})")
+        if requires_production_confirmation(partition.name):
+            step(f"cdk diff {stack_name(partition)} -c partition={partition.name} --method template (shown)")
+            step(
+                "(production: confirmed by --yes, after the diff)"
+                if run.assume_yes
+                else f"(production: type '{partition.name}' to confirm)"
+            )
+        step(
+            f"python -m tools.op_token --timeout {run.settings.op_timeout:g} {postmark_credential_op_reference(partition.name)}   # op read, the token rule, masked"
+        )
+        step(
+            f"POSTMARK_ACCOUNT_TOKEN=*** python -m tools.register_partition_mail_signature {infra.name} {partition.name}"
+        )
+        step(
+            f"cdk deploy {stack_name(partition)} -c partition={partition.name} --require-approval never --progress events "
+            "--parameters PostmarkAccountToken=***   # via scripts/cdk-with-secret-parameter.cjs: the token stays off every command line"
+        )
+        step(
+            f"POSTMARK_ACCOUNT_TOKEN=*** python -m tools.verify_partition_mail {infra.name} {partition.name} "
+            f"--deadline {run.settings.verify_deadline:g}"
+        )
+
+
+# ---- gates and steps -------------------------------------------------------------------------
+def _gate(run: Run, name: str, check: Callable[[], str]) -> None:
+    """Run a gate (returning its verdict, or raising GateRefused) and log the decision."""
+    try:
+        verdict = check()
+    except gates.GateRefused as exc:
+        run.log.say(f"gate ({name}): REFUSED")
+        raise Stop(str(exc), details=exc.details) from None
+    except AwsProblem as exc:
+        run.log.say(f"gate ({name}): REFUSED")
+        raise Stop(str(exc)) from None
+    run.log.say(f"gate ({name}): ok - {verdict}")
+
+
+def _preflight(run: Run, account: str, profile: str) -> boto3.Session:
+    missing = [tool for tool in ("op",) if shutil.which(tool) is None]
+    if missing:
+        raise Stop("1Password CLI 'op' not found on PATH; install it and run 'op signin'")
+    if not cdk_cli.CDK.exists():
+        raise Stop(
+            "the CDK CLI is missing from node_modules; run ./scripts/synth once to install the toolchain"
+        )
+    try:
+        session = session_for(profile, run.region)
+        found = caller_account(session, profile)
+    except AwsProblem as exc:
+        raise Stop(str(exc)) from None
+    if found != account:
+        raise Stop(
+            f"AWS profile '{profile}' is account {found}, but {run.infrastructure.name} is {account}; "
+            f"pass --profile NAME for account {account}"
+        )
+    run.log.say(
+        f"pre-flight: tools present; profile {profile} is account {found} ({run.infrastructure.name})"
+    )
+    return session
+
+
+def _root_session(run: Run) -> boto3.Session:
+    root = root_infrastructure()
+    try:
+        session = session_for(run.root_profile, root.region)
+        found = caller_account(session, run.root_profile)
+    except AwsProblem as exc:
+        raise Stop(f"{exc} (the Root profile; pass --root-profile NAME)") from None
+    if found != root.account:
+        raise Stop(
+            f"AWS profile '{run.root_profile}' is account {found}, but PlatformRoot is {root.account}; "
+            f"pass --root-profile NAME for account {root.account}"
+        )
+    return session
+
+
+def _token(run: Run, partition: Partition) -> str:
+    """The partition's token from its own 1Password reference (once per run)."""
+    if partition.name not in run.tokens:
+        reference = postmark_credential_op_reference(partition.name)
+        with run.log.step(f"op read {reference}") as outcome:
+            try:
+                run.tokens[partition.name] = read_op_token(reference, timeout=run.settings.op_timeout)
+            except (OpError, TokenRejected) as exc:
+                outcome.append(EXIT_FAILED)
+                raise Stop(str(exc)) from None
+            outcome.append(0)
+    return run.tokens[partition.name]
+
+
+def _cascade(run: Run, partition: Partition) -> None:
+    needed = cascade_prerequisites(partition)
+    if not needed:
+        run.log.say(f"gate (cascade): ok - {partition.name} is first in the cascade")
+        return
+    if run.skip_cascade is not None:
+        run.log.say(
+            f"gate (cascade): SKIPPED by --skip-cascade ({run.skip_cascade}); "
+            f"{', '.join(p.name for p in needed)} not checked"
+        )
+        return
+    problems: list[str] = []
+    for earlier in needed:
+        token = _token(run, earlier)
+        verdict = verify_live(
+            earlier,
+            token,
+            base_url=run.settings.postmark_url,
+            resolver=run.resolver,
+            context_file=PROJECT_CONTEXT_FILE,
+            timeout=CASCADE_TIMEOUT_SECONDS,
+        )
+        if verdict.verified:
+            run.log.say(
+                f"gate (cascade): {earlier.name} verified live (Postmark: DKIM and Return-Path verified; "
+                f"DNS via {run.resolver}: NS, SPF, DMARC, DKIM, Return-Path)"
+            )
+        else:
+            run.log.say(f"gate (cascade): {earlier.name} NOT verified live")
+            problems += [f"{earlier.name}: {problem}" for problem in verdict.problems]
+    if problems:
+        first = problems[0].split(":", 1)[0]
+        infra = get_partition(first).infrastructure
+        raise Stop(
+            f"{partition.name} needs {', '.join(p.name for p in needed)} verified live first; {first} is not: "
+            f"deploy and verify it (`./amm.sh {infra} {first}`), or pass --skip-cascade REASON",
+            details=problems,
+        )
+
+
+def _context_block(partition: Partition) -> Any:
+    return read_context(PROJECT_CONTEXT_FILE).get(context_key(partition))
+
+
+def _production_diff_and_confirmation(
+    run: Run, partition: Partition, env: Mapping[str, str], again: bool
+) -> None:
+    stack = stack_name(partition)
+    if again:
+        run.log.say(
+            f"the pre-deploy step changed {context_key(partition)}: the diff to confirm is now this one"
+        )
+    try:
+        cdk_cli.diff(run.log, stack, cdk_cli.partition_context(partition), env)
+    except cdk_cli.CdkFailed as exc:
+        raise Stop(str(exc), exc.code) from None
+    try:
+        typed_confirmation(
+            partition.name,
+            f"Deploying production partition {partition.name} (the diff is above).",
+            assume_yes=run.assume_yes,
+            log=run.log,
+            what="production deploy",
+        )
+    except NotConfirmed as exc:
+        raise Stop(str(exc)) from None
+
+
+def _step_env(token: str) -> dict[str, str]:
+    return {**os.environ, TOKEN_ENV_VAR: token, ANNOUNCED_ENV_VAR: "1"}
+
+
+def _deploy_partition(run: Run, partition: Partition, session: boto3.Session) -> None:
+    infra = run.infrastructure
+    _gate(
+        run,
+        "failed first deploy",
+        lambda: gates.failed_first_deploy(session, partition, run.profile, run.region),
+    )
+    _cascade(run, partition)
+    env = cdk_cli.aws_env(run.profile, run.region)
+    production = requires_production_confirmation(partition.name)
+    if production:
+        _production_diff_and_confirmation(run, partition, env, again=False)
+    token = _token(run, partition)
+    block_before = _context_block(partition)
+    with run.log.step(f"pre-deploy {infra.name} {partition.name}") as outcome:
+        outcome.append(register_partition_mail_signature.main([infra.name, partition.name], _step_env(token)))
+    if outcome[-1] != 0:
+        raise Stop(
+            f"the pre-deploy step of {partition.name} failed (exit {outcome[-1]}); nothing was deployed",
+            outcome[-1],
+        )
+    if production and _context_block(partition) != block_before:
+        _production_diff_and_confirmation(run, partition, env, again=True)
+    try:
+        cdk_cli.deploy(run.log, stack_name(partition), cdk_cli.partition_context(partition), env, token)
+    except cdk_cli.CdkFailed as exc:
+        raise Stop(str(exc), exc.code) from None
+    with run.log.step(f"verify Postmark {partition.name}") as outcome:
+        outcome.append(
+            verify_partition_mail.main(
+                [infra.name, partition.name, "--deadline", f"{run.settings.verify_deadline:g}"],
+                _step_env(token),
+            )
+        )
+    if outcome[-1] != 0:
+        raise Stop(f"{partition.name} is deployed but not verified in Postmark yet (see above)", outcome[-1])
+
+
+def _partitions_flow(run: Run) -> int:
+    infra = run.infrastructure
+    _gate(run, "Root placeholder", gates.root_placeholder)
+    session = _preflight(run, infra.account, run.profile)
+    _gate(run, "delegation", lambda: gates.delegation(session, run.profile, infra))
+    synthesized = _synth_root(run)
+    root_session = _root_session(run)
+    _gate(run, "Root unchanged", lambda: gates.root_unchanged(synthesized, root_session, run.root_profile))
+    final = 0
+    failed: list[Partition] = []
+    for partition in run.partitions:
+        blocker = next((f for f in failed if depends_on(partition, f)), None)
+        if blocker is not None:
+            run.outcomes[partition.name] = f"SKIPPED: needs {blocker.name}, which failed in this run"
+            run.log.say(f"{partition.name}: not attempted: it needs {blocker.name}, which failed")
+            final = final or EXIT_FAILED
+            continue
+        started = datetime.now(UTC)
+        try:
+            _deploy_partition(run, partition, session)
+        except Stop as exc:
+            _report(exc)
+            seconds = (datetime.now(UTC) - started).total_seconds()
+            run.outcomes[partition.name] = f"FAILED, exit {exc.code} ({seconds:.0f} s)"
+            failed.append(partition)
+            final = final or exc.code
+            continue
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        run.outcomes[partition.name] = f"ok ({seconds:.0f} s)"
+    return final
+
+
+def _synth_root(run: Run) -> dict[str, Any]:
+    try:
+        return cdk_cli.synth_root_template(run.log)
+    except cdk_cli.CdkFailed as exc:
+        raise Stop(str(exc), exc.code) from None
+
+
+def _root_flow(run: Run) -> int:
+    root = run.infrastructure
+    _gate(run, "Root placeholder", gates.root_placeholder)
+    session = _preflight(run, root.account, run.profile)
+    synthesized = _synth_root(run)
+    try:
+        deployed = gates.deployed_root_template(session, run.profile)
+    except gates.GateRefused as exc:
+        raise Stop(str(exc)) from None
+    if deployed == synthesized:
+        run.log.say(
+            f"gate (Root unchanged): ok - {ROOT_DNS_STACK_NAME} is already deployed as synthesized; nothing to do"
+        )
+        run.outcomes[ROOT_DNS_STACK_NAME] = "ok (unchanged)"
+        return 0
+    env = cdk_cli.aws_env(run.profile, run.region)
+    try:
+        cdk_cli.diff(run.log, ROOT_DNS_STACK_NAME, cdk_cli.ROOT_CONTEXT, env)
+        typed_confirmation(
+            root.name,
+            f"Deploying the Root stack {ROOT_DNS_STACK_NAME} (ardamails.com; the diff is above).",
+            assume_yes=run.assume_yes,
+            log=run.log,
+            what="Root deploy",
+        )
+        cdk_cli.deploy(run.log, ROOT_DNS_STACK_NAME, cdk_cli.ROOT_CONTEXT, env, token=None)
+    except NotConfirmed as exc:
+        raise Stop(str(exc)) from None
+    except cdk_cli.CdkFailed as exc:
+        raise Stop(str(exc), exc.code) from None
+    _gate(run, "Root unchanged", lambda: gates.root_unchanged(synthesized, session, run.profile))
+    run.outcomes[ROOT_DNS_STACK_NAME] = "ok (deployed)"
+    return 0
+
+
+def _report(stop: Stop) -> None:
+    logger.error(str(stop))
+    for line in stop.details:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _summary(run: Run) -> None:
+    run.log.say(f"summary for {run.infrastructure.name}:")
+    if run.infrastructure.role is InfrastructureRole.ROOT_DNS:
+        run.log.say(f"  {ROOT_DNS_STACK_NAME:<22} {run.outcomes.get(ROOT_DNS_STACK_NAME, 'not deployed')}")
+        return
+    for partition in run.partitions:
+        outcome = run.outcomes.get(partition.name, "not attempted (the run stopped at a gate)")
+        run.log.say(f"  {partition.name:<8} {stack_name(partition):<22} {outcome}")
+    if run.skip_cascade is not None:
+        run.log.say(f"  cascade gate skipped: {run.skip_cascade}")
+
+
+# ---- entry -----------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if _blank(args.infrastructure) or _blank(args.partition):
+        # An empty partition once read as "every partition" (prod included): never again.
+        logger.error(
+            "an empty or blank argument was given; name the infrastructure and partition (see ./amm.sh --help)"
+        )
+        return EXIT_USAGE
+    if args.skip_cascade is not None and not args.skip_cascade.strip():
+        logger.error("--skip-cascade needs a reason, e.g. --skip-cascade 'dev verified by hand, ticket 123'")
+        return EXIT_USAGE
+    try:
+        infra, partitions = _selected(args.infrastructure, args.partition)
+        settings = read_settings(os.environ)
+        resolver = parse_resolver(args.resolver)
+    except (PlatformError, SettingError, DriftConfigError) as exc:
+        logger.error(str(exc))
+        return EXIT_USAGE
+    root = root_infrastructure()
+    run = Run(
+        args=args,
+        infrastructure=infra,
+        partitions=partitions,
+        profile=args.profile or infra.default_profile,
+        region=args.region or infra.region,
+        root_profile=args.root_profile or root.default_profile,
+        resolver=resolver,
+        settings=settings,
+        log=RunLog(None),
+    )
+    if args.dry_run:
+        _plan(run)
+        return 0
+    run.log = RunLog(_log_path(settings, infra.name, args.partition)).open()
+    try:
+        run.log.say(f"amm.sh {infra.name} {args.partition or '(all active partitions)'}; log: {run.log.path}")
+        if settings.postmark_notice:
+            run.log.say(f"note: {settings.postmark_notice}")
+        if args.yes:
+            run.log.say("--yes given: typed confirmations are skipped (diffs are still shown)")
+        if run.skip_cascade is not None:
+            run.log.say(f"--skip-cascade given: {run.skip_cascade}")
+        try:
+            code = _root_flow(run) if infra.role is InfrastructureRole.ROOT_DNS else _partitions_flow(run)
+        except Stop as exc:
+            _report(exc)
+            code = exc.code
+        _summary(run)
+        return code
+    finally:
+        run.log.close()
+
+
+if __name__ == "__main__":
+    run_tool(main)

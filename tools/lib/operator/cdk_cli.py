@@ -1,0 +1,98 @@
+"""The project's CDK CLI, run as steps of the run log: synth, diff, deploy.
+
+Always the pinned CLI in `node_modules/` on node 22 (set up by `scripts/env.sh`). A deploy
+that needs the Postmark token gets it through `scripts/cdk-with-secret-parameter.cjs`, which
+reads it from the environment, so it is on no command line (ADR-0018).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from platform_lib.context_store import PROJECT_ROOT
+from platform_lib.naming import POSTMARK_ACCOUNT_TOKEN_PARAMETER, ROOT_DNS_STACK_NAME
+from platform_lib.registry import Partition
+from tools.lib.account_token import TOKEN_ENV_VAR
+from tools.lib.operator.run_log import RunLog
+
+CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
+NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
+SECRET_WRAPPER = PROJECT_ROOT / "scripts" / "cdk-with-secret-parameter.cjs"
+ROOT_CONTEXT = ("-c", "infrastructure=PlatformRoot")
+DEPLOY_FLAGS = ("--require-approval", "never", "--progress", "events")
+
+
+class CdkFailed(Exception):
+    """A CDK CLI step exited non-zero; its output is in the run log."""
+
+    def __init__(self, step: str, code: int) -> None:
+        self.code = code
+        super().__init__(f"{step} failed (exit {code}); its output is above and in the run log")
+
+
+def partition_context(partition: Partition) -> tuple[str, ...]:
+    return ("-c", f"partition={partition.name}")
+
+
+def aws_env(profile: str, region: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    env.pop(TOKEN_ENV_VAR, None)  # only the deploy wrapper's own environment ever holds it
+    env.update(AWS_PROFILE=profile, AWS_REGION=region, AWS_DEFAULT_REGION=region)
+    return env
+
+
+def synth_root_template(log: RunLog) -> dict[str, Any]:
+    """The Root stack as this checkout synthesizes it (into a temporary folder, not cdk.out)."""
+    with tempfile.TemporaryDirectory(prefix="amm-root-synth-") as folder:
+        step = f"cdk synth {ROOT_DNS_STACK_NAME}"
+        code = log.run(
+            step,
+            [str(CDK), "synth", ROOT_DNS_STACK_NAME, *ROOT_CONTEXT, "--quiet", "-o", folder],
+            env={k: v for k, v in os.environ.items() if k != TOKEN_ENV_VAR},
+            cwd=PROJECT_ROOT,
+        )
+        if code != 0:
+            raise CdkFailed(step, code)
+        template: dict[str, Any] = json.loads(
+            (Path(folder) / f"{ROOT_DNS_STACK_NAME}.template.json").read_text(encoding="utf-8")
+        )
+        return template
+
+
+def diff(log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, str]) -> None:
+    """Show `cdk diff` of `stack` against the deployed template (no token needed)."""
+    step = f"cdk diff {stack}"
+    code = log.run(
+        step, [str(CDK), "diff", stack, *context, "--method", "template"], env=env, cwd=PROJECT_ROOT
+    )
+    if code not in (0, 1):  # 1 only says "there are differences" when --fail is set
+        raise CdkFailed(step, code)
+
+
+def deploy(
+    log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, str], token: str | None
+) -> None:
+    step = f"cdk deploy {stack}"
+    if token is None:
+        argv = [str(CDK), "deploy", stack, *context, *DEPLOY_FLAGS]
+        child_env = dict(env)
+    else:
+        argv = [
+            str(NODE),
+            str(SECRET_WRAPPER),
+            POSTMARK_ACCOUNT_TOKEN_PARAMETER,
+            TOKEN_ENV_VAR,
+            "deploy",
+            stack,
+            *context,
+            *DEPLOY_FLAGS,
+        ]
+        child_env = {**env, TOKEN_ENV_VAR: token}
+    code = log.run(step, argv, env=child_env, cwd=PROJECT_ROOT)
+    if code != 0:
+        raise CdkFailed(step, code)
