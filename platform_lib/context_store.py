@@ -18,6 +18,7 @@ import fcntl
 import json
 import math
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ CONTEXT_FILE_NAME = "cdk.context.json"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_CONTEXT_FILE = PROJECT_ROOT / CONTEXT_FILE_NAME
 LOCK_WAIT_SECONDS = 30.0
+MAX_CONTEXT_BYTES = 4 * 1024 * 1024  # the committed file is ~3 KB
 _LOCK_POLL_SECONDS = 0.05
 
 
@@ -95,11 +97,32 @@ def parse_context_text(text: str, path: Path) -> dict[str, Any]:
             f"{path} must hold a JSON object, not {type(data).__name__}; "
             f"restore it with `git checkout -- {path.name}`, then re-run"
         )
+    try:
+        render_context(data).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedContextFile(
+            f"{path} holds a string that is not valid Unicode (a lone surrogate); {restore}"
+        ) from None
     return data
 
 
 def read_context(path: Path) -> dict[str, Any]:
-    """The file's top-level object; an absent file is an empty context."""
+    """The file's top-level object; an absent file is an empty context. Only a regular file
+    of reasonable size is read: a FIFO would block for ever, a device never end."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise MalformedContextFile(f"cannot read {path} ({exc.strerror}); fix the path and re-run") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise MalformedContextFile(
+            f"{path} is not a regular file; point --context-file at the project's {CONTEXT_FILE_NAME}"
+        )
+    if info.st_size > MAX_CONTEXT_BYTES:
+        raise MalformedContextFile(
+            f"{path} is {info.st_size} bytes, more than a context file can be ({MAX_CONTEXT_BYTES}); restore it"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -196,3 +196,26 @@ def test_a_lock_held_too_long_is_one_line(context_file: Path) -> None:
     ):
         pass
     assert context_file.read_bytes() == before
+
+
+def test_a_fifo_or_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "cdk.context.json"
+    os.mkfifo(fifo)
+    with pytest.raises(MalformedContextFile, match="is not a regular file"):
+        read_context(fifo)  # would block for ever on open()
+    with pytest.raises(MalformedContextFile, match="is not a regular file"):
+        read_context(Path("/dev/zero"))  # would never end
+
+
+def test_an_oversized_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cdk.context.json"
+    path.write_text('{"a": "' + "x" * (5 * 1024 * 1024) + '"}')
+    with pytest.raises(MalformedContextFile, match="more than a context file can be"):
+        read_context(path)
+
+
+def test_a_lone_surrogate_is_refused_on_reading(tmp_path: Path) -> None:
+    path = tmp_path / "cdk.context.json"
+    path.write_text('{"a": "\\ud800"}')
+    with pytest.raises(MalformedContextFile, match="not valid Unicode"):
+        read_context(path)

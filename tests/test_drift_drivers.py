@@ -200,8 +200,8 @@ def test_bad_options_are_one_line_before_any_probe(module: str, args: list[str],
 @pytest.mark.parametrize(
     ("token", "message"),
     [
-        ("prod token", "POSTMARK_PROD_ACCOUNT_TOKEN holds whitespace inside the token"),
-        ("prod\nsecond", "POSTMARK_PROD_ACCOUNT_TOKEN holds a line break inside the token"),
+        ("prod-token value", "POSTMARK_PROD_ACCOUNT_TOKEN holds whitespace inside the token"),
+        ("prod-token\nsecond-line", "POSTMARK_PROD_ACCOUNT_TOKEN holds a line break inside the token"),
     ],
 )
 def test_a_malformed_token_is_a_configuration_error_and_masked_first(token: str, message: str) -> None:

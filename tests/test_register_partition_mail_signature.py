@@ -351,17 +351,18 @@ def test_ctrl_c_is_one_line_exit_130_and_writes_nothing(
     postmark: PostmarkSimulator, context_file: Path
 ) -> None:
     postmark.add_domain(NONPROD_TOKEN, "dev.ardamails.com")
-    postmark.inject(Fault(latency=5, method="GET", path=r"^/domains/\d+$"))
+    postmark.inject(Fault(latency=30, method="GET", path=r"^/domains/\d+$"))
     before = context_file.read_bytes()
     run_ = _pre_deploy(context_file, postmark.url, NONPROD_TOKEN, "dev")
     deadline = time.monotonic() + 20
-    while not postmark.requests("GET", "/domains/") and time.monotonic() < deadline:
+    while ("GET", "/domains/" + str(postmark.domains(NONPROD_TOKEN)[0].id)) not in postmark.arrivals:
+        assert time.monotonic() < deadline, "the run never asked for the domain"
         time.sleep(0.05)
     run_.send_signal(signal.SIGINT)
     _, err = run_.communicate(timeout=20)
     assert run_.returncode == 130
     errors = [line for line in err.splitlines() if not line.startswith("note: ")]
-    assert errors == ["error: interrupted; nothing was left half-written; re-run to finish"]
+    assert errors == ["error: interrupted; every file is complete or untouched; re-run to finish"]
     assert context_file.read_bytes() == before
     assert sorted(p.name for p in context_file.parent.iterdir()) == ["cdk.context.json"]
 
@@ -434,3 +435,50 @@ def test_blank_names_are_usage_errors(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: argument")
     assert postmark.exchanges == []
+
+
+@pytest.mark.parametrize("token", ['nonprod"token', "nonprod\\token", "nonprod'token", "non;prod"])
+def test_a_token_with_characters_no_token_has_is_refused(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str], token: str
+) -> None:
+    """Quotes and backslashes would be escaped when echoed (JSON, repr), slipping past redaction."""
+    assert run(postmark, context_file, "Alpha002", "dev", token=token) == 1
+    err = capsys.readouterr().err
+    assert "holds a character no Postmark token has" in err and token not in err
+    assert postmark.exchanges == []
+
+
+def test_a_duration_over_a_day_is_a_usage_error(
+    postmark: PostmarkSimulator, context_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(postmark, context_file, "Alpha002", "dev", "--timeout", "1e10") == 2
+    assert "is more than a day" in capsys.readouterr().err
+
+
+def test_the_redactor_finds_a_token_in_any_letter_case() -> None:
+    from tools.lib.logger import Redactor
+
+    redactor = Redactor()
+    redactor.add("Canary-Token-5f3a9")
+    assert (
+        redactor.redact("host canary-token-5f3a9.evil.com and CANARY-TOKEN-5F3A9")
+        == "host ***.evil.com and ***"
+    )
+
+
+def test_op_children_do_not_outlive_the_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An `op` that answers, exits, and leaves a child holding its output: the read takes the
+    answer at once and the child is stopped."""
+    from tools.lib.op_resolver import read_op_reference
+
+    marker = tmp_path / "child-still-running"
+    fake = tmp_path / "bin" / "op"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/usr/bin/env bash\nprintf tok-123\n( sleep 5; touch {marker} ) &\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    started = time.monotonic()
+    assert read_op_reference("op://a/b/c", timeout=10) == "tok-123"
+    assert time.monotonic() - started < 3
+    time.sleep(5.5)
+    assert not marker.exists(), "the child op left behind was stopped"

@@ -348,7 +348,19 @@ def _cut_body(ctx: HostileContext, request: Request, sock: socket.socket) -> Non
     sock.shutdown(socket.SHUT_RDWR)
 
 
-_LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
+def _negative_chunk(ctx: HostileContext, request: Request, sock: socket.socket) -> None:
+    sock.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n"
+    )
+    sock.shutdown(socket.SHUT_RDWR)
+
+
+def _duplicate_names(ctx: HostileContext, request: Request) -> Any:
+    page = listing()
+    page["Domains"].append({"ID": 99, "Name": "DEV.ardamails.com."})
+    page["TotalCount"] += 1
+    return page
+
 
 BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour(
@@ -515,6 +527,56 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         _everywhere(_garbage),
     ),
     Behaviour("cut-body", "closes half-way through the body", "cut or garbled", _everywhere(_cut_body)),
+    Behaviour(
+        "redirect-bad-location",
+        "302 to a Location that is not a URL",
+        "cut or garbled",
+        _everywhere(lambda ctx, r, s: send(s, 302, b"", headers={"Location": "http://[::1"})),
+    ),
+    Behaviour(
+        "redirect-no-location",
+        "302 without a Location",
+        "redirect (HTTP 302) to nowhere",
+        _everywhere(lambda ctx, r, s: send(s, 302, b"")),
+    ),
+    Behaviour(
+        "retry-after-superscript",
+        "503 with Retry-After: \u00b2 (a superscript digit)",
+        "HTTP 503",
+        _everywhere(
+            _json(503, lambda c, r: {"ErrorCode": 503, "Message": "Later."}, {"Retry-After": "\u00b2"})
+        ),
+    ),
+    Behaviour(
+        "negative-chunk",
+        "a chunked body whose first chunk size is -5",
+        "cut or garbled",
+        _everywhere(_negative_chunk),
+    ),
+    Behaviour(
+        "surrogate-name",
+        "a domain name holding a lone surrogate",
+        "Domains[0].Name holds a control or invalid character",
+        _everywhere(_json(200, _listing_with(**{"item.Name": "dev\ud800.ardamails.com"}))),
+    ),
+    Behaviour(
+        "escapes-in-message",
+        "401 whose message holds terminal escapes and a bidi override",
+        "rejected the account token",
+        _everywhere(
+            _json(
+                401,
+                lambda c, r: {"ErrorCode": 10, "Message": "bad \x1b[2J\x1b]8;;http://x\x07link\u202e evil"},
+            )
+        ),
+    ),
+    Behaviour(
+        "duplicate-names",
+        "two domains named dev.ardamails.com (case and trailing dot apart)",
+        "2 domains",
+        _everywhere(_json(200, _duplicate_names)),
+        frozenset({"pre-deploy", "verify", "runtime-drift"}),
+    ),
     Behaviour(
         "detail-id-string",
         "a domain whose ID is a string",

@@ -161,6 +161,7 @@ class PostmarkSimulator:
         self.return_path_verify_attempts = return_path_verify_attempts
         self.key_bits = key_bits
         self.exchanges: list[Exchange] = []
+        self.arrivals: list[tuple[str, str]] = []  # (method, path) as each request arrives, before any delay
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
         self._rendezvous: tuple[str, re.Pattern[str], threading.Barrier] | None = None
@@ -446,6 +447,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         headers = {k: v for k, v in self.headers.items()}
+        with simulator._lock:
+            simulator.arrivals.append((self.command, parts.path))
         fault = simulator.take_fault(self.command, parts.path)
         simulator.meet(self.command, parts.path)
         delay = simulator.latency + (fault.latency if fault else 0.0)

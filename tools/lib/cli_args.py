@@ -1,8 +1,9 @@
 """Arguments every tool takes, spelled, checked and explained once.
 
 `ToolArgumentParser` reports a bad argument as one line (`error: ...; see --help`) with exit
-2 instead of argparse's usage block; `seconds` accepts only finite numbers above zero
-(`0`, `-1`, `nan` and `inf` are usage errors), and `name` refuses empty or blank words.
+2 instead of argparse's usage block; `seconds` accepts only finite numbers above zero and
+at most a day (`0`, `-1`, `nan`, `inf` and `1e300` are usage errors), and `name` refuses
+empty or blank words.
 """
 
 from __future__ import annotations
@@ -26,14 +27,19 @@ class ToolArgumentParser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+MAX_SECONDS = 24 * 3600.0  # a day: far beyond any wait here, small enough for every timer
+
+
 def seconds(text: str) -> float:
-    """A duration in seconds: a finite number above zero."""
+    """A duration in seconds: a finite number above zero, at most a day."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds above 0")
+    if value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than a day ({MAX_SECONDS:g} s)")
     return value
 
 

@@ -35,10 +35,10 @@ def run_tool(main: Callable[[], int]) -> NoReturn:
     try:
         code = main()
     except KeyboardInterrupt:
-        logger.error("interrupted; nothing was left half-written; re-run to finish")
+        logger.error("interrupted; every file is complete or untouched; re-run to finish")
         code = EXIT_INTERRUPTED
     except Terminated:
-        logger.error("terminated; nothing was left half-written; re-run to finish")
+        logger.error("terminated; every file is complete or untouched; re-run to finish")
         code = EXIT_TERMINATED
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno() if sys.__stdout__ else 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 import threading
 import traceback
@@ -19,13 +20,11 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TextIO
 
+from tools.lib.bounded import printable
 from tools.lib.token_rule import secret_lines
 
 MASK = "***"
-_MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary text
-# Set by amm.sh for the tools it runs: it has masked the token already, on the job's own
-# stdout (theirs is filtered, where a second `::add-mask::` line would only show `***`).
-MASKED_BY_CALLER_ENV = "AMM_SECRETS_MASKED"
+_MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words (redaction ignores case)
 _mask_streams: list[TextIO] = []  # at most one: where `::add-mask::` lines go instead of stdout
 
 
@@ -46,9 +45,13 @@ class Redactor:
             return True
 
     def redact(self, text: str) -> str:
+        """`text` without any registered secret, in any letter case (a server may echo a
+        token lower-cased, e.g. as a host name)."""
+        lowered = text.lower()
         for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
+            if secret.lower() in lowered:
+                text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+                lowered = text.lower()
         return text
 
 
@@ -90,25 +93,22 @@ def send_masks_to(stream: TextIO) -> None:
     _mask_streams[:] = [stream]
 
 
+_MASKED: set[str] = set()
+
+
 def register_secret(secret: str, env: Mapping[str, str] | None = None) -> None:
-    """Redact `secret` (and each of its lines) from now on; mask it first under GitHub Actions."""
+    """Redact `secret` (and each of its lines) from now on; under GitHub Actions first mask
+    each line not masked yet, however short (masking is the runner's, redaction ours)."""
     env = os.environ if env is None else env
-    values = [secret, *secret_lines(secret)]
-    new = [value for value in dict.fromkeys(values) if REDACTOR.add(value)]
-    if new and env.get("GITHUB_ACTIONS") == "true" and env.get(MASKED_BY_CALLER_ENV) != "1":
+    for value in dict.fromkeys([secret, *secret_lines(secret)]):
+        REDACTOR.add(value)
+    unmasked = [line for line in secret_lines(secret) if line not in _MASKED]
+    if unmasked and env.get("GITHUB_ACTIONS") == "true":
         out = _unredacted_stdout()
-        for value in secret_lines(secret):
-            out.write(f"::add-mask::{value}\n")
+        for line in unmasked:
+            out.write(f"::add-mask::{line}\n")
+            _MASKED.add(line)
         out.flush()
-
-
-def hand_over(secret: str) -> None:
-    """Write `secret` to stdout unredacted: the one way a tool gives a secret to its caller
-    (`tools.op_token` to `amm.sh`, which captures stdout)."""
-    stream = sys.stdout
-    raw = stream.target if isinstance(stream, RedactingStream) else stream
-    raw.write(secret)
-    raw.flush()
 
 
 def redact(text: str) -> str:
@@ -136,11 +136,11 @@ def info(message: str) -> None:
 
 def note(message: str) -> None:
     """A one-line notice on stderr, prefixed `note:` (stdout may be a report)."""
-    line = " ".join(REDACTOR.redact(message).split())
+    line = printable(" ".join(REDACTOR.redact(message).split()))
     print(f"note: {line}", file=sys.stderr, flush=True)
 
 
 def error(message: str) -> None:
-    """A one-line error on stderr, prefixed `error:`."""
-    line = " ".join(REDACTOR.redact(message).split())
+    """A one-line error on stderr, prefixed `error:`; outside text in it cannot drive the terminal."""
+    line = printable(" ".join(REDACTOR.redact(message).split()))
     print(f"error: {line}", file=sys.stderr, flush=True)

@@ -30,7 +30,7 @@ import ipaddress
 import json
 import math
 import os
-import threading
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,6 +41,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3.exceptions
 
+from tools.lib.bounded import TimedOut, printable, unprintable, within
 from tools.lib.postmark_errors import (
     PostmarkAuthError,
     PostmarkConfigError,
@@ -99,6 +100,9 @@ def _is_loopback(host: str) -> bool:
 
 def check_api_url(url: str, source: str = API_URL_ENV_VAR) -> str:
     """`url` without a trailing slash; PostmarkConfigError when a token must not go there."""
+    if any(char.isspace() or unprintable(char) for char in url.strip()):
+        # urlsplit would silently drop an inner line break or tab; never guess what was meant.
+        raise PostmarkConfigError(f"{source} holds whitespace or a control character; set it to one URL")
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname or ""
@@ -174,7 +178,7 @@ def _retry_after_seconds(value: str | None, now: Callable[[], datetime]) -> floa
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -246,9 +250,9 @@ class PostmarkClient:
 
     # ---- transport ---------------------------------------------------------------------
     def _redacted(self, text: str) -> str:
-        """Server text for a message: one line, bounded, without the token in it."""
-        line = " ".join(text.replace(self._token, "***").split())
-        return line[:_MESSAGE_CHARACTERS] or "no message"
+        """Server text for a message: one printable line, bounded, without the token in it."""
+        line = " ".join(re.sub(re.escape(self._token), "***", text, flags=re.IGNORECASE).split())
+        return printable(line[:_MESSAGE_CHARACTERS]) or "no message"
 
     def _exchange(self, method: str, url: str, params: Any, body: Any, limit: float) -> _Answer:
         """One HTTP exchange, the body read in chunks up to the size cap (a worker thread)."""
@@ -281,26 +285,12 @@ class PostmarkClient:
 
     def _bounded(self, work: Callable[[], T], limit: float) -> T:
         """Run `work` with a total time limit: a stalled exchange is abandoned, not awaited."""
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                box["value"] = work()
-            except BaseException as exc:  # handed to the caller below
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=run, daemon=True, name="postmark-call").start()
-        if not done.wait(limit):
+        try:
+            return within(work, limit, "postmark-call")
+        except TimedOut:
             # The abandoned exchange keeps its own session; later calls use a fresh one.
             self._session = self._new_session()
-            raise _CallTimedOut
-        if "error" in box:
-            raise box["error"]
-        value: T = box["value"]
-        return value
+            raise _CallTimedOut from None
 
     def _call(
         self,
@@ -345,15 +335,23 @@ class PostmarkClient:
                     f"cannot reach Postmark at {self.base_url} for {operation} ({type(exc).__name__}); "
                     "check the network or POSTMARK_API_URL and re-run"
                 )
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
                 failure = PostmarkUnavailable(
                     f"Postmark's answer to {operation} was cut or garbled ({type(exc).__name__}); re-run"
                 )
             else:
                 status = answer.status
                 if 300 <= status < 400:
-                    location = urljoin(self.base_url + path, answer.headers.get("Location", ""))
-                    where = urlsplit(location).hostname or "nowhere"
+                    raw_location = answer.headers.get("Location", "").strip()
+                    try:
+                        where = (
+                            urlsplit(urljoin(self.base_url + path, raw_location)).hostname
+                            if raw_location
+                            else None
+                        )
+                    except ValueError:
+                        where = None
+                    where = where or "nowhere (no usable Location)"
                     raise PostmarkRedirected(
                         f"Postmark answered {operation} with a redirect (HTTP {status}) to "
                         f"{self._redacted(where)}; the token is never sent on: check POSTMARK_API_URL"
@@ -461,11 +459,17 @@ class PostmarkClient:
         )
 
     def find_domain_id(self, name: str) -> int | None:
-        """The id of the domain called `name` (case-insensitive), or None."""
-        for domain in self.list_domains():
-            if same_domain_name(domain.name, name):
-                return domain.id
-        return None
+        """The id of the domain called `name` (case-insensitive), or None; two domains of that
+        name (they differ only in case or a trailing dot) are an error, never a guess."""
+        found = [domain for domain in self.list_domains() if same_domain_name(domain.name, name)]
+        if len(found) > 1:
+            ids = ", ".join(str(domain.id) for domain in found)
+            raise PostmarkRejected(
+                "listing domains",
+                None,
+                f"{len(found)} domains are named {name} (IDs {ids}); remove the extra one in Postmark",
+            )
+        return found[0].id if found else None
 
     def get_domain(self, domain_id: int) -> PostmarkDomain:
         operation = f"reading domain {domain_id}"

@@ -37,6 +37,7 @@ class PostmarkShapeError(PostmarkError):
 
     def __init__(self, operation: str, problem: str) -> None:
         self.operation = operation
+        problem = problem if len(problem) <= 200 else problem[:200] + "…"
         self.problem = problem
         super().__init__(
             f"Postmark answered {operation} with a body of the wrong shape ({problem}); "

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tools.lib.bounded import unprintable
 from tools.lib.postmark_errors import PostmarkShapeError
 
 _STRING, _BOOLEAN, _INTEGER = "a string", "a boolean", "an integer"
@@ -88,6 +89,8 @@ def checked_object(
     for name, kind in fields.items():
         if name in data and not _has_type(data[name], kind):
             raise PostmarkShapeError(operation, f"{where}{name} is {json_type(data[name])}, not {kind}")
+        if kind == _STRING and name in data and any(unprintable(char) for char in data[name]):
+            raise PostmarkShapeError(operation, f"{where}{name} holds a control or invalid character")
     if "ID" in fields and "ID" in data and data["ID"] <= 0:
         raise PostmarkShapeError(operation, f"{where}ID is {data['ID']}, not a positive integer")
     if "Name" in fields and "Name" in data and not data["Name"].strip():

@@ -4,15 +4,20 @@ Surrounding whitespace (a trailing newline or CR from a copy-paste, spaces) is s
 once, and the *same* value is then checked, used and stored: before this rule the Python
 tools trimmed a token that reached the NoEcho parameter untrimmed, so every step passed
 while the pods got an unusable secret. What is left must be one word of printable ASCII
-(Postmark tokens are UUIDs; an HTTP header cannot carry anything else safely): inner
-whitespace, a newline or any control character is refused with one line that never shows
-the value.
+of the characters an HTTP credential is made of (Postmark tokens are UUIDs): inner
+whitespace, a newline, a control character, a quote or a backslash is refused with one line
+that never shows the value.
 
 Register the raw value with `logger.register_secret` before normalising it: under GitHub
 Actions that masks each of its lines first.
 """
 
 from __future__ import annotations
+
+# RFC 7235 token68: what an HTTP credential is made of (Postmark's are UUIDs). Nothing here
+# needs escaping in JSON, repr() or a URL, so an echoed token is always the same text and the
+# redactor finds it.
+TOKEN_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
 
 
 class TokenRejected(ValueError):
@@ -40,6 +45,10 @@ def normalize_token(raw: str, *, source: str, fix: str) -> str:
     for char in value:
         if not 33 <= ord(char) <= 126:
             raise TokenRejected(f"{source} holds {_describe(char)} inside the token; {fix}")
+        if char not in TOKEN_CHARACTERS:
+            raise TokenRejected(
+                f"{source} holds a character no Postmark token has (only letters, digits and - . _ ~ + / =); {fix}"
+            )
     return value
 
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3.exceptions
 
+from tools.lib.bounded import TimedOut, printable, within
 from tools.lib.drift.expected import DriftConfigError
 from tools.lib.postmark_client import PostmarkConfigError, check_api_url
 
@@ -75,15 +77,24 @@ class GitHubIssues:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self._settings.api_url}/repos/{self._settings.repository}{path}"
-        try:
+
+        def exchange() -> tuple[requests.Response, bytes]:
             response = self._session.request(
                 method, url, timeout=self._timeout, allow_redirects=False, stream=True, **kwargs
             )
             try:
-                raw = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True)
+                return response, response.raw.read(MAX_BODY_BYTES + 1, decode_content=True)
             finally:
                 response.close()
-        except (requests.RequestException, OSError) as exc:
+
+        try:
+            # A total limit per call: a server dripping bytes defeats a per-read timeout.
+            response, raw = within(exchange, self._timeout, "github-call")
+        except TimedOut:
+            raise GitHubError(
+                f"GitHub API {method} {path} did not answer within {self._timeout:g} s"
+            ) from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise GitHubError(f"GitHub API {method} {path} failed: {type(exc).__name__}") from None
         if len(raw) > MAX_BODY_BYTES:
             raise GitHubError(f"GitHub API {method} {path} answered more than {MAX_BODY_BYTES} bytes")
@@ -99,7 +110,7 @@ class GitHubIssues:
         if response.status_code >= 400:
             message = str(data.get("message", "")) if isinstance(data, dict) else ""
             raise GitHubError(
-                f"GitHub API {method} {path} failed: HTTP {response.status_code} {' '.join(message.split())[:200]}".rstrip()
+                f"GitHub API {method} {path} failed: HTTP {response.status_code} {printable(' '.join(message.split())[:200])}".rstrip()
             )
         if data is None:
             raise GitHubError(f"GitHub API {method} {path} answered a body that is not JSON")
@@ -140,4 +151,4 @@ def _issue_number(issue: Any, call: str) -> int:
 
 def _html_url(item: Any) -> str:
     url = item.get("html_url") if isinstance(item, dict) else None
-    return "".join(url.split())[:300] if isinstance(url, str) else ""
+    return printable("".join(url.split())[:300]) if isinstance(url, str) else ""

@@ -110,6 +110,12 @@ class PostmarkDirectory:
             raise PostmarkProbeError(f"Postmark unreachable ({expected.account.value}): {exc}") from exc
         names = tuple(item.name for item in listing)
         exact = [item for item in listing if _normal(item.name) == _normal(expected.zone_name)]
+        if len(exact) > 1:
+            ids = ", ".join(str(item.id) for item in exact)
+            raise PostmarkProbeError(
+                f"{len(exact)} domains on {expected.account.value} are named {expected.zone_name} (IDs {ids}); "
+                "remove the extra one in Postmark"
+            )
         related = [item for item in listing if _related(item.name, expected.zone_name)]
         if not exact and not related:
             return PostmarkLookup(expected.account, None, False, names)
