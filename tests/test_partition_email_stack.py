@@ -12,14 +12,14 @@ from platform_lib import naming
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, join_txt_strings
 from platform_lib.mail_context import MalformedMailContext
 from platform_lib.naming import ExportKey
-from platform_lib.registry import active_partitions, get_infrastructure, get_partition
+from platform_lib.registry import Partition, active_partitions, get_infrastructure, get_partition
 from stacks.purpose.partition_email import (
     InvalidPartitionEmailProps,
     PartitionEmailInstanceConfig,
     PartitionEmailProps,
     witness_value,
 )
-from tests.synth import Synthesized, project_context
+from tests.synth import PROJECT_ROOT, Synthesized, project_context, synthesize
 
 PARTITIONS = [p.name for p in active_partitions()]
 
@@ -308,3 +308,30 @@ def test_exports_are_emitted_only_by_publish() -> None:
     outputs = published.publish()
     assert len(Template.from_stack(published).find_outputs("*", {"Export": Match.any_value()})) == 6
     assert set(outputs.by_export_key()) == set(ExportKey)
+
+
+GOLDEN_PARTITIONS = PROJECT_ROOT / "tests" / "golden" / "partitions"
+
+
+@pytest.fixture(scope="session")
+def golden_context_synth(synthesized: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The app with the golden context blocks (single keys, as before rotation existed): the
+    session's own synth when the committed blocks are those, else a synth of its own."""
+    golden = json.loads((GOLDEN_PARTITIONS / "cdk.context.json").read_text())
+    committed = json.loads((PROJECT_ROOT / "cdk.context.json").read_text())
+    if all(committed.get(key) == block for key, block in golden.items()):
+        return synthesized
+    return synthesize(tmp_path_factory.mktemp("golden-partitions"), golden)
+
+
+@pytest.mark.parametrize("partition", active_partitions(), ids=lambda p: p.name)
+def test_partition_templates_are_byte_identical_to_their_golden_files(
+    golden_context_synth: Synthesized, partition: Partition
+) -> None:
+    """Pinned when the context block format grew rotation keys (ADR-0022) and when the mail
+    records moved into a construct: a block without rotation synthesizes as before."""
+    name = naming.stack_name(partition)
+    golden = (GOLDEN_PARTITIONS / f"{name}.template.json").read_bytes()
+    assert golden_context_synth.template_path(name).read_bytes() == golden, (
+        f"{name} changed; if intended, regenerate tests/golden/partitions/ (see its README) in the same commit"
+    )
