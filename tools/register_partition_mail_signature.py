@@ -3,10 +3,12 @@
     python -m tools.register_partition_mail_signature <infrastructure> <partition>
 
 Finds `{partition}.ardamails.com` on the partition's Postmark account (or creates it with
-the placement's Return-Path domain), takes the DKIM selector and public key (the pending key
-when one is pending, else the active one) and the Return-Path CNAME target, and writes them
-to `cdk.context.json` as `partitionMail:{infra}:{partition}`. It never creates a Postmark
-server. Exit 0 on success, 1 on a Postmark, 1Password or file failure, 2 on bad usage.
+the placement's Return-Path domain) and writes what the stack must publish to
+`cdk.context.json` as `partitionMail:{infra}:{partition}`: the key Postmark signs with, plus
+the pending key during a rotation, or the revoked key until Postmark says it is safe to
+remove (ADR-0022), and the Return-Path CNAME target. `--rotate-dkim` starts a rotation
+(refused while one is in progress). It never creates a Postmark server. Exit 0 on success,
+1 on a Postmark, 1Password or file failure, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from platform_lib.context_store import (
     put_partition_mail_context,
     read_context,
 )
-from platform_lib.dns_text import dkim_public_key_of
 from platform_lib.errors import PlatformError
-from platform_lib.mail_context import PartitionMailContext, parse_mail_context
+from platform_lib.mail_context import PartitionMailContext, parse_mail_context, with_keys
 from platform_lib.naming import context_key
-from platform_lib.placement import postmark_domain_placement, sending_domain_placement
+from platform_lib.placement import SendingDomainPlacement, postmark_domain_placement, sending_domain_placement
 from platform_lib.registry import Partition, get_partition_on
 from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
@@ -39,6 +40,7 @@ from tools.lib.cli_args import (
     add_postmark_timeout_argument,
     seconds,
 )
+from tools.lib.dkim_rotation import DkimState, DkimStateError, dkim_state
 from tools.lib.entry import run_tool
 from tools.lib.op_resolver import OpError
 from tools.lib.postmark_client import (
@@ -66,6 +68,8 @@ class Registration:
     created: bool
     return_path_fixed: bool
     context: PartitionMailContext
+    state: DkimState
+    rotated: bool
 
 
 def _parser() -> ToolArgumentParser:
@@ -84,6 +88,11 @@ def _parser() -> ToolArgumentParser:
     add_partition_arguments(parser)
     add_context_file_argument(parser, "context file to update")
     parser.add_argument(
+        "--rotate-dkim",
+        action="store_true",
+        help="start a DKIM key rotation in Postmark and write both keys (refused while one is in progress)",
+    )
+    parser.add_argument(
         "--fix-return-path",
         action="store_true",
         help="if the existing Postmark domain has another Return-Path domain, change it in Postmark",
@@ -100,31 +109,17 @@ def _parser() -> ToolArgumentParser:
     return parser
 
 
-def _dkim_key_of(partition: Partition, domain: PostmarkDomain) -> tuple[str, str]:
-    """(selector, TXT value) of the pending key if one is pending, else of the active key."""
-    host, value = (
-        (domain.dkim_pending_host, domain.dkim_pending_text_value)
-        if domain.has_pending_dkim
-        else (domain.dkim_host, domain.dkim_text_value)
-    )
-    if not host or not value:
-        raise RegistrationError(
-            f"Postmark domain {domain.name} has no DKIM key yet; wait a minute and re-run"
-        )
-    selector = host.split(".", 1)[0]
-    try:
-        expected = sending_domain_placement(partition.name, selector).dkim_host_name
-    except PlatformError:
-        expected = None
-    if expected is None or not same_domain_name(host, expected):
-        raise RegistrationError(
-            f"Postmark's DKIM host {host!r} for {domain.name} is not where the placement puts it "
-            f"({selector}._domainkey.{domain.name}); check the domain in Postmark"
-        )
-    return selector, value
-
-
-def register(client: PostmarkClient, partition: Partition, *, fix_return_path: bool) -> Registration:
+def register(
+    client: PostmarkClient,
+    partition: Partition,
+    *,
+    fix_return_path: bool,
+    rotate: bool = False,
+    previous: PartitionMailContext | None = None,
+) -> Registration:
+    """Find or create the domain (optionally start a key rotation) and the block to write:
+    every key Postmark may sign with or that signed mail in flight, each keeping the record
+    it had in `previous`."""
     placement = postmark_domain_placement(partition.name)
     domain_id = client.find_domain_id(placement.postmark_domain_name)
     created = domain_id is None
@@ -144,19 +139,40 @@ def register(client: PostmarkClient, partition: Partition, *, fix_return_path: b
         domain = client.set_return_path_domain(domain.id, placement.return_path_host_name)
         fixed = True
 
-    selector, txt_value = _dkim_key_of(partition, domain)
-    raw = {
-        "dkimSelector": selector,
-        "dkimPublicKey": dkim_public_key_of(txt_value) or "",
-        "returnPathTarget": domain.return_path_cname_value.rstrip("."),
-    }
+    def placement_for(selector: str) -> SendingDomainPlacement:
+        return sending_domain_placement(partition.name, selector)
+
     try:
-        context = parse_mail_context(partition, raw)
+        state = dkim_state(domain, placement_for)
+        rotated = False
+        if rotate:
+            if state.first_key or state.rotation_in_progress:
+                raise RegistrationError(
+                    f"cannot start a DKIM rotation for {domain.name}: {state.describe()}; "
+                    + (
+                        "verify the first key first"
+                        if state.first_key
+                        else "let the running one finish first"
+                    )
+                )
+            client.rotate_dkim(domain.id)
+            domain = client.get_domain(domain.id)
+            state = dkim_state(domain, placement_for)
+            rotated = True
+    except DkimStateError as exc:
+        raise RegistrationError(str(exc)) from None
+    candidate = with_keys(
+        domain.return_path_cname_value.rstrip("."), state.signing, state.pending, state.revoked, previous
+    )
+    try:
+        context = parse_mail_context(partition, candidate.to_json())
     except PlatformError as exc:
         raise RegistrationError(
             f"Postmark returned DKIM/Return-Path data the stack cannot use: {exc}"
         ) from None
-    return Registration(domain=domain, created=created, return_path_fixed=fixed, context=context)
+    return Registration(
+        domain=domain, created=created, return_path_fixed=fixed, context=context, state=state, rotated=rotated
+    )
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -186,12 +202,22 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     if notice:
         logger.note(notice)
     try:
-        read_context(context_file)  # a malformed file stops us before Postmark is contacted
+        existing = read_context(context_file)  # a malformed file stops us before Postmark is contacted
+        try:
+            previous: PartitionMailContext | None = parse_mail_context(partition, existing.get(key))
+        except PlatformError:
+            previous = None  # no usable block yet: every key takes a fresh record
         token = resolve_account_token(partition, env)
         with PostmarkClient(
             token, base_url=base_url, timeout=args.timeout, deadline_seconds=args.deadline
         ) as client:
-            registration = register(client, partition, fix_return_path=args.fix_return_path)
+            registration = register(
+                client,
+                partition,
+                fix_return_path=args.fix_return_path,
+                rotate=args.rotate_dkim,
+                previous=previous,
+            )
         changed = put_partition_mail_context(context_file, partition, registration.context)
     except (PlatformError, OpError, TokenRejected, PostmarkError, RegistrationError, OSError) as exc:
         logger.error(str(exc))
@@ -205,10 +231,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     if registration.return_path_fixed:
         logger.info(f"Return-Path domain changed to {domain.return_path_domain}")
     ctx = registration.context
-    logger.info(
-        f"DKIM selector {ctx.dkim_selector} ({'pending' if domain.has_pending_dkim else 'active'} key), "
-        f"Return-Path target {ctx.return_path_target}"
-    )
+    if registration.rotated:
+        logger.info(f"DKIM rotation started for {domain.name}")
+    logger.info(f"DKIM rotation state: {registration.state.describe()}")
+    keys = "; ".join(f"{role} {key.selector} (record {key.record})" for role, key in ctx.dkim_keys())
+    logger.info(f"DKIM keys published: {keys}; Return-Path target {ctx.return_path_target}")
     logger.info(f"{key}: {'written to' if changed else 'unchanged in'} {context_file}")
     return 0
 

@@ -30,17 +30,11 @@ from constructs_lib.allow_creating_dns_records_role import (
     role_name_prefix_principal,
 )
 from constructs_lib.nag import acknowledge
-from platform_lib.dns_text import (
-    DMARC_POLICIES,
-    SPF_VALUE,
-    dkim_txt_value,
-    dmarc_value,
-    quoted_txt_strings,
-)
+from constructs_lib.postmark_sending_domain import PostmarkSendingDomain
+from platform_lib.dns_text import DMARC_POLICIES
 from platform_lib.errors import PlatformError
 from platform_lib.mail_context import PartitionMailContext, parse_mail_context
 from platform_lib.naming import (
-    DMARC_LABEL,
     MAIL_ROOT_DOMAIN,
     PARTITION_EMAIL_CONTRACT_VERSION,
     PARTITION_EMAIL_WITNESS_OUTPUT,
@@ -251,27 +245,13 @@ class PartitionEmailStack(Stack):
 
     def _add_mail_records(self, zone: route53.IHostedZone) -> None:
         props = self.props
-        route53.TxtRecord(self, "Spf", zone=zone, values=[SPF_VALUE])
-        route53.TxtRecord(
-            self, "Dmarc", zone=zone, record_name=DMARC_LABEL, values=[dmarc_value(props.dmarc_policy)]
-        )
-        # TxtRecord neither splits long values nor passes quotes through (see STYLE.md).
-        route53.RecordSet(
+        PostmarkSendingDomain(
             self,
-            "Dkim",
             zone=zone,
-            record_type=route53.RecordType.TXT,
-            record_name=props.placement.dkim_host_name + ".",
-            target=route53.RecordTarget.from_values(
-                quoted_txt_strings(dkim_txt_value(props.mail_context.dkim_public_key))
-            ),
-        )
-        route53.CnameRecord(
-            self,
-            "ReturnPath",
-            zone=zone,
-            record_name=props.placement.return_path_host_name + ".",
-            domain_name=props.mail_context.return_path_target,
+            zone_name=props.zone_name,
+            context=props.mail_context,
+            placement_for=lambda selector: sending_domain_placement(props.partition.name, selector),
+            dmarc_policy=props.dmarc_policy,
         )
 
     def _drop_redundant_provider_dependency(self) -> None:

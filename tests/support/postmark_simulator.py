@@ -64,6 +64,9 @@ class SimulatedDomain:
     return_path_verified: bool = False
     dkim_verify_calls: int = 0
     return_path_verify_calls: int = 0
+    dkim_revoked_host: str = ""
+    dkim_revoked_text_value: str = ""
+    safe_to_remove_revoked_key: bool = False
 
     def details(self) -> dict[str, Any]:
         return {
@@ -78,14 +81,25 @@ class SimulatedDomain:
             "DKIMTextValue": self.dkim_text_value,
             "DKIMPendingHost": self.dkim_pending_host,
             "DKIMPendingTextValue": self.dkim_pending_text_value,
-            "DKIMRevokedHost": "",
-            "DKIMRevokedTextValue": "",
-            "SafeToRemoveRevokedKeyFromDNS": False,
+            "DKIMRevokedHost": self.dkim_revoked_host,
+            "DKIMRevokedTextValue": self.dkim_revoked_text_value,
+            "SafeToRemoveRevokedKeyFromDNS": self.safe_to_remove_revoked_key,
             "DKIMUpdateStatus": "Pending" if self.dkim_pending_host else "Verified",
             "ReturnPathDomain": self.return_path_domain,
             "ReturnPathDomainVerified": self.return_path_verified,
             "ReturnPathDomainCNAMEValue": RETURN_PATH_CNAME_TARGET,
         }
+
+    def rotation(self) -> dict[str, Any]:
+        """The DKIMRotationResponse shape: the DKIM part of the details."""
+        details = self.details()
+        return {k: v for k, v in details.items() if k in ("ID", "Name", "WeakDKIM") or "DKIM" in k}
+
+    @property
+    def rotation_in_progress(self) -> bool:
+        return bool(self.dkim_pending_host and self.dkim_host) or bool(
+            self.dkim_revoked_host and not self.safe_to_remove_revoked_key
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -154,12 +168,16 @@ class PostmarkSimulator:
         dkim_verify_attempts: int = 2,
         return_path_verify_attempts: int = 1,
         key_bits: int = 2048,
+        dns_resolver: str | None = None,
     ) -> None:
         self.accounts: dict[str, Account] = {token: Account(name) for token, name in (accounts or {}).items()}
         self.latency = latency
         self.dkim_verify_attempts = dkim_verify_attempts
         self.return_path_verify_attempts = return_path_verify_attempts
         self.key_bits = key_bits
+        # When set ("IP:PORT"), a DKIM key verifies only once that DNS serves its TXT record,
+        # as Postmark checks public DNS: a test cannot pass by a record that was never published.
+        self.dns_resolver = dns_resolver
         self.exchanges: list[Exchange] = []
         self.arrivals: list[tuple[str, str]] = []  # (method, path) as each request arrives, before any delay
         self.faults: list[Fault] = []
@@ -253,7 +271,8 @@ class PostmarkSimulator:
         return self.requests(path_prefix="/servers")
 
     def rotate_key(self, token: str, name: str) -> SimulatedDomain:
-        """Give the domain a new pending key, as `POST /domains/{id}/rotatedkim` does."""
+        """Give the domain a fresh pending key directly (a test control; the API's own
+        `POST /domains/{id}/rotatedkim` also refuses while a rotation is in progress)."""
         with self._lock:
             domain = next(d for d in self.accounts[token].domains.values() if d.name == name)
             self._new_pending_key(domain)
@@ -285,13 +304,44 @@ class PostmarkSimulator:
 
     @staticmethod
     def _activate_dkim(domain: SimulatedDomain) -> None:
+        """The pending key signs from now on; a key it replaces is revoked, not yet safe to remove."""
         if domain.dkim_pending_host:
+            if domain.dkim_host:
+                domain.dkim_revoked_host, domain.dkim_revoked_text_value = (
+                    domain.dkim_host,
+                    domain.dkim_text_value,
+                )
+                domain.safe_to_remove_revoked_key = False
             domain.dkim_host, domain.dkim_text_value = (
                 domain.dkim_pending_host,
                 domain.dkim_pending_text_value,
             )
             domain.dkim_pending_host = domain.dkim_pending_text_value = ""
         domain.dkim_verified = True
+
+    def _served(self, host: str, value: str) -> bool:
+        """Does the DNS the simulator checks serve `value` as a TXT record at `host`?"""
+        if self.dns_resolver is None:
+            return True
+        import dns.exception
+        import dns.resolver
+
+        address, _, port = self.dns_resolver.partition(":")
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [address]
+        resolver.port = int(port or 53)
+        try:
+            answer = resolver.resolve(host, "TXT", lifetime=2.0)
+        except dns.exception.DNSException:
+            return False
+        wanted = value.replace(" ", "")
+        return any(b"".join(record.strings).decode().replace(" ", "") == wanted for record in answer)
+
+    def make_revoked_key_safe(self, token: str, name: str) -> None:
+        """What Postmark does once no mail signed with the revoked key can still be in flight."""
+        with self._lock:
+            domain = next(d for d in self.accounts[token].domains.values() if d.name == name)
+            domain.safe_to_remove_revoked_key = True
 
     def handle(
         self, method: str, path: str, query: dict[str, list[str]], token: str | None, body: Any
@@ -331,7 +381,12 @@ class PostmarkSimulator:
                 return 200, {"ErrorCode": 0, "Message": f"Domain {domain.name} removed."}
             if action == "verifydkim" and method == "PUT":
                 domain.dkim_verify_calls += 1
-                if domain.dkim_verify_calls >= self.dkim_verify_attempts:
+                host, value = (
+                    (domain.dkim_pending_host, domain.dkim_pending_text_value)
+                    if domain.dkim_pending_host
+                    else (domain.dkim_host, domain.dkim_text_value)
+                )
+                if domain.dkim_verify_calls >= self.dkim_verify_attempts and self._served(host, value):
                     self._activate_dkim(domain)
                 return 200, domain.details()
             if action == "verifyreturnpath" and method == "PUT":
@@ -340,8 +395,19 @@ class PostmarkSimulator:
                     domain.return_path_verified = True
                 return 200, domain.details()
             if action == "rotatedkim" and method == "POST":
+                if not domain.dkim_host:
+                    return 422, {
+                        "ErrorCode": ERROR_INVALID_FIELDS,
+                        "Message": "The DKIM key is not verified yet.",
+                    }
+                if domain.rotation_in_progress:
+                    return 422, {
+                        "ErrorCode": ERROR_INVALID_FIELDS,
+                        "Message": "A DKIM rotation is already in progress.",
+                    }
                 self._new_pending_key(domain)
-                return 200, domain.details()
+                domain.dkim_verify_calls = 0
+                return 200, domain.rotation()
             return 405, {"ErrorCode": 405, "Message": "Method not allowed."}
 
     def _list(self, account: Account, query: dict[str, list[str]]) -> tuple[int, Any]:

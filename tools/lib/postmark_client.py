@@ -51,10 +51,11 @@ from tools.lib.postmark_errors import (
     PostmarkShapeError,
     PostmarkUnavailable,
 )
-from tools.lib.postmark_records import DomainListingPage, DomainSummary, PostmarkDomain
+from tools.lib.postmark_records import DkimRotation, DomainListingPage, DomainSummary, PostmarkDomain
 
 __all__ = [
     "DEFAULT_POSTMARK_API_URL",
+    "DkimRotation",
     "DomainSummary",
     "PostmarkAuthError",
     "PostmarkClient",
@@ -499,6 +500,14 @@ class PostmarkClient:
                 body={"ReturnPathDomain": return_path_domain},
             ),
             operation,
+        )
+
+    def rotate_dkim(self, domain_id: int) -> DkimRotation:
+        """Start a DKIM key rotation: Postmark issues a pending key (not retried on a status:
+        a second rotation would replace the first's pending key)."""
+        operation = f"rotating the DKIM key of domain {domain_id}"
+        return DkimRotation.from_api(
+            self._call("POST", f"/domains/{domain_id}/rotatedkim", operation=operation), operation
         )
 
     def verify_dkim(self, domain_id: int) -> PostmarkDomain:

@@ -45,6 +45,12 @@ _DOMAIN_FIELDS = {
     "ReturnPathDomain": _STRING,
     "ReturnPathDomainCNAMEValue": _STRING,
 }
+# DKIMRotationResponse (POST /domains/{id}/rotatedkim): the DKIM part of a domain.
+_ROTATION_FIELDS = {
+    name: kind
+    for name, kind in _DOMAIN_FIELDS.items()
+    if name in ("ID", "Name", "WeakDKIM") or "DKIM" in name
+}
 _REQUIRED = ("ID", "Name")
 
 
@@ -183,3 +189,24 @@ class PostmarkDomain:
     @property
     def has_pending_dkim(self) -> bool:
         return bool(self.dkim_pending_host and self.dkim_pending_text_value)
+
+    @property
+    def has_revoked_dkim(self) -> bool:
+        return bool(self.dkim_revoked_host and self.dkim_revoked_text_value)
+
+
+@dataclass(frozen=True)
+class DkimRotation:
+    """What `POST /domains/{id}/rotatedkim` answers: the new pending key."""
+
+    domain_id: int
+    pending_host: str
+    pending_text_value: str
+
+    @classmethod
+    def from_api(cls, data: Any, operation: str = "rotating the DKIM key") -> DkimRotation:
+        record = checked_object(data, operation, _ROTATION_FIELDS)
+        host, value = _text(record, "DKIMPendingHost"), _text(record, "DKIMPendingTextValue")
+        if not host or not value:
+            raise PostmarkShapeError(operation, "DKIMPendingHost or DKIMPendingTextValue is empty")
+        return cls(domain_id=record["ID"], pending_host=host, pending_text_value=value)
