@@ -369,7 +369,7 @@ def test_postmark_unreachable_is_reported_and_dns_still_checked(partitions_expec
     }
     assert {f.status for f in report.failures} == {Status.ERROR}
     dev_dns = [f for f in report.findings if f.domain == "dev.ardamails.com" and f.check.startswith("dns.")]
-    assert len(dev_dns) == 6 and all(not f.failed for f in dev_dns)
+    assert len(dev_dns) == 7 and all(not f.failed for f in dev_dns)
 
 
 def test_slow_postmark_times_out_without_hiding_other_results(partitions_expected, apis, dns) -> None:  # type: ignore[no-untyped-def]
@@ -478,7 +478,13 @@ def test_corporate_postmark_down_still_checks_delegation_spf_dmarc(corporate, dn
         ("arda.ardamails.com", "dns.return_path"),
     }
     ok_checks = {f.check for f in report.findings if not f.failed}
-    assert ok_checks == {"dns.delegation", "dns.spf", "dns.dmarc", "dns.dmarc_report_authorization"}
+    assert ok_checks == {
+        "dns.delegation",
+        "dns.spf",
+        "dns.dmarc",
+        "dns.dmarc_report_authorization",
+        "dns.dkim_rotation",
+    }
 
 
 # --- runner -------------------------------------------------------------------------------

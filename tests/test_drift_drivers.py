@@ -121,7 +121,7 @@ def test_postmark_unreachable_is_reported_not_crashed(dns: LoopbackDnsServer) ->
     assert all(f["check"] == "postmark.domain" and f["status"] == "error" for f in failed)
     assert all(f["message"].startswith("Postmark unreachable") for f in failed)
     dns_ok = [f for f in report["findings"] if f["seam"] == "dns" and f["status"] == "ok"]
-    assert len(dns_ok) == 24  # six DNS checks per partition still ran and passed
+    assert len(dns_ok) == 28  # seven DNS checks per partition still ran and passed
     assert "token-value" not in result.stdout + result.stderr
 
 

@@ -59,6 +59,7 @@ ALL_CHECKS = [
     "Postmark DKIM verified",
     "Postmark Return-Path verified",
     "Postmark DKIM = DNS",
+    "DKIM rotation",
     "token secret",
     "encryption key secret",
     "exports",
@@ -188,7 +189,7 @@ def test_all_checks_pass(deployed: Deployed, capsys: pytest.CaptureFixture[str])
     table = rows(out)
     assert list(table) == ALL_CHECKS
     assert {verdict for verdict, _ in table.values()} == {"PASS"}
-    assert out.rstrip().endswith("14/14 PASS")
+    assert out.rstrip().endswith("15/15 PASS")
     assert table["stack status"][1] == "Alpha002-dev-Email CREATE_COMPLETE"
     assert (
         table["NS delegation"][1]
@@ -216,6 +217,16 @@ def _recreate_stack_without_export(d: Deployed) -> None:
 
 
 WRONG_KEY = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwrong"
+
+
+def _pending_key_in_postmark(d: Deployed, selector: str) -> None:
+    """A rotation started in Postmark that no deploy has published yet."""
+    domain = d.postmark.domain_named(NONPROD_TOKEN, ZONE)
+    assert domain is not None
+    domain.dkim_pending_host = f"{selector}._domainkey.{ZONE}"
+    domain.dkim_pending_text_value = f"k=rsa;p={CONTEXT.dkim_public_key}"
+
+
 BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
     "stack rolled back": (
         "stack status",
@@ -313,6 +324,12 @@ BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
         f"Postmark DKIMTextValue p={abbreviate(WRONG_KEY)} is not what DNS {DKIM_HOST} serves "
         f"(p={abbreviate(CONTEXT.dkim_public_key)})",
     ),
+    "a pending key Postmark issued is not published": (
+        "DKIM rotation",
+        lambda d: _pending_key_in_postmark(d, "20270101000000pm"),
+        "Postmark's pending key 20270101000000pm is not published, so Postmark cannot verify it; "
+        "re-run `./amm.sh Alpha002 dev`",
+    ),
     "DKIM split inside a string": (
         "DKIM",
         lambda d: d.dns.records.put(
@@ -346,6 +363,7 @@ ALSO_FAILS = {
         "Postmark DKIM verified",
         "Postmark Return-Path verified",
         "Postmark DKIM = DNS",
+        "DKIM rotation",
     ],
 }
 
@@ -368,7 +386,7 @@ def test_each_check_fails_on_its_own(
     failed = [name for name, (verdict, _) in table.items() if verdict == "FAIL"]
     assert sorted(failed) == sorted([check, *also]), out
     assert table[check][1] == _expected_detail(detail, deployed)
-    assert out.rstrip().endswith(f"{14 - 1 - len(also)}/14 PASS")
+    assert out.rstrip().endswith(f"{15 - 1 - len(also)}/15 PASS")
 
 
 def test_a_missing_stack_fails_the_rows_that_read_it_and_only_those(
@@ -386,7 +404,7 @@ def test_a_missing_stack_fails_the_rows_that_read_it_and_only_those(
         "NS delegation": f"NS {ZONE} answers, but the stack's hosted zone is unknown: {missing}",
         "exports": missing,
     }
-    assert out.rstrip().endswith("11/14 PASS")
+    assert out.rstrip().endswith("12/15 PASS")
 
 
 def test_an_unanswering_resolver_fails_the_dns_rows_and_the_aws_rows_still_run(
@@ -408,7 +426,7 @@ def test_an_unanswering_resolver_fails_the_dns_rows_and_the_aws_rows_still_run(
         "DMARC report authorization",
         "Postmark DKIM = DNS",
     ]
-    assert out.rstrip().endswith("7/14 PASS")
+    assert out.rstrip().endswith("8/15 PASS")
 
 
 def test_without_resolver_the_system_resolver_is_asked(
@@ -527,7 +545,7 @@ def test_a_process_reaches_aws_through_aws_endpoint_url(deployed: Deployed, tmp_
     finally:
         server.stop()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith("14/14 PASS") and result.stderr.startswith("note: Postmark API is")
+    assert result.stdout.rstrip().endswith("15/15 PASS") and result.stderr.startswith("note: Postmark API is")
 
 
 # --- pre-merge ------------------------------------------------------------------------------

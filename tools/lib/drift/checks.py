@@ -35,6 +35,7 @@ from platform_lib.naming import (
     dmarc_report_domain,
 )
 from platform_lib.placement import SendingDomainPlacement
+from tools.lib.dkim_rotation import DkimStateError, dkim_state
 from tools.lib.drift.dns_probe import DnsAnswer
 from tools.lib.drift.expected import ExpectedDomain
 from tools.lib.drift.findings import Finding, Seam, abbreviate, drift, error, ok
@@ -56,6 +57,8 @@ class DomainObservations:
     dkim_txt: Outcome[DnsAnswer]
     return_path: Outcome[DnsAnswer]
     dmarc_report: Outcome[DnsAnswer]
+    # the other keys of a rotation (pending, revoked): selector -> the TXT answer at its host
+    rotation_txt: Outcome[dict[str, DnsAnswer]]
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,11 @@ def postmark_signing_host(domain: PostmarkDomain) -> tuple[str, str, str]:
 
 
 def postmark_key_for(domain: PostmarkDomain, host: str) -> tuple[str, str] | None:
-    """(field, public key) of Postmark's key published at `host` (active or pending)."""
+    """(field, public key) of Postmark's key published at `host` (active, pending or revoked)."""
     for field, candidate, value in (
         ("DKIMTextValue", domain.dkim_host, domain.dkim_text_value),
         ("DKIMPendingTextValue", domain.dkim_pending_host, domain.dkim_pending_text_value),
+        ("DKIMRevokedTextValue", domain.dkim_revoked_host, domain.dkim_revoked_text_value),
     ):
         if candidate and _norm(candidate) == _norm(host):
             key = dkim_public_key_of(value)
@@ -127,7 +131,111 @@ def check_domain(expected: ExpectedDomain, obs: DomainObservations) -> list[Find
         *postmark_checks(expected, obs.postmark, truth),
         *dns_checks(expected, obs, truth),
         *cross_checks(expected, obs, truth),
+        *rotation_checks(expected, obs),
     ]
+
+
+# --- Key rotation -------------------------------------------------------------------------
+
+
+def rotation_keys_expected(
+    expected: ExpectedDomain, lookup: PostmarkLookup | None
+) -> dict[str, tuple[str, str]]:
+    """selector -> (role, key) of the non-signing keys DNS must serve: the context's pending
+    or revoked key, or (no context: the corporate domain) Postmark's pending or unsafe revoked."""
+    if expected.context is not None:
+        return {key.selector: (role.value, key.public_key) for role, key in expected.context.dkim_keys()[1:]}
+    if lookup is None or lookup.domain is None:
+        return {}
+    try:
+        state = dkim_state(lookup.domain, expected.placement_for)
+    except DkimStateError:
+        return {}
+    found = {}
+    if state.pending is not None and not state.first_key:
+        found[state.pending[0]] = ("pending", state.pending[1])
+    if state.revoked is not None:
+        found[state.revoked[0]] = ("revoked", state.revoked[1])
+    return found
+
+
+def rotation_checks(expected: ExpectedDomain, obs: DomainObservations) -> list[Finding]:
+    """The keys of a rotation: published where they must be, and no longer than Postmark needs."""
+    zone = expected.zone_name
+    lookup = obs.postmark.value
+    findings = [_rotation_dns(expected, obs, lookup)]
+    if expected.context is not None and lookup is not None and lookup.domain is not None:
+        findings.append(rotation_postmark_context(expected, lookup.domain))
+    return [f for f in findings if f is not None] or [
+        ok(zone, Seam.DNS, "dns.dkim_rotation", "no rotation keys")
+    ]
+
+
+def _rotation_dns(
+    expected: ExpectedDomain, obs: DomainObservations, lookup: PostmarkLookup | None
+) -> Finding | None:
+    zone, check = expected.zone_name, "dns.dkim_rotation"
+    wanted = rotation_keys_expected(expected, lookup)
+    if not wanted:
+        return None
+    if obs.rotation_txt.value is None:
+        return error(zone, Seam.DNS, check, f"DNS probe failed: {obs.rotation_txt.failure}")
+    problems = []
+    for selector, (role, key) in wanted.items():
+        host = expected.placement_for(selector).dkim_host_name
+        answer = obs.rotation_txt.value.get(selector)
+        served = (
+            [] if answer is None else [dkim_public_key_of(join_txt_strings(list(r))) for r in answer.values]
+        )
+        if key not in served:
+            what = "not published" if not served else f"served as p={abbreviate(str(served[0]))}"
+            problems.append(f"the {role} key {selector} is {what} at {host}")
+    if problems:
+        return drift(zone, Seam.DNS, check, "; ".join(problems))
+    shown = ", ".join(f"{role} {selector}" for selector, (role, _) in wanted.items())
+    return ok(zone, Seam.DNS, check, f"DNS serves the rotation's {shown} key")
+
+
+def rotation_postmark_context(expected: ExpectedDomain, domain: PostmarkDomain) -> Finding:
+    """Postmark's rotation state against the context block (what the stack publishes)."""
+    zone, seam, check = expected.zone_name, Seam.CROSS, "cross.dkim_rotation"
+    assert expected.context is not None
+    try:
+        state = dkim_state(domain, expected.placement_for)
+    except DkimStateError as exc:
+        return drift(zone, seam, check, str(exc))
+    published = {key.selector: key.public_key for _, key in expected.context.dkim_keys()}
+    fix = (
+        f"re-run `./amm.sh {expected.infrastructure} {expected.label}`"
+        if expected.infrastructure
+        else "redeploy"
+    )
+    problems = []
+    if state.pending is not None and published.get(state.pending[0]) != state.pending[1]:
+        problems.append(
+            f"Postmark's pending key {state.pending[0]} is not published, so Postmark cannot verify it; {fix}"
+        )
+    if state.revoked is not None and published.get(state.revoked[0]) != state.revoked[1]:
+        problems.append(
+            f"the revoked key {state.revoked[0]} left DNS before Postmark said it is safe to remove "
+            "(mail in flight fails DKIM); put it back with " + fix
+        )
+    wanted = {state.signing[0], *(k[0] for k in (state.pending, state.revoked) if k is not None)}
+    for selector in published:
+        if selector in wanted:
+            continue
+        if selector == state.revoked_safe:
+            problems.append(
+                f"the revoked key {selector} is still published although Postmark says it is safe to remove "
+                f"(SafeToRemoveRevokedKeyFromDNS); {fix} to remove it"
+            )
+        else:
+            problems.append(
+                f"the key {selector} in {expected.context_source} is none Postmark has (signing, pending or revoked)"
+            )
+    if problems:
+        return drift(zone, seam, check, "; ".join(problems))
+    return ok(zone, seam, check, state.describe())
 
 
 # --- Postmark ---------------------------------------------------------------------------
@@ -190,7 +298,11 @@ def postmark_checks(
 
 def _dkim_host_finding(expected: ExpectedDomain, domain: PostmarkDomain) -> Finding:
     zone, seam, check = expected.zone_name, Seam.POSTMARK, "postmark.dkim_host"
-    hosts = [("DKIMHost", domain.dkim_host), ("DKIMPendingHost", domain.dkim_pending_host)]
+    hosts = [
+        ("DKIMHost", domain.dkim_host),
+        ("DKIMPendingHost", domain.dkim_pending_host),
+        ("DKIMRevokedHost", domain.dkim_revoked_host),
+    ]
     present = [(field, host) for field, host in hosts if host]
     if not present:
         return drift(zone, seam, check, "Postmark has neither DKIMHost nor DKIMPendingHost")

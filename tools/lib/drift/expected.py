@@ -51,6 +51,7 @@ class ExpectedDomain:
     placement_for: PlacementFor
     context: PartitionMailContext | None
     context_source: str
+    infrastructure: str = ""  # where `amm.sh` deploys it (empty: not an amm.sh domain)
 
     @property
     def expected_placement(self) -> SendingDomainPlacement | None:
@@ -87,6 +88,7 @@ def partition_expected_domain(partition: Partition, context_data: dict[str, Any]
         placement_for=placement_for,
         context=context,
         context_source=f"cdk.context.json {key!r}",
+        infrastructure=partition.infrastructure,
     )
 
 

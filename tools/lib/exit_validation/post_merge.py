@@ -15,6 +15,7 @@ from tools.lib.exit_validation.aws_checks import exports, secret_check, stack_st
 from tools.lib.exit_validation.dns_checks import DNS_CHECKS
 from tools.lib.exit_validation.postmark_checks import (
     dkim_matches_dns,
+    dkim_rotation,
     dkim_verified,
     dmarc_report_authorization,
     domain_exists,
@@ -31,6 +32,7 @@ POST_MERGE_CHECKS: tuple[tuple[str, Callable[[PostMergeTarget], str]], ...] = (
     ("Postmark DKIM verified", dkim_verified),
     ("Postmark Return-Path verified", return_path_verified),
     ("Postmark DKIM = DNS", dkim_matches_dns),
+    ("DKIM rotation", dkim_rotation),
     ("token secret", secret_check(postmark_account_token_secret_name)),
     ("encryption key secret", secret_check(encryption_key_secret_name)),
     ("exports", exports),

@@ -9,9 +9,15 @@ A Postmark that cannot answer fails these rows only: the AWS and DNS rows still 
 from __future__ import annotations
 
 from platform_lib.dns_text import dkim_public_key_of, join_txt_strings
-from platform_lib.naming import PRE_DEPLOY_COMMAND, dmarc_report_authorization_names, partition_zone_name
-from tools.lib.drift.checks import dmarc_report_authorized, postmark_key_for
+from platform_lib.naming import (
+    PRE_DEPLOY_COMMAND,
+    context_key,
+    dmarc_report_authorization_names,
+    partition_zone_name,
+)
+from tools.lib.drift.checks import dmarc_report_authorized, postmark_key_for, rotation_postmark_context
 from tools.lib.drift.dns_probe import DnsProbeError
+from tools.lib.drift.expected import partition_expected_domain
 from tools.lib.drift.findings import abbreviate
 from tools.lib.exit_validation.results import CheckFailed
 from tools.lib.exit_validation.target import PostMergeTarget
@@ -84,3 +90,28 @@ def dmarc_report_authorization(target: PostMergeTarget) -> str:
     if not good:
         raise CheckFailed(message)
     return message
+
+
+def dkim_rotation(target: PostMergeTarget) -> str:
+    """A rotation's other keys are served, and the block matches Postmark's rotation state
+    (the drift check's own judgments)."""
+    expected = partition_expected_domain(
+        target.partition, {context_key(target.partition): target.context.to_json()}
+    )
+    domain = target.postmark_domain()
+    problems = []
+    for role, key in target.context.dkim_keys()[1:]:
+        host = target.placement_for(key.selector).dkim_host_name
+        try:
+            answer = target.dns.query(host, "TXT")
+        except DnsProbeError as exc:
+            raise CheckFailed(str(exc)) from None
+        served = [dkim_public_key_of(join_txt_strings(list(record))) for record in answer.values]
+        if key.public_key not in served:
+            problems.append(f"the {role} key {key.selector} is not published at {host}")
+    finding = rotation_postmark_context(expected, domain)
+    if finding.failed:
+        problems.append(finding.message)
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return finding.message

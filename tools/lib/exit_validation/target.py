@@ -65,7 +65,10 @@ class PostMergeTarget:
 
     @functools.cached_property
     def placement(self) -> SendingDomainPlacement:
-        return sending_domain_placement(self.partition.name, self.context.dkim_selector)
+        return self.placement_for(self.context.dkim_selector)
+
+    def placement_for(self, selector: str) -> SendingDomainPlacement:
+        return sending_domain_placement(self.partition.name, selector)
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
