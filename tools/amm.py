@@ -28,7 +28,9 @@ import boto3
 
 from platform_lib.context_store import PROJECT_CONTEXT_FILE, read_context
 from platform_lib.errors import PlatformError
+from platform_lib.mail_context import parse_mail_context
 from platform_lib.naming import ROOT_DNS_STACK_NAME, context_key, root_delegation_role_arn, stack_name
+from platform_lib.placement import postmark_domain_placement, sending_domain_placement
 from platform_lib.postmark import postmark_credential_op_reference
 from platform_lib.registry import (
     Infrastructure,
@@ -48,6 +50,7 @@ from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, read_op_token
 from tools.lib.aws_session import AwsProblem, caller_account, session_for
 from tools.lib.cli_args import ToolArgumentParser
+from tools.lib.dkim_rotation import DkimStateError, dkim_state
 from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, ResolverAddress, parse_resolver
 from tools.lib.drift.expected import DriftConfigError
 from tools.lib.entry import run_tool
@@ -57,14 +60,14 @@ from tools.lib.operator.cascade import verify_live
 from tools.lib.operator.confirm import NotConfirmed, typed_confirmation
 from tools.lib.operator.run_log import RunLog
 from tools.lib.operator.settings import SettingError, Settings, read_settings
-from tools.lib.postmark_client import ANNOUNCED_ENV_VAR
+from tools.lib.postmark_client import ANNOUNCED_ENV_VAR, PostmarkClient, PostmarkError
 from tools.lib.token_rule import TokenRejected
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 CASCADE_TIMEOUT_SECONDS = 10.0
 
 USAGE = """usage: ./amm.sh [--profile NAME] [--region R] [--root-profile NAME] [--resolver IP[:PORT]]
-               [--skip-cascade REASON] [--dry-run] [--yes] <infrastructure> [<partition>]"""
+               [--skip-cascade REASON] [--rotate-dkim] [--dry-run] [--yes] <infrastructure> [<partition>]"""
 DESCRIPTION = """\
 Deploys the partition mail stack of <partition> on <infrastructure>, or of every active
 partition of <infrastructure> in rollout order when <partition> is omitted; `./amm.sh
@@ -116,6 +119,11 @@ def _parser() -> ToolArgumentParser:
         help="deploy without the earlier partitions verified live; REASON goes into the run log and summary",
     )
     parser.add_argument(
+        "--rotate-dkim",
+        action="store_true",
+        help="rotate the partition's DKIM key: rotate, publish both keys, deploy, verify (one partition only)",
+    )
+    parser.add_argument(
         "--dry-run",
         action="store_true",
         help="print the ordered plan (token shown as ***) and contact nothing",
@@ -147,6 +155,10 @@ class Run:
     @property
     def assume_yes(self) -> bool:
         return bool(self.args.yes)
+
+    @property
+    def rotate_dkim(self) -> bool:
+        return bool(self.args.rotate_dkim)
 
     @property
     def skip_cascade(self) -> str | None:
@@ -224,8 +236,10 @@ def _plan(run: Run) -> None:
     for partition in run.partitions:
         print(f"partition {partition.name}:")
         step(f"gate (failed first deploy): stack {stack_name(partition)}, zone and key secret")
-        needs = ", ".join(p.name for p in cascade_prerequisites(partition)) or "none"
-        if run.skip_cascade is not None:
+        needs = ", ".join(p.name for p in cascade_prerequisites(partition))
+        if not needs:
+            step(f"gate (cascade): {partition.name} is first in the cascade")
+        elif run.skip_cascade is not None:
             step(f"gate (cascade): SKIPPED ({run.skip_cascade}); would need {needs} verified live")
         else:
             step(f"gate (cascade): {needs} verified live (Postmark, DNS via {run.resolver})")
@@ -237,10 +251,13 @@ def _plan(run: Run) -> None:
                 else f"(production: type '{partition.name}' to confirm)"
             )
         step(
-            f"python -m tools.op_token --timeout {run.settings.op_timeout:g} {postmark_credential_op_reference(partition.name)}   # op read, the token rule, masked"
+            f"op read --no-newline {postmark_credential_op_reference(partition.name)}   "
+            f"# within {run.settings.op_timeout:g} s; masked; the token rule"
         )
+        rotate = " --rotate-dkim" if run.rotate_dkim else ""
         step(
-            f"POSTMARK_ACCOUNT_TOKEN=*** python -m tools.register_partition_mail_signature {infra.name} {partition.name}"
+            "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.register_partition_mail_signature "
+            f"{infra.name} {partition.name}{rotate}"
         )
         step(
             f"cdk deploy {stack_name(partition)} -c partition={partition.name} --require-approval never --progress events "
@@ -250,6 +267,8 @@ def _plan(run: Run) -> None:
             f"POSTMARK_ACCOUNT_TOKEN=*** python -m tools.verify_partition_mail {infra.name} {partition.name} "
             f"--deadline {run.settings.verify_deadline:g}"
         )
+        if run.rotate_dkim:
+            step("pre-deploy again: record that the new key signs and the old one is revoked (same records)")
 
 
 # ---- gates and steps -------------------------------------------------------------------------
@@ -404,20 +423,12 @@ def _deploy_partition(run: Run, partition: Partition, session: boto3.Session) ->
     if production:
         _production_diff_and_confirmation(run, partition, env, again=False)
     token = _token(run, partition)
+    run.log.say(f"DKIM rotation state at start: {_rotation_state(run, partition, token)}")
     block_before = _context_block(partition)
-    with run.log.step(f"pre-deploy {infra.name} {partition.name}") as outcome:
-        outcome.append(register_partition_mail_signature.main([infra.name, partition.name], _step_env(token)))
-    if outcome[-1] != 0:
-        raise Stop(
-            f"the pre-deploy step of {partition.name} failed (exit {outcome[-1]}); nothing was deployed",
-            outcome[-1],
-        )
+    _pre_deploy(run, partition, token, rotate=run.rotate_dkim)
     if production and _context_block(partition) != block_before:
         _production_diff_and_confirmation(run, partition, env, again=True)
-    try:
-        cdk_cli.deploy(run.log, stack_name(partition), cdk_cli.partition_context(partition), env, token)
-    except cdk_cli.CdkFailed as exc:
-        raise Stop(str(exc), exc.code) from None
+    _cdk_deploy(run, partition, env, token)
     with run.log.step(f"verify Postmark {partition.name}") as outcome:
         outcome.append(
             verify_partition_mail.main(
@@ -427,6 +438,59 @@ def _deploy_partition(run: Run, partition: Partition, session: boto3.Session) ->
         )
     if outcome[-1] != 0:
         raise Stop(f"{partition.name} is deployed but not verified in Postmark yet (see above)", outcome[-1])
+    if run.rotate_dkim:
+        # The new key verified: Postmark now signs with it and the old one is revoked. Record
+        # that in the block; the records (and so the template) stay the same.
+        published_before = _published(partition)
+        _pre_deploy(run, partition, token, rotate=False)
+        if _published(partition) != published_before:
+            _cdk_deploy(run, partition, env, token)
+    run.log.say(f"DKIM rotation state at end: {_rotation_state(run, partition, token)}")
+
+
+def _pre_deploy(run: Run, partition: Partition, token: str, *, rotate: bool) -> None:
+    infra = run.infrastructure
+    argv = [infra.name, partition.name, *(["--rotate-dkim"] if rotate else [])]
+    name = f"pre-deploy {infra.name} {partition.name}" + (" --rotate-dkim" if rotate else "")
+    with run.log.step(name) as outcome:
+        outcome.append(register_partition_mail_signature.main(argv, _step_env(token)))
+    if outcome[-1] != 0:
+        raise Stop(
+            f"the pre-deploy step of {partition.name} failed (exit {outcome[-1]}); nothing was deployed",
+            outcome[-1],
+        )
+
+
+def _cdk_deploy(run: Run, partition: Partition, env: Mapping[str, str], token: str) -> None:
+    try:
+        cdk_cli.deploy(run.log, stack_name(partition), cdk_cli.partition_context(partition), env, token)
+    except cdk_cli.CdkFailed as exc:
+        raise Stop(str(exc), exc.code) from None
+
+
+def _published(partition: Partition) -> frozenset[tuple[str, str, str]] | None:
+    try:
+        return parse_mail_context(partition, _context_block(partition)).published()
+    except PlatformError:
+        return None
+
+
+def _rotation_state(run: Run, partition: Partition, token: str) -> str:
+    """Postmark's DKIM rotation state of the partition's domain, for the run log (a lookup
+    failure is said, not fatal: the steps that need Postmark report it themselves)."""
+    name = postmark_domain_placement(partition.name).postmark_domain_name
+    try:
+        with PostmarkClient(
+            token, base_url=run.settings.postmark_url, timeout=10, deadline_seconds=30
+        ) as client:
+            domain_id = client.find_domain_id(name)
+            if domain_id is None:
+                return f"no Postmark domain {name} yet"
+            return dkim_state(
+                client.get_domain(domain_id), lambda s: sending_domain_placement(partition.name, s)
+            ).describe()
+    except (PostmarkError, DkimStateError) as exc:
+        return f"unknown ({exc})"
 
 
 def _partitions_flow(run: Run) -> int:
@@ -528,6 +592,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # An empty partition once read as "every partition" (prod included): never again.
         logger.error(
             "an empty or blank argument was given; name the infrastructure and partition (see ./amm.sh --help)"
+        )
+        return EXIT_USAGE
+    if args.rotate_dkim and args.partition is None:
+        logger.error(
+            "--rotate-dkim rotates one partition's key: name the partition, e.g. ./amm.sh --rotate-dkim Alpha002 dev"
         )
         return EXIT_USAGE
     if args.skip_cascade is not None and not args.skip_cascade.strip():

@@ -3,7 +3,8 @@
     python -m tools.verify_partition_mail <infrastructure> <partition> [--deadline SECONDS]
 
 Postmark checks DNS asynchronously: the first `verifyDkim` after a deploy usually still
-answers "not verified", and a call a few seconds later succeeds. So this polls both checks
+answers "not verified", and a call a few seconds later succeeds. DKIM counts as verified
+when Postmark says so and no key is pending any more (a rotation's new key included). So this polls both checks
 with a bounded exponential backoff until both are verified or the deadline passes, and
 prints a status table. Exit 0 when both are verified, 1 when not (or Postmark fails), 2 on
 bad usage.
@@ -110,7 +111,13 @@ def verify(
             if not status.verified:
                 status.attempts += 1
                 answer: PostmarkDomain = call(domain_id)
-                status.verified = answer.dkim_verified if status is dkim else answer.return_path_verified
+                # DKIM counts as verified once no key is pending: during a rotation the domain
+                # stays "DKIMVerified" with the old key while the new one still waits for DNS.
+                status.verified = (
+                    answer.dkim_verified and not answer.has_pending_dkim
+                    if status is dkim
+                    else answer.return_path_verified
+                )
         remaining = deadline_seconds - (clock() - started)
         if (dkim.verified and return_path.verified) or remaining <= 0:
             break

@@ -12,7 +12,7 @@ import re
 import shutil
 import socket
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,6 +221,38 @@ def publish_zone(dns: LoopbackDnsServer, moto: MotoServer, account: str, zone: s
         elif rtype == "CNAME":
             dns.records.put(name, "CNAME", [v.rstrip(".") for v in values])
     dns.records.put(f"{zone}._report._dmarc.arda.cards", "TXT", [["v=DMARC1"]])
+
+
+def route53_view(
+    moto: MotoServer, accounts: tuple[str, ...]
+) -> Callable[[str, str], dict[str, list[Any]] | None]:
+    """Public DNS as Route 53 serves it the moment a deploy writes a record: every hosted zone
+    of `accounts` on `moto`, looked up live for each query (for `LoopbackDnsServer.live`)."""
+
+    def lookup(name: str, rtype: str) -> dict[str, list[Any]] | None:
+        best: tuple[str, str, Any] | None = None
+        for account in accounts:
+            route53 = moto.client_in(account, "route53")
+            for zone in route53.list_hosted_zones()["HostedZones"]:
+                zone_name = zone["Name"].rstrip(".").lower()
+                if (name == zone_name or name.endswith("." + zone_name)) and (
+                    best is None or len(zone_name) > len(best[0])
+                ):
+                    best = (zone_name, zone["Id"], route53)
+        if best is None:
+            return None
+        found: dict[str, list[Any]] = {}
+        for record_set in best[2].list_resource_record_sets(HostedZoneId=best[1])["ResourceRecordSets"]:
+            if record_set["Name"].rstrip(".").lower() != name:
+                continue
+            values = [r["Value"] for r in record_set.get("ResourceRecords", [])]
+            if record_set["Type"] == "TXT":
+                found["TXT"] = [re.findall(r'"([^"]*)"', value) for value in values]
+            elif record_set["Type"] in ("CNAME", "NS"):
+                found[record_set["Type"]] = [v.rstrip(".") for v in values]
+        return found or None
+
+    return lookup
 
 
 def records(moto: MotoServer, account: str, zone: str) -> dict[tuple[str, str], list[str]]:

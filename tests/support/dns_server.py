@@ -11,7 +11,7 @@ import contextlib
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dnslib import CNAME, NS, QTYPE, RCODE, RR, TXT, A, DNSLabel, DNSRecord
@@ -60,16 +60,24 @@ class _Resolver(BaseResolver):  # type: ignore[misc]
         qname = str(request.q.qname).rstrip(".").lower()
         qtype = QTYPE[request.q.qtype]
         self.server.queries.append((qname, qtype))
+        known = qname in self.table.names()
         answers = self.table.get(qname, qtype)
         if not answers and qtype != "CNAME":
             cname = self.table.get(qname, "CNAME")
             if cname:
                 qtype, answers = "CNAME", cname
+        if not known and self.server.live is not None:  # what a live source (e.g. Route 53) holds
+            live = self.server.live(qname, qtype)
+            if live is not None:
+                known = True
+                answers = live.get(qtype, [])
+                if not answers and qtype != "CNAME" and live.get("CNAME"):
+                    qtype, answers = "CNAME", live["CNAME"]
         for value in answers:
             reply.add_answer(
                 RR(DNSLabel(qname + "."), QTYPE.reverse[qtype], rdata=_rdata(qtype, value), ttl=60)
             )
-        if not answers and qname not in self.table.names():
+        if not answers and not known:
             reply.header.rcode = RCODE.NXDOMAIN
         return reply
 
@@ -100,6 +108,9 @@ class LoopbackDnsServer:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.records = RecordTable()
+        # A name not in `records` is looked up here: name, type -> {type: values} of every
+        # record at the name, or None when the name does not exist (NXDOMAIN).
+        self.live: Callable[[str, str], dict[str, list[Any]] | None] | None = None
         self.latency_seconds = 0.0
         self.queries: list[tuple[str, str]] = []
         resolver = _Resolver(self.records, self)

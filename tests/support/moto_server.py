@@ -1,8 +1,9 @@
 """`moto_server` on loopback for tests that drive the real CDK CLI and AWS CLI tools.
 
-Run as `python -m tests.support.moto_server -p PORT`. Before starting it fills two gaps in
+Run as `python -m tests.support.moto_server -p PORT`. Before starting it fills gaps in
 moto 5.2.5's CloudFormation that a real CloudFormation does not have, so a stack deploys
-whole instead of stopping half-way:
+whole instead of stopping half-way (and an update through a change set works, see
+`_answer_missing_change_sets_like_cloudformation`):
 * `Fn::GetAtt <HostedZone>.NameServers` (used by the NS-delegation custom resource) raised
   "'FakeZone' object has no attribute 'get_cfn_attribute'" and aborted the stack;
 * `AWS::SecretsManager::Secret` was silently skipped, so `Ref` to it was empty and the
@@ -143,10 +144,57 @@ def _fail_listed_first_deploys() -> None:
     CloudFormationBackend.execute_change_set = execute_then_fail  # type: ignore[method-assign]
 
 
+def _answer_missing_change_sets_like_cloudformation() -> None:
+    """CloudFormation answers `DescribeChangeSet` of an unknown change set with
+    ChangeSetNotFound, which the CDK CLI expects before it creates `cdk-deploy-change-set` to
+    update a stack; moto answered a ValidationError "Stack with id ... does not exist", and
+    every update of an existing stack failed."""
+    from moto.cloudformation.exceptions import CloudFormationError
+    from moto.cloudformation.models import CloudFormationBackend
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFound"
+
+        def __init__(self, name: str) -> None:
+            super().__init__(f"ChangeSet [{name}] does not exist")
+
+    describe = CloudFormationBackend.describe_change_set
+
+    def describe_or_not_found(self: Any, change_set_name: str) -> Any:
+        if change_set_name not in self.change_sets and not any(
+            cs.change_set_name == change_set_name for cs in self.change_sets.values()
+        ):
+            raise ChangeSetNotFound(change_set_name)
+        return describe(self, change_set_name)
+
+    CloudFormationBackend.describe_change_set = describe_or_not_found  # type: ignore[method-assign]
+
+
+def _keep_resolved_ssm_parameters_on_update() -> None:
+    """On a stack update moto resolves an SSM-typed parameter (the CDK's BootstrapVersion)
+    a second time, taking the value it resolved on create ("30") for a parameter name, and
+    the update failed with HTTP 500. CloudFormation resolves the path each time; here a
+    value that names no SSM parameter is the value already resolved."""
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.ssm.models import ssm_backends
+
+    resolve = ResourceMap.parse_ssm_parameter
+
+    def resolve_once(self: Any, value: str, value_type: str) -> str:
+        if ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
+            return value
+        result: str = resolve(self, value, value_type)
+        return result
+
+    ResourceMap.parse_ssm_parameter = resolve_once  # type: ignore[method-assign]
+
+
 def main() -> None:
+    _keep_resolved_ssm_parameters_on_update()
     _patch_hosted_zone_attributes()
     _register_secrets_manager_secret()
     _fail_listed_first_deploys()
+    _answer_missing_change_sets_like_cloudformation()
     from moto.server import main as moto_main
 
     moto_main(sys.argv[1:])
