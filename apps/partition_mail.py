@@ -1,6 +1,8 @@
-"""The CDK app's body: the root DNS stack plus one `PartitionEmailStack` per active partition.
+"""The CDK app's body: the root DNS stack, the corporate instance group's two stacks, and one
+`PartitionEmailStack` per active partition.
 
-`-c partition=NAME` and/or `-c infrastructure=NAME` narrow the app to the matching stacks.
+`-c partition=NAME` and/or `-c infrastructure=NAME` narrow the app to the matching stacks
+(the corporate stacks belong to the corporate infrastructure, PlatformRoot by default).
 Instance modules are loaded by the name `platform_lib` gives them, so adding a partition is
 one instance module plus its registry entry.
 """
@@ -19,6 +21,7 @@ from platform_lib.errors import PlatformError
 from platform_lib.naming import (
     ROOT_DNS_STACK_NAME,
     context_key,
+    corporate_context_key,
     corporate_zone_name,
     instance_module,
     partition_zone_name,
@@ -26,11 +29,13 @@ from platform_lib.naming import (
 from platform_lib.registry import (
     Partition,
     active_partitions,
+    corporate_infrastructure,
     get_infrastructure,
     get_partition,
     partition_host_infrastructures,
     root_infrastructure,
 )
+from stacks.purpose.corporate_mail import CorporateMailProps, CorporateMailStack, FreeKanbanToolMailDnsStack
 from stacks.purpose.partition_email import (
     PartitionEmailInstanceConfig,
     PartitionEmailProps,
@@ -47,6 +52,7 @@ class MissingInstance(PlatformError):
 class StackSelection:
     include_root: bool
     partitions: list[Partition]
+    include_corporate: bool = False
 
     @classmethod
     def from_context(cls, app: cdk.App) -> StackSelection:
@@ -54,10 +60,12 @@ class StackSelection:
         infrastructure_name = app.node.try_get_context("infrastructure")
         partitions = active_partitions()
         include_root = partition_name is None
+        include_corporate = partition_name is None
         if infrastructure_name is not None:
             infra = get_infrastructure(str(infrastructure_name))
             partitions = [p for p in partitions if p.infrastructure == infra.name]
             include_root = include_root and infra == root_infrastructure()
+            include_corporate = include_corporate and infra == corporate_infrastructure()
         if partition_name is not None:
             wanted = get_partition(str(partition_name))
             if infrastructure_name is not None and wanted.infrastructure != infrastructure_name:
@@ -65,7 +73,7 @@ class StackSelection:
                     f"partition {wanted.name!r} is on {wanted.infrastructure}, not {infrastructure_name}"
                 )
             partitions = [wanted]
-        return cls(include_root=include_root, partitions=partitions)
+        return cls(include_root=include_root, partitions=partitions, include_corporate=include_corporate)
 
 
 def load_instance_config(partition: Partition) -> PartitionEmailInstanceConfig:
@@ -121,8 +129,16 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         )
         for partition in selection.partitions
     ]
+    corporate_props = (
+        CorporateMailProps.resolve(app.node.try_get_context(corporate_context_key()))
+        if selection.include_corporate
+        else None
+    )
     for props in all_props:
         PartitionEmailStack(app, props=props).publish()
+    if corporate_props is not None:
+        corporate = CorporateMailStack(app, props=corporate_props)
+        FreeKanbanToolMailDnsStack(app, env=corporate_props.env, after=[corporate])
     return app
 
 

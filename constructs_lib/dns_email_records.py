@@ -2,7 +2,8 @@
 
 SPF and DMARC at a name (the zone apex by default, or any absolute name such as a sending
 leaf), one DKIM TXT record per key at the absolute host names a placement gives, and the
-Return-Path CNAME. It adds its records to the scope it is given rather than under a
+Return-Path CNAME; a sending leaf that inherits its parent's DKIM and Return-Path gives
+neither. It adds its records to the scope it is given rather than under a
 construct of its own, so the logical ids and construct paths are those the partition stack
 always had (`Spf`, `Dmarc`, `Dkim`, `ReturnPath`) and a template is byte-identical whether
 the stack writes the records itself or through this construct.
@@ -51,16 +52,18 @@ class DnsEmailRecords:
         *,
         zone: route53.IHostedZone,
         zone_name: str,
-        dkim: Sequence[DkimTxt],
-        return_path_host_name: str,
-        return_path_target: str,
+        dkim: Sequence[DkimTxt] = (),
+        return_path_host_name: str | None = None,
+        return_path_target: str | None = None,
         dmarc_policy: str = "none",
         policy_name: str | None = None,
         id_prefix: str = "",
     ) -> None:
-        names = (
-            [key.host_name for key in dkim] + [return_path_host_name] + ([policy_name] if policy_name else [])
-        )
+        if (return_path_host_name is None) != (return_path_target is None):
+            raise InvalidEmailRecords(f"{zone_name}: a Return-Path needs both its host name and its target")
+        names = [key.host_name for key in dkim] + [
+            n for n in (return_path_host_name, policy_name) if n is not None
+        ]
         outside = [name for name in names if not _within(name, zone_name)]
         if outside:
             raise InvalidEmailRecords(f"records outside zone {zone_name}: {', '.join(outside)}")
@@ -68,8 +71,6 @@ class DnsEmailRecords:
         ids = [key.record_id for key in dkim]
         if len(set(hosts)) != len(hosts) or len(set(ids)) != len(ids):
             raise InvalidEmailRecords(f"two DKIM keys of {zone_name} share a host name or a record id")
-        if not dkim:
-            raise InvalidEmailRecords(f"{zone_name} needs at least one DKIM key")
 
         if policy_name is None:  # SPF and DMARC at the zone apex, as the partition stacks have them
             spf_name, dmarc_name = None, DMARC_LABEL
@@ -92,10 +93,14 @@ class DnsEmailRecords:
             )
             for key in dkim
         ]
-        self.return_path = route53.CnameRecord(
-            scope,
-            f"{id_prefix}ReturnPath",
-            zone=zone,
-            record_name=return_path_host_name + ".",
-            domain_name=return_path_target,
+        self.return_path = (
+            None
+            if return_path_host_name is None or return_path_target is None
+            else route53.CnameRecord(
+                scope,
+                f"{id_prefix}ReturnPath",
+                zone=zone,
+                record_name=return_path_host_name + ".",
+                domain_name=return_path_target,
+            )
         )

@@ -213,12 +213,16 @@ def read_partition_mail_context(path: Path, partition: Partition) -> PartitionMa
 
 
 def put_partition_mail_context(path: Path, partition: Partition, value: PartitionMailContext) -> bool:
-    """Store the partition's block; False (and no write at all) when it is already there.
+    """Store the partition's block; False (and no write at all) when it is already there."""
+    return put_context_block(path, context_key(partition), value)
+
+
+def put_context_block(path: Path, key: str, value: PartitionMailContext) -> bool:
+    """Store a sending domain's block under `key`; False (and no write) when already there.
 
     The read, the comparison and the write happen under the file's lock, so a concurrent
     run for another partition is never overwritten with the state this run read earlier.
     """
-    key = context_key(partition)
     block = value.to_json()
     with locked(path) as target:
         data = read_context(target)

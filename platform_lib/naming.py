@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from platform_lib.registry import (
+    CORPORATE,
     Partition,
     get_infrastructure,
     infrastructure_of,
@@ -28,6 +29,12 @@ POSTMARK_ACCOUNT_TOKEN_PARAMETER = "PostmarkAccountToken"  # noqa: S105 (a name,
 PARTITION_EMAIL_CONTRACT_VERSION = "partition-email/v1"
 PARTITION_EMAIL_WITNESS_OUTPUT = "PartitionEmailContract"
 PRE_DEPLOY_COMMAND = "python -m tools.register_partition_mail_signature"
+CORPORATE_CLI_COMMAND = "./corporate-cli"
+CORPORATE_PUBLISHING_PREFIX = "Corporate"
+FREE_KANBAN_TOOL_LEAF = "freekanban"  # the Free Kanban Tool sends from freekanban.arda.ardamails.com
+FREE_KANBAN_TOOL_SERVER_NAME = "FreeKanbanTool"  # its Postmark server on PostmarkProd
+FREE_KANBAN_TOOL_STACK_NAME = "FreeKanbanToolMailDns"
+FREE_KANBAN_TOOL_SERVER_TOKEN_PARAMETER = "FreeKanbanToolServerToken"  # noqa: S105 (a name)
 
 
 class ExportKey(StrEnum):
@@ -53,6 +60,30 @@ def partition_zone_name(partition: Partition) -> str:
 
 def corporate_zone_name() -> str:
     return fqdn(CORPORATE_SLUG, MAIL_ROOT_DOMAIN)
+
+
+def free_kanban_tool_domain() -> str:
+    """`freekanban.arda.ardamails.com`: the Free Kanban Tool's sending leaf (DKIM at the parent)."""
+    return fqdn(FREE_KANBAN_TOOL_LEAF, corporate_zone_name())
+
+
+def corporate_mail_stack_name() -> str:
+    """`Corporate-Mail`: the corporate zone, its records and the server-token secret."""
+    return f"{CORPORATE_PUBLISHING_PREFIX}-Mail"
+
+
+def corporate_zone_export_name() -> str:
+    """`Corporate-I-MailZoneId`: `-I-` because a sibling CDK stack imports it."""
+    return f"{CORPORATE_PUBLISHING_PREFIX}-I-MailZoneId"
+
+
+def free_kanban_tool_server_token_secret_name() -> str:
+    return f"{CORPORATE_PUBLISHING_PREFIX}-I-{FREE_KANBAN_TOOL_SERVER_NAME}ServerToken"
+
+
+def corporate_context_key() -> str:
+    """The `cdk.context.json` key of the corporate domain's DKIM and Return-Path values."""
+    return f"corporateMail:{CORPORATE.infrastructure}:{CORPORATE_SLUG}"
 
 
 def dmarc_host_name(zone_name: str) -> str:

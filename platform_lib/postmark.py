@@ -14,3 +14,9 @@ def postmark_credential_op_reference(partition: str) -> str:
     """
     part = get_partition(partition, require_active=False)
     return f"op://Arda-{part.name.capitalize()}OAM/Postmark/credential"
+
+
+def corporate_postmark_op_reference() -> str:
+    """The PostmarkProd account token's reference for the corporate CLI: the same account (and
+    token) demo and prod use, so the same 1Password item (ADR-0023)."""
+    return postmark_credential_op_reference("prod")

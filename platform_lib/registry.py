@@ -101,6 +101,23 @@ PARTITIONS: tuple[Partition, ...] = (
     Partition("kyle", PartitionStatus.SUSPENDED, "Alpha002", PostmarkAccount.NON_PROD, needs=("dev",)),
 )
 
+@dataclass(frozen=True)
+class CorporateInstanceGroup:
+    """The corporate instance group (the seeds' Phase 3): `arda.ardamails.com` and the Free
+    Kanban Tool's sending leaf. Its stacks deploy into `infrastructure`'s account; the seeds
+    name no other account, so it is PlatformRoot's, beside `ardamails.com` (ADR-0023)."""
+
+    infrastructure: str
+    postmark_account: PostmarkAccount
+
+
+CORPORATE = CorporateInstanceGroup(infrastructure="PlatformRoot", postmark_account=PostmarkAccount.PROD)
+
+
+def corporate_infrastructure() -> Infrastructure:
+    return get_infrastructure(CORPORATE.infrastructure)
+
+
 # Partitions that need a typed production confirmation before deploy.
 PRODUCTION_PARTITIONS: frozenset[str] = frozenset({"prod"})
 

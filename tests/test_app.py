@@ -24,7 +24,10 @@ def _stacks(**context: Any) -> list[str]:
     [
         ({"partition": "dev"}, ["Alpha002-dev-Email"]),
         ({"infrastructure": "Alpha001"}, ["Alpha001-demo-Email", "Alpha001-prod-Email"]),
-        ({"infrastructure": "PlatformRoot"}, ["PlatformRoot-RootDns"]),
+        (
+            {"infrastructure": "PlatformRoot"},
+            ["Corporate-Mail", "FreeKanbanToolMailDns", "PlatformRoot-RootDns"],
+        ),
         ({"infrastructure": "Alpha002", "partition": "stage"}, ["Alpha002-stage-Email"]),
     ],
 )

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from platform_lib.dns_text import dkim_txt_value, split_txt_value
+from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, split_txt_value
 from platform_lib.naming import (
     corporate_zone_name,
     dmarc_host_name,
@@ -31,7 +31,7 @@ from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
 from tools.lib.drift.expected import (
     DriftConfigError,
     ExpectedDomain,
-    corporate_expected_domain,
+    corporate_expected_domains,
     load_context_file,
     partition_expected_domains,
 )
@@ -416,75 +416,88 @@ def test_malformed_context_is_a_configuration_error(tmp_path) -> None:  # type: 
         partition_expected_domains(bad)
 
 
-# --- corporate: Postmark is the source of truth ----------------------------------------
+# --- corporate: the corporate block, as for partitions, plus the Free Kanban Tool's leaf ----
+
+
+CORPORATE_BLOCK = {
+    "dkimSelector": CORPORATE_SELECTOR,
+    "dkimPublicKey": OTHER_KEY,
+    "returnPathTarget": "pm.mtasv.net",
+}
+LEAF = "freekanban.arda.ardamails.com"
 
 
 @pytest.fixture
-def corporate(dns: LoopbackDnsServer) -> tuple[ExpectedDomain, dict[PostmarkAccount, FakeDomainsApi]]:
-    expected = corporate_expected_domain()
+def corporate(
+    dns: LoopbackDnsServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[list[ExpectedDomain], dict[PostmarkAccount, FakeDomainsApi]]:
+    context_file = tmp_path_factory.mktemp("corporate") / "cdk.context.json"
+    context_file.write_text(json.dumps({"corporateMail:PlatformRoot:arda": CORPORATE_BLOCK}))
+    expected = corporate_expected_domains(context_file)
     placement = corporate_sending_domain_placement(CORPORATE_SELECTOR)
     zone = placement.postmark_domain_name
     dns.records.put(zone, "NS", ["ns-1.awsdns-arda.test"])
-    dns.records.put(zone, "TXT", [["v=spf1 include:_spf.google.com include:spf.mtasv.net -all"]])
-    dns.records.put(
-        dmarc_host_name(zone), "TXT", [["v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@arda.cards"]]
-    )
+    for name in (zone, LEAF):
+        dns.records.put(name, "TXT", [[SPF_VALUE]])
+        dns.records.put(dmarc_host_name(name), "TXT", [[dmarc_value()]])
     dns.records.put(placement.dkim_host_name, "TXT", [split_txt_value(dkim_txt_value(OTHER_KEY))])
     dns.records.put(placement.return_path_host_name, "CNAME", ["pm.mtasv.net"])
+    authorize_dmarc_reports(dns, [zone, LEAF])
     api = FakeDomainsApi()
-    api.add(Name="freekanban.arda.ardamails.com", DKIMHost="x._domainkey.freekanban.arda.ardamails.com")
+    api.add(Name=LEAF, DKIMHost="x._domainkey.freekanban.arda.ardamails.com")
     api.add(**postmark_record(zone, placement.dkim_host_name, OTHER_KEY, placement.return_path_host_name))
     return expected, {PostmarkAccount.PROD: api}
 
 
 def test_corporate_clean(corporate, dns) -> None:  # type: ignore[no-untyped-def]
     expected, apis = corporate
-    report = run([expected], apis, dns)
+    report = run(expected, apis, dns)
     assert report.clean, render_table(report, failures_only=True)
-    assert report.domains == ("arda.ardamails.com",)
+    assert report.domains == ("arda.ardamails.com", LEAF)
+    assert {f.check for f in report.findings if f.domain == LEAF} == {
+        "dns.spf",
+        "dns.dmarc",
+        "dns.dmarc_report_authorization",
+    }
 
 
 def test_corporate_dkim_anchored_at_a_leaf_is_drift(corporate, dns) -> None:  # type: ignore[no-untyped-def]
     expected, apis = corporate
     record = apis[PostmarkAccount.PROD].domains[2]
-    record["DKIMHost"] = f"{CORPORATE_SELECTOR}._domainkey.freekanban.arda.ardamails.com"
-    found = failures(run([expected], apis, dns))
-    assert found[("arda.ardamails.com", "postmark.dkim_host")] == (
-        f"Postmark DKIMHost '{CORPORATE_SELECTOR}._domainkey.freekanban.arda.ardamails.com' is not at the placement "
-        f"'{CORPORATE_SELECTOR}._domainkey.arda.ardamails.com' (DKIM anchored at arda.ardamails.com)"
+    record["DKIMHost"] = f"{CORPORATE_SELECTOR}._domainkey.{LEAF}"
+    found = failures(run(expected, apis, dns))
+    assert found[("arda.ardamails.com", "postmark.dkim_host")].startswith(
+        f"DKIMHost '{CORPORATE_SELECTOR}._domainkey.{LEAF}' does not match selector '{CORPORATE_SELECTOR}'"
     )
 
 
-def test_corporate_dns_key_must_equal_postmarks(corporate, dns) -> None:  # type: ignore[no-untyped-def]
+def test_corporate_dns_key_must_equal_the_block(corporate, dns) -> None:  # type: ignore[no-untyped-def]
     expected, apis = corporate
     placement = corporate_sending_domain_placement(CORPORATE_SELECTOR)
-    _, _, context = dev()
-    dns.records.put(
-        placement.dkim_host_name, "TXT", [split_txt_value(dkim_txt_value(context["dkimPublicKey"]))]
-    )
-    found = failures(run([expected], apis, dns))
-    assert list(found) == [("arda.ardamails.com", "dns.dkim")]
-    assert "Postmark DKIMHost has p=" in found[("arda.ardamails.com", "dns.dkim")]
+    dns.records.put(placement.dkim_host_name, "TXT", [split_txt_value(dkim_txt_value(THIRD_KEY))])
+    found = failures(run(expected, apis, dns))
+    assert set(found) == {
+        ("arda.ardamails.com", "dns.dkim"),
+        ("arda.ardamails.com", "cross.dkim_key.postmark_dns"),
+    }
+    assert found[("arda.ardamails.com", "dns.dkim")].startswith("wrong DKIM key at")
 
 
-def test_corporate_postmark_down_still_checks_delegation_spf_dmarc(corporate, dns) -> None:  # type: ignore[no-untyped-def]
+def test_a_leaf_without_its_own_dmarc_is_drift(corporate, dns) -> None:  # type: ignore[no-untyped-def]
+    """RFC 7489 looks DMARC up at the From domain, then at ardamails.com - never at arda.ardamails.com."""
+    expected, apis = corporate
+    dns.records.delete(dmarc_host_name(LEAF), "TXT")
+    found = failures(run(expected, apis, dns))
+    assert found == {(LEAF, "dns.dmarc"): f"no DMARC record at _dmarc.{LEAF} (NXDOMAIN)"}
+
+
+def test_corporate_postmark_down_still_checks_dns(corporate, dns) -> None:  # type: ignore[no-untyped-def]
     expected, apis = corporate
     apis[PostmarkAccount.PROD].failure = ConnectionError("boom")
-    report = run([expected], apis, dns)
-    found = failures(report)
-    assert set(found) == {
-        ("arda.ardamails.com", "postmark.domain"),
-        ("arda.ardamails.com", "dns.dkim"),
-        ("arda.ardamails.com", "dns.return_path"),
-    }
-    ok_checks = {f.check for f in report.findings if not f.failed}
-    assert ok_checks == {
-        "dns.delegation",
-        "dns.spf",
-        "dns.dmarc",
-        "dns.dmarc_report_authorization",
-        "dns.dkim_rotation",
-    }
+    report = run(expected, apis, dns)
+    assert set(failures(report)) == {("arda.ardamails.com", "postmark.domain")}
+    ok_checks = {f.check for f in report.findings if not f.failed and f.domain == "arda.ardamails.com"}
+    assert {"dns.delegation", "dns.spf", "dns.dmarc", "dns.dkim", "dns.return_path"} <= ok_checks
 
 
 # --- runner -------------------------------------------------------------------------------

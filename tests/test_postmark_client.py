@@ -113,3 +113,35 @@ def test_unreachable_postmark_is_reported() -> None:
 
 def test_the_client_has_no_way_to_create_a_server() -> None:
     assert not [name for name in dir(PostmarkClient) if "server" in name.lower()]
+
+
+def test_only_the_corporate_cli_can_reach_the_servers_api() -> None:
+    """`PostmarkServerAdmin` is the one place a Postmark server is ever created."""
+    from tests.synth import PROJECT_ROOT
+
+    users = sorted(
+        str(path.relative_to(PROJECT_ROOT))
+        for path in (PROJECT_ROOT / "tools").rglob("*.py")
+        if "postmark_servers" in path.read_text() and path.name != "postmark_servers.py"
+    )
+    assert users == ["tools/corporate_cli.py"]
+
+
+def test_servers_are_found_by_name_or_created_once() -> None:
+    from tests.support.postmark_openapi import exchange_problems
+    from tools.lib.postmark_servers import PostmarkServerAdmin
+
+    with PostmarkSimulator({NONPROD_TOKEN: "PostmarkProd"}) as simulator:
+        with PostmarkServerAdmin(NONPROD_TOKEN, base_url=simulator.url) as admin:
+            assert admin.find_server("FreeKanbanTool") is None
+            created = admin.create_server("FreeKanbanTool")
+            assert created.api_tokens and admin.find_server("FreeKanbanTool") == created
+            with pytest.raises(PostmarkRejected, match="already exists"):
+                admin.create_server("FreeKanbanTool")
+        assert [p for e in simulator.exchanges for p in exchange_problems(e)] == []
+        assert [(e.method, e.path) for e in simulator.exchanges] == [
+            ("GET", "/servers"),
+            ("POST", "/servers"),
+            ("GET", "/servers"),
+            ("POST", "/servers"),
+        ]

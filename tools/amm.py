@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +27,13 @@ import boto3
 from platform_lib.context_store import PROJECT_CONTEXT_FILE, read_context
 from platform_lib.errors import PlatformError
 from platform_lib.mail_context import parse_mail_context
-from platform_lib.naming import ROOT_DNS_STACK_NAME, context_key, root_delegation_role_arn, stack_name
+from platform_lib.naming import (
+    POSTMARK_ACCOUNT_TOKEN_PARAMETER,
+    ROOT_DNS_STACK_NAME,
+    context_key,
+    root_delegation_role_arn,
+    stack_name,
+)
 from platform_lib.placement import postmark_domain_placement, sending_domain_placement
 from platform_lib.postmark import postmark_credential_op_reference
 from platform_lib.registry import (
@@ -47,21 +51,19 @@ from platform_lib.registry import (
 )
 from tools import register_partition_mail_signature, verify_partition_mail
 from tools.lib import logger
-from tools.lib.account_token import TOKEN_ENV_VAR, read_op_token
-from tools.lib.aws_session import AwsProblem, caller_account, session_for
+from tools.lib.account_token import TOKEN_ENV_VAR
 from tools.lib.cli_args import ToolArgumentParser
 from tools.lib.dkim_rotation import DkimStateError, dkim_state
 from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, ResolverAddress, parse_resolver
 from tools.lib.drift.expected import DriftConfigError
 from tools.lib.entry import run_tool
-from tools.lib.op_resolver import OpError
 from tools.lib.operator import cdk_cli, gates
 from tools.lib.operator.cascade import verify_live
 from tools.lib.operator.confirm import NotConfirmed, typed_confirmation
 from tools.lib.operator.run_log import RunLog
 from tools.lib.operator.settings import SettingError, Settings, read_settings
+from tools.lib.operator.steps import Stop, Tokens, deploy, gate, preflight, report, root_session, synth_root
 from tools.lib.postmark_client import ANNOUNCED_ENV_VAR, PostmarkClient, PostmarkError
-from tools.lib.token_rule import TokenRejected
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 CASCADE_TIMEOUT_SECONDS = 10.0
@@ -150,7 +152,7 @@ class Run:
     settings: Settings
     log: RunLog
     outcomes: dict[str, str] = field(default_factory=dict)
-    tokens: dict[str, str] = field(default_factory=dict)
+    tokens: Tokens = field(default_factory=lambda: Tokens(RunLog(None), 1.0))
 
     @property
     def assume_yes(self) -> bool:
@@ -164,15 +166,6 @@ class Run:
     def skip_cascade(self) -> str | None:
         reason: str | None = self.args.skip_cascade
         return reason
-
-
-class Stop(Exception):
-    """This partition (or the run) stops here; the message is the one error line."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.code = code
-        self.details = list(details)
 
 
 # ---- set-up ----------------------------------------------------------------------------------
@@ -273,69 +266,18 @@ def _plan(run: Run) -> None:
 
 # ---- gates and steps -------------------------------------------------------------------------
 def _gate(run: Run, name: str, check: Callable[[], str]) -> None:
-    """Run a gate (returning its verdict, or raising GateRefused) and log the decision."""
-    try:
-        verdict = check()
-    except gates.GateRefused as exc:
-        run.log.say(f"gate ({name}): REFUSED")
-        raise Stop(str(exc), details=exc.details) from None
-    except AwsProblem as exc:
-        run.log.say(f"gate ({name}): REFUSED")
-        raise Stop(str(exc)) from None
-    run.log.say(f"gate ({name}): ok - {verdict}")
+    gate(run.log, name, check)
 
 
 def _preflight(run: Run, account: str, profile: str) -> boto3.Session:
-    missing = [tool for tool in ("op",) if shutil.which(tool) is None]
-    if missing:
-        raise Stop("1Password CLI 'op' not found on PATH; install it and run 'op signin'")
-    if not cdk_cli.CDK.exists():
-        raise Stop(
-            "the CDK CLI is missing from node_modules; run ./scripts/synth once to install the toolchain"
-        )
-    try:
-        session = session_for(profile, run.region)
-        found = caller_account(session, profile)
-    except AwsProblem as exc:
-        raise Stop(str(exc)) from None
-    if found != account:
-        raise Stop(
-            f"AWS profile '{profile}' is account {found}, but {run.infrastructure.name} is {account}; "
-            f"pass --profile NAME for account {account}"
-        )
-    run.log.say(
-        f"pre-flight: tools present; profile {profile} is account {found} ({run.infrastructure.name})"
+    return preflight(
+        run.log, what=run.infrastructure.name, account=account, profile=profile, region=run.region
     )
-    return session
-
-
-def _root_session(run: Run) -> boto3.Session:
-    root = root_infrastructure()
-    try:
-        session = session_for(run.root_profile, root.region)
-        found = caller_account(session, run.root_profile)
-    except AwsProblem as exc:
-        raise Stop(f"{exc} (the Root profile; pass --root-profile NAME)") from None
-    if found != root.account:
-        raise Stop(
-            f"AWS profile '{run.root_profile}' is account {found}, but PlatformRoot is {root.account}; "
-            f"pass --root-profile NAME for account {root.account}"
-        )
-    return session
 
 
 def _token(run: Run, partition: Partition) -> str:
     """The partition's token from its own 1Password reference (once per run)."""
-    if partition.name not in run.tokens:
-        reference = postmark_credential_op_reference(partition.name)
-        with run.log.step(f"op read {reference}") as outcome:
-            try:
-                run.tokens[partition.name] = read_op_token(reference, timeout=run.settings.op_timeout)
-            except (OpError, TokenRejected) as exc:
-                outcome.append(EXIT_FAILED)
-                raise Stop(str(exc)) from None
-            outcome.append(0)
-    return run.tokens[partition.name]
+    return run.tokens.get(postmark_credential_op_reference(partition.name))
 
 
 def _cascade(run: Run, partition: Partition) -> None:
@@ -462,10 +404,13 @@ def _pre_deploy(run: Run, partition: Partition, token: str, *, rotate: bool) -> 
 
 
 def _cdk_deploy(run: Run, partition: Partition, env: Mapping[str, str], token: str) -> None:
-    try:
-        cdk_cli.deploy(run.log, stack_name(partition), cdk_cli.partition_context(partition), env, token)
-    except cdk_cli.CdkFailed as exc:
-        raise Stop(str(exc), exc.code) from None
+    deploy(
+        run.log,
+        stack_name(partition),
+        cdk_cli.partition_context(partition),
+        env,
+        (POSTMARK_ACCOUNT_TOKEN_PARAMETER, token),
+    )
 
 
 def _published(partition: Partition) -> frozenset[tuple[str, str, str]] | None:
@@ -499,8 +444,8 @@ def _partitions_flow(run: Run) -> int:
     session = _preflight(run, infra.account, run.profile)
     _gate(run, "delegation", lambda: gates.delegation(session, run.profile, infra))
     synthesized = _synth_root(run)
-    root_session = _root_session(run)
-    _gate(run, "Root unchanged", lambda: gates.root_unchanged(synthesized, root_session, run.root_profile))
+    root = root_session(run.root_profile)
+    _gate(run, "Root unchanged", lambda: gates.root_unchanged(synthesized, root, run.root_profile))
     final = 0
     failed: list[Partition] = []
     for partition in run.partitions:
@@ -514,7 +459,7 @@ def _partitions_flow(run: Run) -> int:
         try:
             _deploy_partition(run, partition, session)
         except Stop as exc:
-            _report(exc)
+            report(exc)
             seconds = (datetime.now(UTC) - started).total_seconds()
             run.outcomes[partition.name] = f"FAILED, exit {exc.code} ({seconds:.0f} s)"
             failed.append(partition)
@@ -526,10 +471,7 @@ def _partitions_flow(run: Run) -> int:
 
 
 def _synth_root(run: Run) -> dict[str, Any]:
-    try:
-        return cdk_cli.synth_root_template(run.log)
-    except cdk_cli.CdkFailed as exc:
-        raise Stop(str(exc), exc.code) from None
+    return synth_root(run.log)
 
 
 def _root_flow(run: Run) -> int:
@@ -557,7 +499,7 @@ def _root_flow(run: Run) -> int:
             log=run.log,
             what="Root deploy",
         )
-        cdk_cli.deploy(run.log, ROOT_DNS_STACK_NAME, cdk_cli.ROOT_CONTEXT, env, token=None)
+        cdk_cli.deploy(run.log, ROOT_DNS_STACK_NAME, cdk_cli.ROOT_CONTEXT, env, None)
     except NotConfirmed as exc:
         raise Stop(str(exc)) from None
     except cdk_cli.CdkFailed as exc:
@@ -565,12 +507,6 @@ def _root_flow(run: Run) -> int:
     _gate(run, "Root unchanged", lambda: gates.root_unchanged(synthesized, session, run.profile))
     run.outcomes[ROOT_DNS_STACK_NAME] = "ok (deployed)"
     return 0
-
-
-def _report(stop: Stop) -> None:
-    logger.error(str(stop))
-    for line in stop.details:
-        print(line, file=sys.stderr, flush=True)
 
 
 def _summary(run: Run) -> None:
@@ -625,6 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _plan(run)
         return 0
     run.log = RunLog(_log_path(settings, infra.name, args.partition)).open()
+    run.tokens = Tokens(run.log, settings.op_timeout)
     try:
         run.log.say(f"amm.sh {infra.name} {args.partition or '(all active partitions)'}; log: {run.log.path}")
         if settings.postmark_notice:
@@ -636,7 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             code = _root_flow(run) if infra.role is InfrastructureRole.ROOT_DNS else _partitions_flow(run)
         except Stop as exc:
-            _report(exc)
+            report(exc)
             code = exc.code
         _summary(run)
         return code

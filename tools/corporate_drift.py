@@ -1,30 +1,16 @@
-"""corporate-drift: assert Postmark and DNS agree for the corporate sending domain.
+"""corporate-drift: assert Postmark, DNS and cdk.context.json agree for the corporate group.
 
     python -m tools.corporate_drift [--resolver IP[:PORT]] [--json] [--markdown PATH] [--open-issue]
 
-The corporate domain is `arda.ardamails.com` on PostmarkProd (token from
-POSTMARK_PROD_ACCOUNT_TOKEN), with DKIM anchored at the parent domain itself - not at a
-leaf such as a product sub-domain (DQ-R1-009); every FQDN comes from
-`corporate_sending_domain_placement`.
-
-Where the expected selector, key and Return-Path target come from: **Postmark is the
-source of truth**, and DNS is asserted to agree with it. Reasons:
-
-* this project does not provision the corporate domain (Phase 3's corporate instance group
-  and `corporate-cli` own it), so no `cdk.context.json` block here would be written by the
-  code that publishes the records - a hand-maintained copy would only add a fourth seam
-  that can drift, and a stale copy would raise false alarms after every key rotation;
-* the checks that caught the DQ-R1-009 divergence still run: Postmark's `Name`, DKIM host
-  (active or pending) and `ReturnPathDomain` are compared with the placement computed
-  from Postmark's own selector, so a signature registered at the wrong anchor is drift;
-* DNS is then held to Postmark: the DKIM TXT (strings joined) must equal
-  `dkim_txt_value(Postmark's key)` and the Return-Path CNAME must equal Postmark's
-  `ReturnPathDomainCNAMEValue`; the zone must be delegated with SPF and DMARC well-formed.
-
-If Postmark cannot answer, the DKIM and Return-Path DNS checks report that they could not
-run (an error finding), while delegation, SPF and DMARC are still checked and reported.
-Exit 0 clean, 1 drift, 2 usage or configuration error; `--open-issue` files an issue
-labelled `drift` + `corporate`.
+The corporate domain `arda.ardamails.com` on PostmarkProd (token from
+POSTMARK_PROD_ACCOUNT_TOKEN), with DKIM anchored at the parent domain itself (DQ-R1-009), is
+checked against its `corporateMail:...` block of `cdk.context.json` (written by
+`./corporate-cli`) exactly as `runtime-platform-drift` checks partitions, with the same core:
+the Postmark domain, the stack's DNS (delegation, SPF, DMARC, every DKIM key of a rotation,
+Return-Path, the DMARC report authorization) and the cross-seam agreement. The Free Kanban
+Tool's sending leaf `freekanban.arda.ardamails.com` is checked for its own SPF and DMARC
+records and report authorization. Exit 0 clean, 1 drift, 2 usage or configuration error;
+`--open-issue` files an issue labelled `drift` + `corporate`.
 """
 
 from __future__ import annotations
@@ -32,17 +18,20 @@ from __future__ import annotations
 import argparse
 
 from tools.lib.drift.cli import DriverSpec, run
-from tools.lib.drift.expected import ExpectedDomain, corporate_expected_domain
+from tools.lib.drift.expected import ExpectedDomain, corporate_expected_domains
 
 
 def _build_expected(args: argparse.Namespace) -> list[ExpectedDomain]:
-    return [corporate_expected_domain()]
+    return corporate_expected_domains(args.context_file)
 
 
 SPEC = DriverSpec(
     tool="corporate-drift",
     module="tools.corporate_drift",
-    description="Assert Postmark + DNS agree for the corporate sending domain (arda.ardamails.com).",
+    description=(
+        "Assert Postmark + DNS + cdk.context.json agree for the corporate domain (arda.ardamails.com) "
+        "and the Free Kanban Tool's sending leaf."
+    ),
     issue_title="corporate-drift: corporate mail drift detected",
     issue_labels=("drift", "corporate"),
     build_expected=_build_expected,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the project importable
@@ -27,9 +26,9 @@ from platform_lib.context_store import (
     read_context,
 )
 from platform_lib.errors import PlatformError
-from platform_lib.mail_context import PartitionMailContext, parse_mail_context, with_keys
+from platform_lib.mail_context import PartitionMailContext, fix_hint, parse_mail_context
 from platform_lib.naming import context_key
-from platform_lib.placement import SendingDomainPlacement, postmark_domain_placement, sending_domain_placement
+from platform_lib.placement import postmark_domain_placement, sending_domain_placement
 from platform_lib.registry import Partition, get_partition_on
 from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
@@ -40,36 +39,26 @@ from tools.lib.cli_args import (
     add_postmark_timeout_argument,
     seconds,
 )
-from tools.lib.dkim_rotation import DkimState, DkimStateError, dkim_state
 from tools.lib.entry import run_tool
 from tools.lib.op_resolver import OpError
 from tools.lib.postmark_client import (
     DEFAULT_DEADLINE_SECONDS,
     PostmarkClient,
-    PostmarkDomain,
     PostmarkError,
     api_url_notice,
     postmark_api_url,
-    same_domain_name,
+)
+from tools.lib.sending_domain import (
+    Registration,
+    RegistrationError,
+    SendingDomain,
+    register_domain,
+    registration_lines,
 )
 from tools.lib.token_rule import TokenRejected
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-
-
-class RegistrationError(Exception):
-    """Postmark's domain disagrees with the placement; the message names the fix."""
-
-
-@dataclass(frozen=True)
-class Registration:
-    domain: PostmarkDomain
-    created: bool
-    return_path_fixed: bool
-    context: PartitionMailContext
-    state: DkimState
-    rotated: bool
 
 
 def _parser() -> ToolArgumentParser:
@@ -109,6 +98,17 @@ def _parser() -> ToolArgumentParser:
     return parser
 
 
+def partition_sending_domain(partition: Partition) -> SendingDomain:
+    placement = postmark_domain_placement(partition.name)
+    return SendingDomain(
+        postmark_domain_name=placement.postmark_domain_name,
+        return_path_host_name=placement.return_path_host_name,
+        placement_for=lambda selector: sending_domain_placement(partition.name, selector),
+        context_key=context_key(partition),
+        fix=fix_hint(partition),
+    )
+
+
 def register(
     client: PostmarkClient,
     partition: Partition,
@@ -117,61 +117,12 @@ def register(
     rotate: bool = False,
     previous: PartitionMailContext | None = None,
 ) -> Registration:
-    """Find or create the domain (optionally start a key rotation) and the block to write:
-    every key Postmark may sign with or that signed mail in flight, each keeping the record
-    it had in `previous`."""
-    placement = postmark_domain_placement(partition.name)
-    domain_id = client.find_domain_id(placement.postmark_domain_name)
-    created = domain_id is None
-    if domain_id is None:
-        domain = client.create_domain(placement.postmark_domain_name, placement.return_path_host_name)
-    else:
-        domain = client.get_domain(domain_id)
-
-    fixed = False
-    if not same_domain_name(domain.return_path_domain, placement.return_path_host_name):
-        if not fix_return_path:
-            raise RegistrationError(
-                f"Postmark domain {domain.name} has Return-Path {domain.return_path_domain or '(none)'!r}, "
-                f"the placement says {placement.return_path_host_name!r}; re-run with "
-                "--fix-return-path to change it in Postmark"
-            )
-        domain = client.set_return_path_domain(domain.id, placement.return_path_host_name)
-        fixed = True
-
-    def placement_for(selector: str) -> SendingDomainPlacement:
-        return sending_domain_placement(partition.name, selector)
-
-    try:
-        state = dkim_state(domain, placement_for)
-        rotated = False
-        if rotate:
-            if state.first_key or state.rotation_in_progress:
-                raise RegistrationError(
-                    f"cannot start a DKIM rotation for {domain.name}: {state.describe()}; "
-                    + (
-                        "verify the first key first"
-                        if state.first_key
-                        else "let the running one finish first"
-                    )
-                )
-            client.rotate_dkim(domain.id)
-            domain = client.get_domain(domain.id)
-            state = dkim_state(domain, placement_for)
-            rotated = True
-    except DkimStateError as exc:
-        raise RegistrationError(str(exc)) from None
-    candidate = with_keys(
-        domain.return_path_cname_value.rstrip("."), state.signing, state.pending, state.revoked, previous
-    )
-    try:
-        context = parse_mail_context(partition, candidate.to_json())
-    except PlatformError as exc:
-        raise RegistrationError(
-            f"Postmark returned DKIM/Return-Path data the stack cannot use: {exc}"
-        ) from None
-    return Registration(
-        domain=domain, created=created, return_path_fixed=fixed, context=context, state=state, rotated=rotated
+    return register_domain(
+        client,
+        partition_sending_domain(partition),
+        fix_return_path=fix_return_path,
+        rotate=rotate,
+        previous=previous,
     )
 
 
@@ -223,19 +174,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         logger.error(str(exc))
         return EXIT_FAILED
 
-    domain = registration.domain
-    action = "created" if registration.created else "found"
-    logger.info(
-        f"Postmark domain {domain.name} {action} (id {domain.id}) on {partition.postmark_account.value}"
-    )
-    if registration.return_path_fixed:
-        logger.info(f"Return-Path domain changed to {domain.return_path_domain}")
-    ctx = registration.context
-    if registration.rotated:
-        logger.info(f"DKIM rotation started for {domain.name}")
-    logger.info(f"DKIM rotation state: {registration.state.describe()}")
-    keys = "; ".join(f"{role} {key.selector} (record {key.record})" for role, key in ctx.dkim_keys())
-    logger.info(f"DKIM keys published: {keys}; Return-Path target {ctx.return_path_target}")
+    for line in registration_lines(registration, partition.postmark_account.value):
+        logger.info(line)
     logger.info(f"{key}: {'written to' if changed else 'unchanged in'} {context_file}")
     return 0
 

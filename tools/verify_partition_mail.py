@@ -96,13 +96,29 @@ def verify(
     clock: Callable[[], float] = time.monotonic,
 ) -> Verification:
     """Poll until both checks pass or the deadline; each pass asks only for what is pending."""
-    name = postmark_domain_placement(partition.name).postmark_domain_name
+    return verify_domain(
+        client,
+        postmark_domain_placement(partition.name).postmark_domain_name,
+        f"{PRE_DEPLOY_COMMAND} {partition.infrastructure} {partition.name}",
+        deadline_seconds=deadline_seconds,
+        sleep=sleep,
+        clock=clock,
+    )
+
+
+def verify_domain(
+    client: PostmarkClient,
+    name: str,
+    register_command: str,
+    *,
+    deadline_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Verification:
+    """`verify` for any sending domain (the corporate one too)."""
     domain_id = client.find_domain_id(name)
     if domain_id is None:
-        raise PostmarkError(
-            f"Postmark has no domain {name}; run `{PRE_DEPLOY_COMMAND} {partition.infrastructure} "
-            f"{partition.name}` and deploy first"
-        )
+        raise PostmarkError(f"Postmark has no domain {name}; run `{register_command}` and deploy first")
     started = clock()
     dkim, return_path = CheckStatus("DKIM"), CheckStatus("Return-Path")
     wait = FIRST_WAIT_SECONDS
@@ -126,10 +142,10 @@ def verify(
     return Verification(name, domain_id, dkim, return_path, clock() - started)
 
 
-def render(verification: Verification, partition: Partition) -> str:
+def render(verification: Verification, account: str) -> str:
     rows = [
         f"Postmark verification of {verification.domain_name} "
-        f"({partition.postmark_account.value}, domain id {verification.domain_id}) "
+        f"({account}, domain id {verification.domain_id}) "
         f"after {verification.elapsed_seconds:.0f} s:",
         f"  {'check':<12} {'status':<13} attempts",
     ]
@@ -168,7 +184,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except (OpError, TokenRejected, PostmarkError) as exc:
         logger.error(str(exc))
         return EXIT_NOT_VERIFIED
-    logger.info(render(verification, partition))
+    logger.info(render(verification, partition.postmark_account.value))
     if verification.verified:
         return EXIT_VERIFIED
     logger.error(

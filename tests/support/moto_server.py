@@ -189,8 +189,40 @@ def _keep_resolved_ssm_parameters_on_update() -> None:
     ResourceMap.parse_ssm_parameter = resolve_once  # type: ignore[method-assign]
 
 
+def _exports_through_change_sets() -> None:
+    """The CDK CLI deploys through change sets, where moto neither resolved `Fn::ImportValue`
+    against the exports of other stacks nor published the new stack's own exports: a stack
+    importing another's zone id failed with "No export named ... found". As CloudFormation
+    does, a change set's stack sees every export, and its outputs' exports are published."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    create = CloudFormationBackend.create_change_set
+    execute = CloudFormationBackend.execute_change_set
+
+    def create_seeing_exports(self: Any, stack_name: str, *args: Any, **kwargs: Any) -> Any:
+        result = create(self, stack_name, *args, **kwargs)
+        for stack in self.stacks.values():
+            if stack.name == stack_name:
+                stack.cross_stack_resources = self.exports
+                stack.resource_map.cross_stack_resources = self.exports
+        return result
+
+    def execute_publishing_exports(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        execute(self, change_set_name, stack_name)
+        for stack in self.stacks.values():
+            if stack.status.endswith("_COMPLETE") and not stack.status.startswith("DELETE"):
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+                for export in stack.exports:
+                    self.exports[export.name] = export
+
+    CloudFormationBackend.create_change_set = create_seeing_exports  # type: ignore[method-assign]
+    CloudFormationBackend.execute_change_set = execute_publishing_exports  # type: ignore[method-assign]
+
+
 def main() -> None:
     _keep_resolved_ssm_parameters_on_update()
+    _exports_through_change_sets()
     _patch_hosted_zone_attributes()
     _register_secrets_manager_secret()
     _fail_listed_first_deploys()

@@ -9,8 +9,9 @@ It behaves like the live API where the project depends on it:
 * `PUT /domains/{id}/verifyDkim` succeeds from the `dkim_verify_attempts`-th call on (the
   live API needs a second call a few seconds after the first); `verifyReturnPath` from the
   `return_path_verify_attempts`-th. Paths are matched case-insensitively, as Postmark does.
-* `/servers` answers, but every call is recorded so a test can fail on it: the project must
-  never create a Postmark server.
+* `GET /servers` (count, offset, name) and `POST /servers` answer like the API; every call is
+  recorded, so a test of a partition tool can fail on any: only the corporate CLI may
+  create a server (the Free Kanban Tool's).
 Faults are injected per request (status, latency, Retry-After, N times then success), and
 every exchange is recorded for checking against Postmark's OpenAPI description.
 """
@@ -155,6 +156,7 @@ class Exchange:
 class Account:
     name: str
     domains: dict[int, SimulatedDomain] = field(default_factory=dict)
+    servers: list[dict[str, Any]] = field(default_factory=list)
 
 
 class PostmarkSimulator:
@@ -351,10 +353,8 @@ class PostmarkSimulator:
         if lower.startswith("/servers"):
             if token not in self.accounts:
                 return _bad_token()
-            return 200, {
-                "ID": 1,
-                "Name": (body or {}).get("Name", "server") if isinstance(body, dict) else "server",
-            }
+            with self._lock:
+                return self._servers(self.accounts[token], method, lower, query, body)
         if not lower.startswith("/domains"):
             return 404, {"ErrorCode": 404, "Message": "Not found."}
         if token not in self.accounts:
@@ -409,6 +409,42 @@ class PostmarkSimulator:
                 domain.dkim_verify_calls = 0
                 return 200, domain.rotation()
             return 405, {"ErrorCode": 405, "Message": "Method not allowed."}
+
+    def _servers(
+        self, account: Account, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, Any]:
+        """`GET /servers?count&offset[&name]` and `POST /servers {Name}`, as the API answers."""
+        if path == "/servers" and method == "GET":
+            try:
+                count, offset = int(query["count"][0]), int(query["offset"][0])
+            except (KeyError, ValueError, IndexError):
+                return 422, {
+                    "ErrorCode": ERROR_INVALID_FIELDS,
+                    "Message": "The count and offset parameters are required.",
+                }
+            wanted = (query.get("name") or [""])[0].lower()
+            matching = [srv for srv in account.servers if wanted in srv["Name"].lower()]
+            return 200, {"TotalCount": len(matching), "Servers": matching[offset : offset + count]}
+        if path == "/servers" and method == "POST":
+            name = body.get("Name") if isinstance(body, dict) else None
+            if not isinstance(name, str) or not name.strip():
+                return 422, {"ErrorCode": ERROR_INVALID_FIELDS, "Message": "Invalid 'Name' field."}
+            if any(srv["Name"].lower() == name.lower() for srv in account.servers):
+                return 422, {"ErrorCode": 603, "Message": "This server name already exists."}
+            server = {
+                "ID": next(self._ids),
+                "Name": name,
+                "ApiTokens": [f"server-token-{len(account.servers) + 1}-{name.lower()}-7f3e"],
+                "Color": body.get("Color", "Blue"),
+                "SmtpApiActivated": True,
+                "RawEmailEnabled": False,
+                "InboundHookUrl": "",
+                "TrackOpens": False,
+                "TrackLinks": "None",
+            }
+            account.servers.append(server)
+            return 200, server
+        return 405, {"ErrorCode": 405, "Message": "Method not allowed."}
 
     def _list(self, account: Account, query: dict[str, list[str]]) -> tuple[int, Any]:
         try:

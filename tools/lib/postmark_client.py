@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -243,7 +243,7 @@ class PostmarkClient:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self) -> PostmarkClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:

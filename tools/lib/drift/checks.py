@@ -125,7 +125,26 @@ def truth_of(expected: ExpectedDomain, postmark: Outcome[PostmarkLookup]) -> Tru
     return Truth(placement, key, _norm(domain.return_path_cname_value), f"Postmark {field}")
 
 
+def check_leaf(expected: ExpectedDomain, obs: DomainObservations) -> list[Finding]:
+    """A sending leaf inherits DKIM and Return-Path from its parent; its own records are SPF
+    and DMARC (DMARC is looked up at the From domain, never at the parent) and the report
+    authorization at arda.cards."""
+    leaf = expected.zone_name
+    return [
+        _answered(leaf, "dns.spf", obs.apex_txt, lambda a: _spf(leaf, a, strict=True)),
+        _answered(leaf, "dns.dmarc", obs.dmarc_txt, lambda a: _dmarc(leaf, a, strict=True)),
+        _answered(
+            leaf,
+            "dns.dmarc_report_authorization",
+            obs.dmarc_report,
+            lambda a: dmarc_report_authorized(leaf, a),
+        ),
+    ]
+
+
 def check_domain(expected: ExpectedDomain, obs: DomainObservations) -> list[Finding]:
+    if expected.leaf_of is not None:
+        return check_leaf(expected, obs)
     truth = truth_of(expected, obs.postmark)
     return [
         *postmark_checks(expected, obs.postmark, truth),
@@ -205,11 +224,7 @@ def rotation_postmark_context(expected: ExpectedDomain, domain: PostmarkDomain) 
     except DkimStateError as exc:
         return drift(zone, seam, check, str(exc))
     published = {key.selector: key.public_key for _, key in expected.context.dkim_keys()}
-    fix = (
-        f"re-run `./amm.sh {expected.infrastructure} {expected.label}`"
-        if expected.infrastructure
-        else "redeploy"
-    )
+    fix = f"re-run `{expected.fix_command}`" if expected.fix_command else "redeploy"
     problems = []
     if state.pending is not None and published.get(state.pending[0]) != state.pending[1]:
         problems.append(

@@ -74,6 +74,15 @@ def _probes_for(
     def query(name: str, rtype: str) -> Callable[[], DnsAnswer]:
         return lambda: dns.query(name, rtype)
 
+    if expected.leaf_of is not None:  # a sending leaf: its own SPF and DMARC only
+        skipped: dict[str, Callable[[], Any]] = {kind: (lambda: None) for kind in _PROBES}
+        return {
+            **skipped,
+            "apex_txt": query(zone, "TXT"),
+            "dmarc_txt": query(dmarc_host_name(zone), "TXT"),
+            "dmarc_report": query(dmarc_report_authorization_names(zone)[0], "TXT"),
+        }
+
     return {
         "postmark": lambda: directory.lookup(expected),
         "ns": query(zone, "NS"),

@@ -4,8 +4,8 @@ Partitions: the selector, public key and Return-Path target come from the partit
 `partitionMail:{infra}:{partition}` block of `cdk.context.json` (validated by the same
 `parse_mail_context` the CDK app uses), and every FQDN from `sending_domain_placement`.
 
-The corporate domain is built by `corporate_expected_domain` (see `tools.corporate_drift`
-for why Postmark, not the context file, is its source of truth).
+The corporate domain and the Free Kanban Tool's leaf come from `corporate_expected_domains`,
+against the corporate block the corporate CLI writes.
 """
 
 from __future__ import annotations
@@ -18,14 +18,20 @@ from typing import Any
 
 from platform_lib.context_store import PROJECT_CONTEXT_FILE
 from platform_lib.errors import PlatformError
-from platform_lib.mail_context import PartitionMailContext, parse_mail_context
-from platform_lib.naming import context_key, corporate_zone_name
+from platform_lib.mail_context import PartitionMailContext, parse_context_block, parse_mail_context
+from platform_lib.naming import (
+    CORPORATE_CLI_COMMAND,
+    context_key,
+    corporate_context_key,
+    corporate_zone_name,
+    free_kanban_tool_domain,
+)
 from platform_lib.placement import (
     SendingDomainPlacement,
     corporate_sending_domain_placement,
     sending_domain_placement,
 )
-from platform_lib.registry import Partition, PostmarkAccount, active_partitions
+from platform_lib.registry import CORPORATE, Partition, PostmarkAccount, active_partitions
 
 DEFAULT_CONTEXT_FILE = PROJECT_CONTEXT_FILE
 
@@ -51,7 +57,8 @@ class ExpectedDomain:
     placement_for: PlacementFor
     context: PartitionMailContext | None
     context_source: str
-    infrastructure: str = ""  # where `amm.sh` deploys it (empty: not an amm.sh domain)
+    fix_command: str = ""  # what republishes it (`./amm.sh Alpha002 dev`, `./corporate-cli`)
+    leaf_of: str | None = None  # a sending leaf inside this zone: only its SPF and DMARC are its own
 
     @property
     def expected_placement(self) -> SendingDomainPlacement | None:
@@ -88,7 +95,7 @@ def partition_expected_domain(partition: Partition, context_data: dict[str, Any]
         placement_for=placement_for,
         context=context,
         context_source=f"cdk.context.json {key!r}",
-        infrastructure=partition.infrastructure,
+        fix_command=f"./amm.sh {partition.infrastructure} {partition.name}",
     )
 
 
@@ -100,17 +107,35 @@ def partition_expected_domains(
     return [partition_expected_domain(p, data) for p in (partitions or active_partitions())]
 
 
-def corporate_expected_domain() -> ExpectedDomain:
-    """The corporate domain `arda.ardamails.com` on PostmarkProd, DKIM at the parent (DQ-R1-009)."""
-
-    def placement_for(selector: str) -> SendingDomainPlacement:
-        return corporate_sending_domain_placement(selector)
-
-    return ExpectedDomain(
+def corporate_expected_domains(context_file: Path) -> list[ExpectedDomain]:
+    """The corporate domain `arda.ardamails.com` on PostmarkProd, DKIM at the parent
+    (DQ-R1-009), against its context block - and the Free Kanban Tool's sending leaf, whose
+    own records are only its SPF and DMARC (ADR-0023)."""
+    key = corporate_context_key()
+    try:
+        context = parse_context_block(
+            key, load_context_file(context_file).get(key), f"run `{CORPORATE_CLI_COMMAND}`"
+        )
+    except PlatformError as exc:
+        raise DriftConfigError(str(exc)) from exc
+    zone = corporate_zone_name()
+    corporate = ExpectedDomain(
         label="corporate",
-        zone_name=corporate_zone_name(),
-        account=PostmarkAccount.PROD,
-        placement_for=placement_for,
-        context=None,
-        context_source="Postmark (source of truth for the corporate domain)",
+        zone_name=zone,
+        account=CORPORATE.postmark_account,
+        placement_for=corporate_sending_domain_placement,
+        context=context,
+        context_source=f"cdk.context.json {key!r}",
+        fix_command=CORPORATE_CLI_COMMAND,
     )
+    leaf = ExpectedDomain(
+        label="free-kanban-tool",
+        zone_name=free_kanban_tool_domain(),
+        account=CORPORATE.postmark_account,
+        placement_for=corporate_sending_domain_placement,
+        context=context,
+        context_source=f"cdk.context.json {key!r}",
+        fix_command=CORPORATE_CLI_COMMAND,
+        leaf_of=zone,
+    )
+    return [corporate, leaf]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from platform_lib.context_store import PROJECT_ROOT
-from platform_lib.naming import POSTMARK_ACCOUNT_TOKEN_PARAMETER, ROOT_DNS_STACK_NAME
+from platform_lib.naming import ROOT_DNS_STACK_NAME
 from platform_lib.registry import Partition
 from tools.lib.account_token import TOKEN_ENV_VAR
 from tools.lib.operator.run_log import RunLog
@@ -25,6 +25,7 @@ NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
 SECRET_WRAPPER = PROJECT_ROOT / "scripts" / "cdk-with-secret-parameter.cjs"
 ROOT_CONTEXT = ("-c", "infrastructure=PlatformRoot")
 DEPLOY_FLAGS = ("--require-approval", "never", "--progress", "events")
+SECRET_ENV_VAR = "CDK_SECRET_PARAMETER_VALUE"  # noqa: S105 (a variable name): read and removed by the wrapper
 
 
 class CdkFailed(Exception):
@@ -41,7 +42,8 @@ def partition_context(partition: Partition) -> tuple[str, ...]:
 
 def aws_env(profile: str, region: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
-    env.pop(TOKEN_ENV_VAR, None)  # only the deploy wrapper's own environment ever holds it
+    for name in (TOKEN_ENV_VAR, SECRET_ENV_VAR):
+        env.pop(name, None)  # only the deploy wrapper's own environment ever holds a secret
     env.update(AWS_PROFILE=profile, AWS_REGION=region, AWS_DEFAULT_REGION=region)
     return env
 
@@ -75,24 +77,34 @@ def diff(log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, st
 
 
 def deploy(
-    log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, str], token: str | None
+    log: RunLog,
+    stack: str,
+    context: tuple[str, ...],
+    env: Mapping[str, str],
+    secret: tuple[str, str] | None,
+    *,
+    extra: Sequence[str] = (),
 ) -> None:
+    """`cdk deploy stack`; `secret` = (parameter, value) goes through the wrapper, in its
+    environment only, so the value is on no command line."""
     step = f"cdk deploy {stack}"
-    if token is None:
-        argv = [str(CDK), "deploy", stack, *context, *DEPLOY_FLAGS]
+    if secret is None:
+        argv = [str(CDK), "deploy", stack, *context, *DEPLOY_FLAGS, *extra]
         child_env = dict(env)
     else:
+        parameter, value = secret
         argv = [
             str(NODE),
             str(SECRET_WRAPPER),
-            POSTMARK_ACCOUNT_TOKEN_PARAMETER,
-            TOKEN_ENV_VAR,
+            parameter,
+            SECRET_ENV_VAR,
             "deploy",
             stack,
             *context,
             *DEPLOY_FLAGS,
+            *extra,
         ]
-        child_env = {**env, TOKEN_ENV_VAR: token}
+        child_env = {**env, SECRET_ENV_VAR: value}
     code = log.run(step, argv, env=child_env, cwd=PROJECT_ROOT)
     if code != 0:
         raise CdkFailed(step, code)

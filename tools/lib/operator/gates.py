@@ -166,24 +166,47 @@ def _aws(command: str, profile: str, region: str) -> str:
 def failed_first_deploy(session: boto3.Session, partition: Partition, profile: str, region: str) -> str:
     """No half-made partition in the way: a rolled-back stack, or a retained zone or key secret
     without a stack (CloudFormation would fail on the name clash in the middle of a deploy)."""
-    name = stack_name(partition)
+    return failed_first_deploy_of(
+        session,
+        stack=stack_name(partition),
+        zone=partition_zone_name(partition),
+        secrets=(encryption_key_secret_name(partition), postmark_account_token_secret_name(partition)),
+        what=partition.name,
+        profile=profile,
+        region=region,
+    )
+
+
+def failed_first_deploy_of(
+    session: boto3.Session,
+    *,
+    stack: str,
+    zone: str,
+    secrets: tuple[str, ...],
+    what: str,
+    profile: str,
+    region: str,
+) -> str:
+    """`failed_first_deploy` for any stack owning a retained zone and named secrets."""
+    name = stack
+    described: dict[str, Any] | None
     cloudformation = client(session, "cloudformation")
     try:
-        stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+        described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     except AWS_ERRORS as exc:
         if error_code(exc) != "ValidationError" or "does not exist" not in str(exc):
             raise GateRefused(str(explain(exc, profile, f"describing stack {name}"))) from None
-        stack = None
-    if stack is not None:
-        status = str(stack.get("StackStatus", ""))
+        described = None
+    if described is not None:
+        status = str(described.get("StackStatus", ""))
         if status.endswith("_IN_PROGRESS"):
             raise GateRefused(
                 f"stack {name} is {status}: another deploy is under way; wait for it, then re-run"
             )
         if status not in BLOCKING_STATUSES:
             return f"stack {name} is {status}"
-    leftovers, commands = _retained_leftovers(session, partition, profile, region)
-    if stack is not None:
+    leftovers, commands = _retained_leftovers(session, zone, secrets, profile, region)
+    if described is not None:
         details = [f"stack {name} is {status}", *(f"retained: {item}" for item in leftovers)]
         details += [
             "clean up, then re-run:",
@@ -196,7 +219,7 @@ def failed_first_deploy(session: boto3.Session, partition: Partition, profile: s
         )
     if leftovers:
         raise GateRefused(
-            f"a failed first deploy of {partition.name} left resources without a stack {name}; "
+            f"a failed first deploy of {what} left resources without a stack {name}; "
             "what exists and the commands to clean it up (or adopt it, see the runbook) follow",
             [*(f"exists: {item}" for item in leftovers), "clean up, then re-run:", *commands],
         )
@@ -204,10 +227,9 @@ def failed_first_deploy(session: boto3.Session, partition: Partition, profile: s
 
 
 def _retained_leftovers(
-    session: boto3.Session, partition: Partition, profile: str, region: str
+    session: boto3.Session, zone: str, secret_names: tuple[str, ...], profile: str, region: str
 ) -> tuple[list[str], list[str]]:
     """What a failed first deploy can leave (the retained zone and secrets), and how to remove it."""
-    zone = partition_zone_name(partition)
     found: list[str] = []
     commands: list[str] = []
     try:
@@ -225,7 +247,7 @@ def _retained_leftovers(
         )
         commands.append(_aws(f"route53 delete-hosted-zone --id {zone_id}", profile, region))
     secrets = client(session, "secretsmanager")
-    for secret in (encryption_key_secret_name(partition), postmark_account_token_secret_name(partition)):
+    for secret in secret_names:
         try:
             described = secrets.describe_secret(SecretId=secret)
         except AWS_ERRORS as exc:

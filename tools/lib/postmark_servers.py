@@ -1,0 +1,69 @@
+"""Postmark servers: the one place this project finds or creates a Postmark server.
+
+Only the corporate CLI uses it, for the Free Kanban Tool's server (a test keeps it so: every
+other tool's client, `PostmarkClient`, has no way to create a server). It shares the
+client's boundary - redirects refused, total time limits, body cap, typed answers checked
+against the OpenAPI shapes (ExtendedServerInfo, ServerListingResponse).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tools.lib.postmark_client import PostmarkClient
+from tools.lib.postmark_errors import PostmarkShapeError
+from tools.lib.postmark_records import checked_object, json_type
+
+_SERVER_FIELDS = {"ID": "an integer", "Name": "a string"}
+
+
+@dataclass(frozen=True)
+class PostmarkServer:
+    id: int
+    name: str
+    api_tokens: tuple[str, ...]
+
+    @classmethod
+    def from_api(cls, data: Any, operation: str, where: str = "") -> PostmarkServer:
+        record = checked_object(data, operation, _SERVER_FIELDS, where=where)
+        tokens = record.get("ApiTokens", [])
+        if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
+            raise PostmarkShapeError(
+                operation, f"{where}ApiTokens is {json_type(tokens)}, not an array of strings"
+            )
+        return cls(id=record["ID"], name=record["Name"], api_tokens=tuple(tokens))
+
+
+class PostmarkServerAdmin(PostmarkClient):
+    """The account's servers, for the corporate CLI only."""
+
+    def find_server(self, name: str) -> PostmarkServer | None:
+        operation = f"looking up server {name}"
+        page = checked_object(
+            self._call(
+                "GET", "/servers", operation=operation, params={"count": 500, "offset": 0, "name": name}
+            ),
+            operation,
+            {"TotalCount": "an integer"},
+            required=("TotalCount", "Servers"),
+        )
+        servers = page["Servers"]
+        if not isinstance(servers, list):
+            raise PostmarkShapeError(operation, f"Servers is {json_type(servers)}, not an array")
+        found = [
+            server
+            for index, item in enumerate(servers)
+            if (server := PostmarkServer.from_api(item, operation, f"Servers[{index}].")).name == name
+        ]
+        if len(found) > 1:
+            raise PostmarkShapeError(operation, f"{len(found)} servers are named {name}")
+        return found[0] if found else None
+
+    def create_server(self, name: str) -> PostmarkServer:
+        """`POST /servers` (not retried on a status: a re-run finds the server first)."""
+        operation = f"creating server {name}"
+        return PostmarkServer.from_api(
+            self._call("POST", "/servers", operation=operation, body={"Name": name, "Color": "Blue"}),
+            operation,
+        )
