@@ -101,6 +101,7 @@ PARTITIONS: tuple[Partition, ...] = (
     Partition("kyle", PartitionStatus.SUSPENDED, "Alpha002", PostmarkAccount.NON_PROD, needs=("dev",)),
 )
 
+
 @dataclass(frozen=True)
 class CorporateInstanceGroup:
     """The corporate instance group (the seeds' Phase 3): `arda.ardamails.com` and the Free
