@@ -38,10 +38,12 @@ def _one(template: dict[str, Any], type_: str, **props: Any) -> tuple[str, dict[
     return found[0]
 
 
-def test_synth_has_root_and_every_active_partition(synthesized: Synthesized) -> None:
+def test_synth_has_root_the_corporate_group_and_every_active_partition(synthesized: Synthesized) -> None:
     assert sorted(synthesized.stack_names()) == sorted(
         [
             "PlatformRoot-RootDns",
+            "Corporate-Mail",
+            "FreeKanbanToolMailDns",
             "Alpha002-dev-Email",
             "Alpha002-stage-Email",
             "Alpha001-demo-Email",
