@@ -43,7 +43,7 @@ def _register_secrets_manager_secret() -> None:
     if "AWS::SecretsManager::Secret" in get_model_map():
         return
 
-    class CfnSecret(CloudFormationModel):
+    class CfnSecret(CloudFormationModel):  # type: ignore[misc]  # moto is not analysed (pyproject.toml)
         __module__ = "moto.secretsmanager.models"  # moto's model metaclass keys on the service name
 
         def __init__(self, arn: str, name: str, account_id: str, region: str) -> None:
@@ -152,7 +152,7 @@ def _answer_missing_change_sets_like_cloudformation() -> None:
     from moto.cloudformation.exceptions import CloudFormationError
     from moto.cloudformation.models import CloudFormationBackend
 
-    class ChangeSetNotFound(CloudFormationError):
+    class ChangeSetNotFound(CloudFormationError):  # type: ignore[misc]  # moto is not analysed
         code = "ChangeSetNotFound"
 
         def __init__(self, name: str) -> None:
