@@ -14,6 +14,12 @@ from tests.synth import PROJECT_ROOT, Synthesized, synthesize
 os.environ.setdefault("JSII_NODE", str(PROJECT_ROOT / "node_modules" / ".bin" / "node"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow end-to-end tests first: each holds one worker (its own xdist group) for a
+    minute, and the many short tests fill the other worker meanwhile."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The whole app, synthesized once for the session."""
