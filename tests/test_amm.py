@@ -425,34 +425,56 @@ def test_a_malformed_token_from_op_is_refused_with_one_line(
     _assert_nothing_written(workspace, before)
 
 
-def test_postmark_unreachable_stops_before_deploy(workspace: Workspace) -> None:
+@pytest.fixture(scope="module")
+def unreachable_postmark_run(
+    cloud: MotoServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, bytes, subprocess.CompletedProcess[str]]:
+    """One run of dev under GitHub Actions with Postmark at a closed port, which the next
+    three tests read (the same run, three properties)."""
+    workspace = new_workspace(tmp_path_factory.mktemp("unreachable"), cloud)
+    workspace.env["GITHUB_ACTIONS"] = "true"
     before = workspace.context()
-    result = workspace.run("Alpha002", "dev")
+    return workspace, before, workspace.run("Alpha002", "dev")
+
+
+def test_postmark_unreachable_stops_before_the_pre_deploy(
+    unreachable_postmark_run: tuple[Workspace, bytes, subprocess.CompletedProcess[str]],
+) -> None:
+    """The rotation-state lookup is the first Postmark call: unreachable, the partition stops
+    there with one error (the pre-deploy would only repeat it), nothing written."""
+    workspace, before, result = unreachable_postmark_run
     assert result.returncode == 1
     output = result.stdout + result.stderr
-    assert "error: cannot reach Postmark at" in output
-    assert "start: cdk deploy" not in output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: cannot reach Postmark at {workspace.env['POSTMARK_API_URL']} for listing domains "
+        "(ConnectionError); check the network or POSTMARK_API_URL and re-run; nothing was deployed"
+    ]
+    assert "start: pre-deploy" not in output and "start: cdk deploy" not in output
     assert "dev      Alpha002-dev-Email     FAILED, exit 1" in output
     _assert_nothing_written(workspace, before)
 
 
-def test_github_actions_masks_the_token_before_any_other_use(workspace: Workspace) -> None:
+def test_github_actions_masks_the_token_before_any_other_use(
+    unreachable_postmark_run: tuple[Workspace, bytes, subprocess.CompletedProcess[str]],
+) -> None:
     """Under GitHub Actions the only place the token is printed is the `::add-mask::` line,
-    before any step that uses it; the run log never holds it."""
-    workspace.env["GITHUB_ACTIONS"] = "true"
-    result = workspace.run("Alpha002", "dev")  # Postmark is unreachable: the pre-deploy fails
-    assert result.returncode == 1
+    right after `op read`, before the token's first use; the run log never holds it."""
+    workspace, _, result = unreachable_postmark_run
     lines = result.stdout.splitlines()
     with_token = [i for i, line in enumerate(lines) if NONPROD_TOKEN in line]
     assert [lines[i] for i in with_token] == [f"::add-mask::{NONPROD_TOKEN}"]
-    assert with_token[0] < next(i for i, line in enumerate(lines) if "start: pre-deploy" in line)
+    assert with_token[0] < next(i for i, line in enumerate(lines) if "end: op read" in line)
     assert NONPROD_TOKEN not in result.stderr
     (log,) = workspace.logs()
-    assert NONPROD_TOKEN not in log.read_text() and "start: pre-deploy Alpha002 dev" in log.read_text()
+    text = log.read_text()
+    assert NONPROD_TOKEN not in text and "start: op read op://Arda-DevOAM/Postmark/credential" in text
 
 
-def test_a_non_default_postmark_api_is_announced_once(workspace: Workspace) -> None:
-    result = workspace.run("Alpha002", "dev")  # Postmark at a closed loopback port
+def test_a_non_default_postmark_api_is_announced_once(
+    unreachable_postmark_run: tuple[Workspace, bytes, subprocess.CompletedProcess[str]],
+) -> None:
+    _, _, result = unreachable_postmark_run
     notes = [line for line in (result.stdout + result.stderr).splitlines() if "note: Postmark API is" in line]
     assert len(notes) == 1 and "(POSTMARK_API_URL), not https://api.postmarkapp.com" in notes[0]
 

@@ -5,8 +5,11 @@
 For partitions: registry check, settings check, the Root placeholder gate, the AWS
 pre-flight, the delegation and Root-unchanged gates; then per partition, in rollout order:
 the failed-first-deploy gate, the cascade gate, the production diff and typed confirmation,
-`op read` (masked, the token rule), pre-deploy, `cdk deploy`, Postmark verification. A
-partition that fails stops the partitions of the run that depend on it in the cascade.
+`op read` (masked, the token rule; only once every gate has passed, so a refused run never
+reads a secret), Postmark's DKIM rotation state (Postmark unreachable or refusing stops
+here, before the pre-deploy repeats the same call), pre-deploy, `cdk deploy`, Postmark
+verification. A partition that fails stops the partitions of the run that depend on it in
+the cascade.
 `./amm.sh PlatformRoot` deploys the Root stack: diff, typed confirmation, deploy, and the
 Root-unchanged gate. Every step is logged (start, end, exit code, duration) to the console
 and a token-free run log.
@@ -247,6 +250,7 @@ def _plan(run: Run) -> None:
             f"op read --no-newline {postmark_credential_op_reference(partition.name)}   "
             f"# within {run.settings.op_timeout:g} s; masked; the token rule"
         )
+        step("DKIM rotation state at start (Postmark unreachable or refusing: stop here)")
         rotate = " --rotate-dkim" if run.rotate_dkim else ""
         step(
             "POSTMARK_ACCOUNT_TOKEN=*** python -m tools.register_partition_mail_signature "
@@ -365,7 +369,7 @@ def _deploy_partition(run: Run, partition: Partition, session: boto3.Session) ->
     if production:
         _production_diff_and_confirmation(run, partition, env, again=False)
     token = _token(run, partition)
-    run.log.say(f"DKIM rotation state at start: {_rotation_state(run, partition, token)}")
+    run.log.say(f"DKIM rotation state at start: {_rotation_state(run, partition, token, strict=True)}")
     block_before = _context_block(partition)
     _pre_deploy(run, partition, token, rotate=run.rotate_dkim)
     if production and _context_block(partition) != block_before:
@@ -420,9 +424,10 @@ def _published(partition: Partition) -> frozenset[tuple[str, str, str]] | None:
         return None
 
 
-def _rotation_state(run: Run, partition: Partition, token: str) -> str:
-    """Postmark's DKIM rotation state of the partition's domain, for the run log (a lookup
-    failure is said, not fatal: the steps that need Postmark report it themselves)."""
+def _rotation_state(run: Run, partition: Partition, token: str, *, strict: bool = False) -> str:
+    """Postmark's DKIM rotation state of the partition's domain, for the run log. `strict`
+    (at the start): a Postmark failure stops the partition, as the pre-deploy's same first
+    call would a moment later; after the deploy it is said, not fatal."""
     name = postmark_domain_placement(partition.name).postmark_domain_name
     try:
         with PostmarkClient(
@@ -434,7 +439,11 @@ def _rotation_state(run: Run, partition: Partition, token: str) -> str:
             return dkim_state(
                 client.get_domain(domain_id), lambda s: sending_domain_placement(partition.name, s)
             ).describe()
-    except (PostmarkError, DkimStateError) as exc:
+    except PostmarkError as exc:
+        if strict:
+            raise Stop(f"{exc}; nothing was deployed") from None
+        return f"unknown ({exc})"
+    except DkimStateError as exc:
         return f"unknown ({exc})"
 
 
