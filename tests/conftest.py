@@ -20,6 +20,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
+UNGROUPED = pytest.StashKey[str]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup` every `xdist_group` test must carry its group in its node id
+    (that is how xdist keeps a group on one worker). A pytest that ignores the suffix would
+    split the groups silently: shared session fixtures run once per worker, tests sharing a
+    server race. Every test then fails with the reason instead (a worker cannot stop the
+    run with a readable message)."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    ungrouped = [
+        i.nodeid for i in session.items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid
+    ]
+    if ungrouped:
+        session.config.stash[UNGROUPED] = (
+            f"pytest-xdist did not group {ungrouped[0]} (pytest and pytest-xdist versions disagree, "
+            "pytest-dev/pytest-xdist#1386); install requirements-dev.txt's pins"
+        )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if UNGROUPED in item.config.stash:
+        pytest.fail(item.config.stash[UNGROUPED], pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The whole app, synthesized once for the session."""
