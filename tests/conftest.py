@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,14 @@ from tests.synth import PROJECT_ROOT, Synthesized, synthesize
 
 # jsii must run on the pinned node 22 even when pytest is started by hand.
 os.environ.setdefault("JSII_NODE", str(PROJECT_ROOT / "node_modules" / ".bin" / "node"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A suite started in the background (`cmd &` in a script) inherits SIGINT ignored, and
+    so would every tool it starts: Python keeps an inherited SIG_IGN, so the Ctrl-C tests
+    would see a tool that cannot be interrupted. The tools' children get the default back."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
