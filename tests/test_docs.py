@@ -202,8 +202,13 @@ def test_options_written_after_a_command_are_in_its_help(name: str) -> None:
 
 def test_options_named_in_prose_exist() -> None:
     """A span that is only an option (`--yes`, `--deadline SECONDS`) must be an option of a
-    documented command, or one `amm.sh` passes on (to the CDK CLI, in `tools/lib/operator/`)."""
-    passed_on = [PROJECT_ROOT / "amm.sh", PROJECT_ROOT / "scripts" / "cdk-with-secret-parameter.cjs"]
+    documented command, or one `amm.sh` passes on (to the CDK CLI, in `tools/lib/operator/`)
+    or `scripts/test` passes to pytest."""
+    passed_on = [
+        PROJECT_ROOT / "amm.sh",
+        PROJECT_ROOT / "scripts" / "cdk-with-secret-parameter.cjs",
+        PROJECT_ROOT / "scripts" / "test",  # its pytest options
+    ]
     passed_on += sorted((PROJECT_ROOT / "tools" / "lib" / "operator").glob("*.py"))
     known = "\n".join(_help_text(name) for name in help_results()) + "".join(_text(p) for p in passed_on)
     spans = {code.split()[0] for doc in DOCS for code in _inline_code(_text(doc)) if code.startswith("--")}
