@@ -19,7 +19,7 @@ _ensure_python() {
   echo "setup: installing pinned Python dependencies into .venv" >&2
   [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -r "$PROJECT_ROOT/requirements-dev.txt" 2> >(grep -v "is ignored: it is neither" >&2)
+    -r "$PROJECT_ROOT/requirements-dev.txt" 2> >(grep -v "is ignored: it is neither" >&2) || return 1
   echo "$want" >"$stamp"
 }
 
@@ -31,12 +31,31 @@ _ensure_node() {
     return 0
   fi
   echo "setup: installing pinned node 22 and CDK CLI into node_modules" >&2
-  (cd "$PROJECT_ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  (cd "$PROJECT_ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2 || return 1
   echo "$want" >"$stamp"
 }
 
-_ensure_python
-_ensure_node
+# jsii's package cache lives with the venv that pins aws-cdk-lib, warmed once per lock-file
+# change so that every synth finds the type index (scripts/warm-jsii-package-cache.py).
+_ensure_jsii_cache() {
+  local stamp want
+  want="$(_stamp_of "$PROJECT_ROOT/requirements.txt" "$PROJECT_ROOT/requirements-dev.txt")"
+  stamp="$JSII_RUNTIME_PACKAGE_CACHE_ROOT/.warm.sha256"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  echo "setup: unpacking aws-cdk-lib into the jsii package cache and indexing it" >&2
+  mkdir -p "$JSII_RUNTIME_PACKAGE_CACHE_ROOT"
+  (cd "$PROJECT_ROOT" && JSII_NODE="$PROJECT_ROOT/node_modules/.bin/node" \
+    "$PROJECT_ROOT/.venv/bin/python" "$PROJECT_ROOT/scripts/warm-jsii-package-cache.py") || return 1
+  echo "$want" >"$stamp"
+}
+
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT="${JSII_RUNTIME_PACKAGE_CACHE_ROOT:-$PROJECT_ROOT/.venv/jsii-package-cache}"
+# Each step writes its stamp only when it succeeded, also when sourced without `set -e`.
+_ensure_python || return 1
+_ensure_node || return 1
+_ensure_jsii_cache || return 1
 
 export PATH="$PROJECT_ROOT/node_modules/.bin:$PROJECT_ROOT/.venv/bin:$PATH"
 export JSII_NODE="$PROJECT_ROOT/node_modules/.bin/node"

@@ -103,6 +103,19 @@ def aws_config(folder: Path, endpoint: str, profiles: Mapping[str, str]) -> dict
     }
 
 
+def jsii_package_cache_root() -> str:
+    """The jsii package cache the test session uses: the one `scripts/env.sh` names (in the
+    venv, indexed at set-up, ADR-0024), else jsii's default for this user.
+
+    A workspace gets a fresh HOME so that no AWS or CDK setting of the machine leaks into a
+    run; the jsii cache is content-addressed and shared on purpose, or every workspace would
+    unpack aws-cdk-lib again and every synth would parse its whole assembly.
+    """
+    return os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT") or str(
+        Path.home() / ".cache" / "aws" / "jsii" / "package-cache"
+    )
+
+
 def closed_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -176,6 +189,7 @@ def new_workspace(
         **keep,
         "PATH": f"{bin_dir}:{keep['PATH']}",
         "HOME": str(tmp_path / "home"),
+        "JSII_RUNTIME_PACKAGE_CACHE_ROOT": jsii_package_cache_root(),
         "CDK_DISABLE_CLI_TELEMETRY": "true",
         "AMM_VERIFY_DEADLINE_SECONDS": "20",
         "POSTMARK_API_URL": postmark_url or closed_port_url(),

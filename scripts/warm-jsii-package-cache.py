@@ -1,0 +1,74 @@
+"""Unpack the jsii packages the app loads and let jsii finish their type index (setup step).
+
+jsii keeps unpacked packages in a cache (JSII_RUNTIME_PACKAGE_CACHE_ROOT, which
+`scripts/env.sh` points into `.venv/`). The first process that loads a package starts a
+background worker that writes a compact type index next to it; every later process that
+finds the index skips parsing the package's whole assembly (aws-cdk-lib's is 8 MB
+compressed), about 2 s of CPU per synth. A `cdk synth` exits long before that worker is
+done, so without this step the index is never written and every synth pays the full
+parse. This script imports the app's jsii packages and waits until each unpacked package
+has its index, bounded in time: the index is an optimisation, so running out of time (say a
+jsii release that names the file differently) prints a note and changes nothing else.
+
+Run by `scripts/env.sh` after installing the Python dependencies; exit status 0 unless the
+packages themselves cannot be loaded (one line naming the fix, 1).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+# The index file jsii's runtime writes beside an unpacked package (jsii 1.142's name).
+INDEX_FILE = ".jsii.runtime.v1.json"
+BOUND_SECONDS = 60.0
+POLL_SECONDS = 0.2
+
+
+def _unindexed(root: Path) -> list[Path]:
+    return [spec.parent for spec in root.glob("**/.jsii") if not (spec.parent / INDEX_FILE).exists()]
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    # Ctrl-C reaches jsii's node child too, whose death would otherwise read as a broken install.
+    print("setup: interrupted; the next command finishes this step", file=sys.stderr, flush=True)
+    os._exit(128 + signum)
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
+    if os.environ.get("JSII_RUNTIME_PACKAGE_CACHE", "").lower() == "disabled":
+        return 0  # the operator turned jsii's cache off: nothing to warm
+    root = Path(os.environ["JSII_RUNTIME_PACKAGE_CACHE_ROOT"])
+    started = time.monotonic()
+    try:
+        import aws_cdk  # noqa: F401  (loading the packages starts jsii's index workers)
+        import cdk_nag  # noqa: F401
+    except Exception as exc:  # any failure here means a broken install
+        print(
+            f"setup: error: cannot load aws-cdk-lib with node 22 ({type(exc).__name__}: {exc}); "
+            "delete .venv and node_modules and re-run to reinstall them",
+            file=sys.stderr,
+            flush=True,
+        )
+        os._exit(1)  # not sys.exit: jsii's half-started kernel would print a traceback at exit
+
+    while time.monotonic() - started < BOUND_SECONDS:
+        if not _unindexed(root):
+            return 0
+        time.sleep(POLL_SECONDS)
+    missing = ", ".join(sorted(str(p.relative_to(root)) for p in _unindexed(root)))
+    print(
+        f"setup: note: jsii wrote no type index for {missing} within {BOUND_SECONDS:.0f} s; "
+        "synths still work, each parsing the whole assembly",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
