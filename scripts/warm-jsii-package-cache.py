@@ -22,14 +22,27 @@ import sys
 import time
 from pathlib import Path
 
-# The index file jsii's runtime writes beside an unpacked package (jsii 1.142's name).
+# The index file jsii's runtime writes beside an unpacked package, and the marker it touches
+# whenever a process uses that package (jsii 1.142's names).
 INDEX_FILE = ".jsii.runtime.v1.json"
+USE_MARKER = ".jsii-runtime-package-cache"
 BOUND_SECONDS = 60.0
 POLL_SECONDS = 0.2
 
 
-def _unindexed(root: Path) -> list[Path]:
-    return [spec.parent for spec in root.glob("**/.jsii") if not (spec.parent / INDEX_FILE).exists()]
+def _unindexed(root: Path, since: float) -> list[Path]:
+    """Packages this process loaded (marker touched since `since`) that have no index yet;
+    versions left behind by an older lock file are not waited for."""
+    waiting = []
+    for spec in root.glob("**/.jsii"):
+        package = spec.parent
+        try:
+            used = (package / USE_MARKER).stat().st_mtime >= since
+        except OSError:
+            used = False
+        if used and not (package / INDEX_FILE).exists():
+            waiting.append(package)
+    return waiting
 
 
 def _interrupted(signum: int, frame: object) -> None:
@@ -45,6 +58,7 @@ def main() -> int:
         return 0  # the operator turned jsii's cache off: nothing to warm
     root = Path(os.environ["JSII_RUNTIME_PACKAGE_CACHE_ROOT"])
     started = time.monotonic()
+    since = time.time() - 2.0  # file times may lag the clock a little
     try:
         import aws_cdk  # noqa: F401  (loading the packages starts jsii's index workers)
         import cdk_nag  # noqa: F401
@@ -58,10 +72,10 @@ def main() -> int:
         os._exit(1)  # not sys.exit: jsii's half-started kernel would print a traceback at exit
 
     while time.monotonic() - started < BOUND_SECONDS:
-        if not _unindexed(root):
+        if not _unindexed(root, since):
             return 0
         time.sleep(POLL_SECONDS)
-    missing = ", ".join(sorted(str(p.relative_to(root)) for p in _unindexed(root)))
+    missing = ", ".join(sorted(str(p.relative_to(root)) for p in _unindexed(root, since)))
     print(
         f"setup: note: jsii wrote no type index for {missing} within {BOUND_SECONDS:.0f} s; "
         "synths still work, each parsing the whole assembly",
