@@ -32,7 +32,7 @@ def test_the_set_up_cache_has_every_loaded_package_indexed() -> None:
     cache = Path(jsii_package_cache_root())
     indexed = {p.relative_to(cache).parts[0] for p in cache.glob(f"**/{INDEX}")}
     assert indexed >= {"aws-cdk-lib", "constructs", "cdk-nag"}, (
-        f"{cache} is not indexed: run the suite through ./scripts/test, whose set-up warms it"
+        f"{cache} is not indexed: run ./scripts/test once, whose set-up warms it"
     )
     result = _warm(cache)
     assert (result.returncode, result.stderr) == (0, "")

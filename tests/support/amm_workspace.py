@@ -104,16 +104,14 @@ def aws_config(folder: Path, endpoint: str, profiles: Mapping[str, str]) -> dict
 
 
 def jsii_package_cache_root() -> str:
-    """The jsii package cache the test session uses: the one `scripts/env.sh` names (in the
-    venv, indexed at set-up, ADR-0024), else jsii's default for this user.
+    """The jsii package cache the test session uses: set-up's, in the venv (ADR-0024; the
+    conftest names it when pytest is started by hand).
 
     A workspace gets a fresh HOME so that no AWS or CDK setting of the machine leaks into a
     run; the jsii cache is content-addressed and shared on purpose, or every workspace would
     unpack aws-cdk-lib again and every synth would parse its whole assembly.
     """
-    return os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT") or str(
-        Path.home() / ".cache" / "aws" / "jsii" / "package-cache"
-    )
+    return os.environ["JSII_RUNTIME_PACKAGE_CACHE_ROOT"]
 
 
 def closed_port_url() -> str:
