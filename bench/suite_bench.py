@@ -5,7 +5,7 @@ checkout's installed toolchains (`.venv`, `node_modules`, symlinked, as set-up w
 them) but has no mypy cache, no byte-code of the project and no `cdk.out`. Warm is the same
 command run again at once in that clone. A regression shows as a number here, never as a
 timed test. Run: `python -m bench.suite_bench` after `./scripts/synth` has set up this
-checkout (it takes two full suite runs, about ten minutes on two cores).
+checkout (it takes two full suite runs, about seven minutes on two cores).
 """
 
 from __future__ import annotations
