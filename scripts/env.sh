@@ -45,7 +45,11 @@ _ensure_jsii_cache() {
     return 0
   fi
   echo "setup: unpacking aws-cdk-lib into the jsii package cache and indexing it" >&2
-  mkdir -p "$JSII_RUNTIME_PACKAGE_CACHE_ROOT"
+  if ! mkdir -p "$JSII_RUNTIME_PACKAGE_CACHE_ROOT" 2>/dev/null || [[ ! -w "$JSII_RUNTIME_PACKAGE_CACHE_ROOT" ]]; then
+    echo "setup: error: cannot write the jsii package cache $JSII_RUNTIME_PACKAGE_CACHE_ROOT;" \
+      "point JSII_RUNTIME_PACKAGE_CACHE_ROOT at a writable folder, or unset it" >&2
+    return 1
+  fi
   (cd "$PROJECT_ROOT" && JSII_NODE="$PROJECT_ROOT/node_modules/.bin/node" \
     "$PROJECT_ROOT/.venv/bin/python" "$PROJECT_ROOT/scripts/warm-jsii-package-cache.py") || return 1
   echo "$want" >"$stamp"

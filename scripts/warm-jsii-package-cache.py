@@ -51,14 +51,28 @@ def _interrupted(signum: int, frame: object) -> None:
     os._exit(128 + signum)
 
 
+def _load_timed_out(signum: int, frame: object) -> None:
+    # jsii waits forever when it cannot use its package cache (an unwritable folder, say).
+    root = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT", "")
+    print(
+        f"setup: error: jsii did not load aws-cdk-lib within {BOUND_SECONDS:.0f} s; check that "
+        f"JSII_RUNTIME_PACKAGE_CACHE_ROOT ({root}) is a writable folder, or unset it",
+        file=sys.stderr,
+        flush=True,
+    )
+    os._exit(1)
+
+
 def main() -> int:
     signal.signal(signal.SIGINT, _interrupted)
     signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGALRM, _load_timed_out)
     if os.environ.get("JSII_RUNTIME_PACKAGE_CACHE", "").lower() == "disabled":
         return 0  # the operator turned jsii's cache off: nothing to warm
     root = Path(os.environ["JSII_RUNTIME_PACKAGE_CACHE_ROOT"])
     started = time.monotonic()
     since = time.time() - 2.0  # file times may lag the clock a little
+    signal.alarm(int(BOUND_SECONDS))
     try:
         import aws_cdk  # noqa: F401  (loading the packages starts jsii's index workers)
         import cdk_nag  # noqa: F401
@@ -70,6 +84,7 @@ def main() -> int:
             flush=True,
         )
         os._exit(1)  # not sys.exit: jsii's half-started kernel would print a traceback at exit
+    signal.alarm(0)
 
     while time.monotonic() - started < BOUND_SECONDS:
         if not _unindexed(root, since):
