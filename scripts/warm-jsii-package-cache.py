@@ -16,6 +16,7 @@ packages themselves cannot be loaded (one line naming the fix, 1).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -51,6 +52,23 @@ def _interrupted(signum: int, frame: object) -> None:
     os._exit(128 + signum)
 
 
+def _kill_descendants() -> None:
+    """SIGKILL jsii's node processes (children and theirs), found through /proc's parent ids."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
+    pending = list(children.get(os.getpid(), []))
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _load_timed_out(signum: int, frame: object) -> None:
     # jsii waits forever when it cannot use its package cache (an unwritable folder, say).
     root = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT", "")
@@ -60,6 +78,7 @@ def _load_timed_out(signum: int, frame: object) -> None:
         file=sys.stderr,
         flush=True,
     )
+    _kill_descendants()  # a jsii that cannot use its cache spins on
     os._exit(1)
 
 
