@@ -135,3 +135,14 @@ def test_a_missing_signing_key_is_drift(dns: LoopbackDnsServer) -> None:
     dns.records.delete(host(NEW_SELECTOR), "TXT")
     found = failures(run(expected(REVOKED_BLOCK), postmark(**ROTATED_IN_POSTMARK), dns))
     assert found[(ZONE, "dns.dkim")].startswith(f"missing DKIM record: no TXT at {host(NEW_SELECTOR)}")
+
+
+def test_a_block_that_no_longer_publishes_the_signing_key_is_drift(dns: LoopbackDnsServer) -> None:
+    """Postmark signs with the new key, the old one revoked; a block reverted to the old key
+    alone (and DNS serving just that) must not pass because the old key is still Postmark's
+    revoked one."""
+    found = failures(run(expected(OLD), postmark(**ROTATED_IN_POSTMARK), dns))
+    assert found[(ZONE, "cross.dkim_rotation")] == (
+        f"Postmark signs with {NEW_SELECTOR}, a key cdk.context.json 'partitionMail:Alpha002:dev' does not "
+        "publish (mail fails DKIM); re-run `./amm.sh Alpha002 dev`"
+    )

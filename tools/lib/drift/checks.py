@@ -226,6 +226,11 @@ def rotation_postmark_context(expected: ExpectedDomain, domain: PostmarkDomain) 
     published = {key.selector: key.public_key for _, key in expected.context.dkim_keys()}
     fix = f"re-run `{expected.fix_command}`" if expected.fix_command else "redeploy"
     problems = []
+    if state.signing[0] not in published:  # a different key under that selector: cross.dkim_key
+        problems.append(
+            f"Postmark signs with {state.signing[0]}, a key {expected.context_source} does not publish "
+            f"(mail fails DKIM); {fix}"
+        )
     if state.pending is not None and published.get(state.pending[0]) != state.pending[1]:
         problems.append(
             f"Postmark's pending key {state.pending[0]} is not published, so Postmark cannot verify it; {fix}"
