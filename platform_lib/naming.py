@@ -29,6 +29,7 @@ POSTMARK_ACCOUNT_TOKEN_PARAMETER = "PostmarkAccountToken"  # noqa: S105 (a name,
 PARTITION_EMAIL_CONTRACT_VERSION = "partition-email/v1"
 PARTITION_EMAIL_WITNESS_OUTPUT = "PartitionEmailContract"
 PRE_DEPLOY_COMMAND = "python -m tools.register_partition_mail_signature"
+AMM_COMMAND = "./amm.sh"
 CORPORATE_CLI_COMMAND = "./corporate-cli"
 CORPORATE_PUBLISHING_PREFIX = "Corporate"
 FREE_KANBAN_TOOL_LEAF = "freekanban"  # the Free Kanban Tool sends from freekanban.arda.ardamails.com
@@ -160,3 +161,8 @@ def instance_module(partition: Partition) -> str:
     """Dotted module path of the partition's instance configuration."""
     get_infrastructure(partition.infrastructure)
     return f"instances.{partition.infrastructure}.{partition.name}"
+
+
+def amm_command(partition: Partition) -> str:
+    """The operator's command that deploys (and verifies) `partition`, as fixes name it."""
+    return f"{AMM_COMMAND} {partition.infrastructure} {partition.name}"

@@ -33,6 +33,7 @@ from platform_lib.mail_context import parse_mail_context
 from platform_lib.naming import (
     POSTMARK_ACCOUNT_TOKEN_PARAMETER,
     ROOT_DNS_STACK_NAME,
+    amm_command,
     context_key,
     root_delegation_role_arn,
     stack_name,
@@ -47,7 +48,6 @@ from platform_lib.registry import (
     cascade_prerequisites,
     depends_on,
     get_infrastructure,
-    get_partition,
     get_partition_on,
     requires_production_confirmation,
     root_infrastructure,
@@ -296,6 +296,7 @@ def _cascade(run: Run, partition: Partition) -> None:
         )
         return
     problems: list[str] = []
+    unverified: list[Partition] = []
     for earlier in needed:
         token = _token(run, earlier)
         verdict = verify_live(
@@ -313,13 +314,14 @@ def _cascade(run: Run, partition: Partition) -> None:
             )
         else:
             run.log.say(f"gate (cascade): {earlier.name} NOT verified live")
+            unverified.append(earlier)
             problems += [f"{earlier.name}: {problem}" for problem in verdict.problems]
-    if problems:
-        first = problems[0].split(":", 1)[0]
-        infra = get_partition(first).infrastructure
+    if unverified:
+        first = unverified[0]
         raise Stop(
-            f"{partition.name} needs {', '.join(p.name for p in needed)} verified live first; {first} is not: "
-            f"deploy and verify it (`./amm.sh {infra} {first}`), or pass --skip-cascade REASON",
+            f"{partition.name} needs {', '.join(p.name for p in needed)} verified live first; {first.name} is "
+            f"not: deploy and verify it (`{amm_command(first)}`), or pass "
+            "--skip-cascade REASON",
             details=problems,
         )
 
@@ -390,6 +392,8 @@ def _deploy_partition(run: Run, partition: Partition, session: boto3.Session) ->
         published_before = _published(partition)
         _pre_deploy(run, partition, token, rotate=False)
         if _published(partition) != published_before:
+            if production:
+                _production_diff_and_confirmation(run, partition, env, again=True)
             _cdk_deploy(run, partition, env, token)
     run.log.say(f"DKIM rotation state at end: {_rotation_state(run, partition, token)}")
 

@@ -21,6 +21,7 @@ from platform_lib.errors import PlatformError
 from platform_lib.mail_context import PartitionMailContext, parse_context_block, parse_mail_context
 from platform_lib.naming import (
     CORPORATE_CLI_COMMAND,
+    amm_command,
     context_key,
     corporate_context_key,
     corporate_zone_name,
@@ -95,7 +96,7 @@ def partition_expected_domain(partition: Partition, context_data: dict[str, Any]
         placement_for=placement_for,
         context=context,
         context_source=f"cdk.context.json {key!r}",
-        fix_command=f"./amm.sh {partition.infrastructure} {partition.name}",
+        fix_command=amm_command(partition),
     )
 
 
