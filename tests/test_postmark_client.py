@@ -145,3 +145,17 @@ def test_servers_are_found_by_name_or_created_once() -> None:
             ("GET", "/servers"),
             ("POST", "/servers"),
         ]
+
+
+def test_a_server_token_is_redacted_from_the_moment_it_is_read_and_never_in_repr() -> None:
+    from tools.lib.logger import redact
+    from tools.lib.postmark_errors import PostmarkShapeError
+    from tools.lib.postmark_servers import PostmarkServer
+
+    token = "server-token-8d1c2f"
+    server = PostmarkServer.from_api({"ID": 7, "Name": "FreeKanbanTool", "ApiTokens": [token]}, "listing")
+    assert server.api_tokens == (token,)
+    assert token not in repr(server)
+    assert redact(f"echoed {token}") == "echoed ***"
+    with pytest.raises(PostmarkShapeError, match="holds whitespace inside the token"):
+        PostmarkServer.from_api({"ID": 7, "Name": "F", "ApiTokens": ["two words"]}, "listing")

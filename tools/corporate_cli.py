@@ -230,20 +230,12 @@ def _flow(log: RunLog, args: argparse.Namespace, settings: Settings, profile: st
         if not server.api_tokens:
             outcome.append(EXIT_FAILED)
             raise Stop(f"Postmark server {server.name} has no API token; add one in Postmark and re-run")
-        server_token = server.api_tokens[0]
-        logger.register_secret(server_token)
+        server_token = server.api_tokens[0]  # redacted since PostmarkServer.from_api read it
         outcome.append(0)
     if _block() != block_before:
         log.say(f"the registration changed {target.context_key}: the diffs to confirm are now these")
         _diffs_and_confirmation(log, env, args.yes)
-    deploy(
-        log,
-        corporate_mail_stack_name(),
-        CORPORATE_CONTEXT,
-        env,
-        (FREE_KANBAN_TOOL_SERVER_TOKEN_PARAMETER, server_token),
-        extra=("--exclusively",),
-    )
+    _deploy_corporate_mail(log, env, server_token)
     deploy(log, FREE_KANBAN_TOOL_STACK_NAME, CORPORATE_CONTEXT, env, None, extra=("--exclusively",))
     with log.step(f"verify Postmark {corporate_zone_name()}") as outcome:
         try:
@@ -263,19 +255,33 @@ def _flow(log: RunLog, args: argparse.Namespace, settings: Settings, profile: st
         outcome.append(0 if verification.verified else EXIT_FAILED)
     if not verification.verified:
         raise Stop(f"{corporate_zone_name()} is deployed but not verified in Postmark yet (see above)")
-    if args.rotate_dkim:  # the new key signs now: record it (the same records, no deploy)
+    if args.rotate_dkim:  # the new key signs now: record it, and deploy only if that changed records
+        previous = _previous()
         with log.step("record the DKIM rotation state") as outcome:
             try:
                 with PostmarkServerAdmin(token, base_url=settings.postmark_url) as client:
-                    registration = register_domain(
-                        client, target, fix_return_path=False, previous=_previous()
-                    )
+                    registration = register_domain(client, target, fix_return_path=False, previous=previous)
                 put_context_block(PROJECT_CONTEXT_FILE, target.context_key, registration.context)
                 logger.info(f"DKIM rotation state at end: {registration.state.describe()}")
             except (PostmarkError, RegistrationError, PlatformError, OSError) as exc:
                 outcome.append(EXIT_FAILED)
                 raise Stop(str(exc)) from None
             outcome.append(0)
+        if previous is None or registration.context.published() != previous.published():
+            log.say(f"recording the rotation changed the records of {target.context_key}")
+            _diffs_and_confirmation(log, env, args.yes)
+            _deploy_corporate_mail(log, env, server_token)
+
+
+def _deploy_corporate_mail(log: RunLog, env: dict[str, str], server_token: str) -> None:
+    deploy(
+        log,
+        corporate_mail_stack_name(),
+        CORPORATE_CONTEXT,
+        env,
+        (FREE_KANBAN_TOOL_SERVER_TOKEN_PARAMETER, server_token),
+        extra=("--exclusively",),
+    )
 
 
 def _log_path(settings: Settings) -> Path:

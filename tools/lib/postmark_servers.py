@@ -8,12 +8,14 @@ against the OpenAPI shapes (ExtendedServerInfo, ServerListingResponse).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from tools.lib.logger import register_secret
 from tools.lib.postmark_client import PostmarkClient
 from tools.lib.postmark_errors import PostmarkShapeError
 from tools.lib.postmark_records import checked_object, json_type
+from tools.lib.token_rule import TokenRejected, normalize_token
 
 _SERVER_FIELDS = {"ID": "an integer", "Name": "a string"}
 
@@ -22,16 +24,31 @@ _SERVER_FIELDS = {"ID": "an integer", "Name": "a string"}
 class PostmarkServer:
     id: int
     name: str
-    api_tokens: tuple[str, ...]
+    api_tokens: tuple[str, ...] = field(repr=False)
 
     @classmethod
     def from_api(cls, data: Any, operation: str, where: str = "") -> PostmarkServer:
+        """The server, its API tokens redacted from every output from this moment on and held
+        to the token rule like the account tokens (a server token is a secret too)."""
         record = checked_object(data, operation, _SERVER_FIELDS, where=where)
-        tokens = record.get("ApiTokens", [])
-        if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
+        raw = record.get("ApiTokens", [])
+        if not isinstance(raw, list) or not all(isinstance(t, str) and t for t in raw):
             raise PostmarkShapeError(
-                operation, f"{where}ApiTokens is {json_type(tokens)}, not an array of strings"
+                operation, f"{where}ApiTokens is {json_type(raw)}, not an array of strings"
             )
+        tokens = []
+        for index, value in enumerate(raw):
+            register_secret(value)
+            try:
+                tokens.append(
+                    normalize_token(
+                        value,
+                        source=f"Postmark's {where}ApiTokens[{index}]",
+                        fix="check the server in Postmark",
+                    )
+                )
+            except TokenRejected as exc:
+                raise PostmarkShapeError(operation, str(exc)) from None
         return cls(id=record["ID"], name=record["Name"], api_tokens=tuple(tokens))
 
 
