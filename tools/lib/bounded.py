@@ -4,6 +4,9 @@
 timeout bounds only the gap between bytes, so a server that drips one byte at a time would
 otherwise hold a call for ever. The abandoned thread ends on its own socket timeout.
 
+`kill_process_group(process)` stops a child started with `start_new_session=True` together
+with every process it started (a CLI's own children would otherwise outlive it).
+
 `printable(text)` escapes what a terminal would act on (control characters, lone
 surrogates, bidirectional overrides) so a hostile answer cannot clear the screen, hide an
 error line or crash the output encoder.
@@ -11,6 +14,10 @@ error line or crash the output encoder.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -43,6 +50,14 @@ def within(work: Callable[[], T], seconds: float, name: str = "bounded-call") ->
         raise box["error"]
     value: T = box["value"]
     return value
+
+
+def kill_process_group(process: subprocess.Popen[Any]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+    process.wait()
 
 
 def unprintable(char: str) -> bool:

@@ -19,7 +19,7 @@ import signal
 import subprocess
 import time
 
-from tools.lib.bounded import printable
+from tools.lib.bounded import kill_process_group, printable
 
 DEFAULT_OP_TIMEOUT_SECONDS = 30.0
 MAX_OUTPUT_BYTES = 64 * 1024
@@ -50,14 +50,6 @@ class OpEmptyValue(OpError):
 
 class _TooMuchOutput(Exception):
     pass
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        process.kill()
-    process.wait()
 
 
 def _run_bounded(argv: list[str], timeout: float, limit: int) -> tuple[int | None, bytes, bytes]:
@@ -100,7 +92,7 @@ def _run_bounded(argv: list[str], timeout: float, limit: int) -> tuple[int | Non
         return (code if finished else None), bytes(buffers[out_fd]), bytes(buffers[err_fd])
     finally:
         if not finished:
-            _kill_group(process)
+            kill_process_group(process)
         else:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)  # children `op` left behind

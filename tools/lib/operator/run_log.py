@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from tools.lib import logger
+from tools.lib.bounded import kill_process_group
 
 
 class _Tee(io.TextIOBase):
@@ -108,6 +109,7 @@ class RunLog:
                 text=True,
                 errors="replace",
                 bufsize=1,
+                start_new_session=True,  # its own group: stopping it stops what it started too
             )
             assert process.stdout is not None
             try:
@@ -115,9 +117,8 @@ class RunLog:
                     sys.stdout.write(line)
                     sys.stdout.flush()
                 code = process.wait()
-            except BaseException:
-                process.kill()
-                process.wait()
+            except BaseException:  # Ctrl-C included: this process is the one the terminal signals
+                kill_process_group(process)
                 raise
             outcome.append(code)
         return code
