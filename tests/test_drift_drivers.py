@@ -198,6 +198,30 @@ def test_bad_options_are_one_line_before_any_probe(module: str, args: list[str],
 
 
 @pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "is not a regular file; point --context-file at the project's cdk.context.json"),
+        ('{"a": 1, "a": 2}', "the key 'a' appears twice in one object"),
+        ('{"a": 1e400}', "is not usable"),
+    ],
+)
+@pytest.mark.parametrize("module", ["tools.runtime_platform_drift", "tools.corporate_drift"])
+def test_a_context_file_the_project_would_refuse_is_one_line_not_a_hang(
+    tmp_path: Path, module: str, content: str | None, message: str
+) -> None:
+    """The drift drivers read the context file through the project's one strict reader: a
+    FIFO (which would block for ever), duplicate keys or non-finite numbers are refused."""
+    path = tmp_path / "cdk.context.json"
+    if content is None:
+        os.mkfifo(path)
+    else:
+        path.write_text(content)
+    result = run_driver(module, "--resolver", "127.0.0.1:9", "--context-file", str(path), env=drift_env())
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
     ("token", "message"),
     [
         ("prod-token value", "POSTMARK_PROD_ACCOUNT_TOKEN holds whitespace inside the token"),

@@ -465,10 +465,8 @@ class PostmarkClient:
         found = [domain for domain in self.list_domains() if same_domain_name(domain.name, name)]
         if len(found) > 1:
             ids = ", ".join(str(domain.id) for domain in found)
-            raise PostmarkRejected(
-                "listing domains",
-                None,
-                f"{len(found)} domains are named {name} (IDs {ids}); remove the extra one in Postmark",
+            raise PostmarkError(
+                f"Postmark has {len(found)} domains named {name} (IDs {ids}); remove the extra one in Postmark"
             )
         return found[0].id if found else None
 

@@ -10,13 +10,12 @@ against the corporate block the corporate CLI writes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platform_lib.context_store import PROJECT_CONTEXT_FILE
+from platform_lib.context_store import PROJECT_CONTEXT_FILE, MalformedContextFile, read_context
 from platform_lib.errors import PlatformError
 from platform_lib.mail_context import PartitionMailContext, parse_context_block, parse_mail_context
 from platform_lib.naming import (
@@ -68,15 +67,14 @@ class ExpectedDomain:
 
 
 def load_context_file(path: Path) -> dict[str, Any]:
+    """The context file through the project's one strict reader (regular file, size cap, no
+    duplicate keys or non-finite numbers); drift needs it, so an absent file is an error."""
+    if not path.exists():
+        raise DriftConfigError(f"context file {path} does not exist")
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise DriftConfigError(f"context file {path} does not exist") from exc
-    except (OSError, ValueError) as exc:
-        raise DriftConfigError(f"context file {path} is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise DriftConfigError(f"context file {path} is not a JSON object")
-    return data
+        return read_context(path)
+    except MalformedContextFile as exc:
+        raise DriftConfigError(str(exc)) from None
 
 
 def partition_expected_domain(partition: Partition, context_data: dict[str, Any]) -> ExpectedDomain:

@@ -11,7 +11,6 @@ does not hold a rollout back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,21 +53,20 @@ def verify_live(
     resolver: ResolverAddress,
     context_file: Path,
     timeout: float,
-    api_factory: Callable[[str, str, float], PostmarkClient] | None = None,
 ) -> LiveVerdict:
     """Is `partition` deployed and verified right now? (Postmark and DNS, through drift.)"""
     try:
         expected = partition_expected_domain(partition, read_context(context_file))
     except (DriftConfigError, PlatformError) as exc:
         return LiveVerdict(partition, (f"no usable context block: {exc}",))
-    client = (api_factory or _client)(token, base_url, timeout)
-    report = detect(
-        "cascade",
-        [expected],
-        PostmarkDirectory({partition.postmark_account: client}),
-        DnsProbe(resolver, timeout),
-        timeout=timeout,
-    )
+    with PostmarkClient(token, base_url=base_url, timeout=timeout, deadline_seconds=3 * timeout) as client:
+        report = detect(
+            "cascade",
+            [expected],
+            PostmarkDirectory({partition.postmark_account: client}),
+            DnsProbe(resolver, timeout),
+            timeout=timeout,
+        )
     judged = {f.check: f for f in report.findings if f.check in LIVE_CHECKS}
     problems = [
         f"{check}: {judged[check].message}"
@@ -77,7 +75,3 @@ def verify_live(
     ]
     problems += [f"{check}: not checked" for check in LIVE_CHECKS if check not in judged]
     return LiveVerdict(partition, tuple(problems))
-
-
-def _client(token: str, base_url: str, timeout: float) -> PostmarkClient:
-    return PostmarkClient(token, base_url=base_url, timeout=timeout, deadline_seconds=3 * timeout)
