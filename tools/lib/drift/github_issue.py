@@ -65,15 +65,19 @@ class GitHubIssues:
     def __init__(self, settings: GitHubSettings, *, timeout: float = 15.0) -> None:
         self._settings = settings
         self._timeout = timeout
-        self._session = requests.Session()
-        self._session.headers.update(
+        self._session = self._new_session()
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers.update(
             {
-                "Authorization": f"Bearer {settings.token}",
+                "Authorization": f"Bearer {self._settings.token}",
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
                 "User-Agent": "partition-mail-platform-drift",
             }
         )
+        return session
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self._settings.api_url}/repos/{self._settings.repository}{path}"
@@ -91,6 +95,8 @@ class GitHubIssues:
             # A total limit per call: a server dripping bytes defeats a per-read timeout.
             response, raw = within(exchange, self._timeout, "github-call")
         except TimedOut:
+            # The abandoned call may still be using the session: later calls get a new one.
+            self._session = self._new_session()
             raise GitHubError(
                 f"GitHub API {method} {path} did not answer within {self._timeout:g} s"
             ) from None
