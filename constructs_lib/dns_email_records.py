@@ -22,7 +22,7 @@ from constructs import Construct
 
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
 from platform_lib.errors import PlatformError
-from platform_lib.naming import DMARC_LABEL, fqdn
+from platform_lib.naming import DMARC_LABEL, dmarc_host_name
 
 
 class InvalidEmailRecords(PlatformError):
@@ -75,7 +75,7 @@ class DnsEmailRecords:
         if policy_name is None:  # SPF and DMARC at the zone apex, as the partition stacks have them
             spf_name, dmarc_name = None, DMARC_LABEL
         else:
-            spf_name, dmarc_name = policy_name + ".", fqdn(DMARC_LABEL, policy_name) + "."
+            spf_name, dmarc_name = policy_name + ".", dmarc_host_name(policy_name) + "."
         self.spf = route53.TxtRecord(
             scope, f"{id_prefix}Spf", zone=zone, record_name=spf_name, values=[SPF_VALUE]
         )

@@ -1,6 +1,6 @@
 """The partition's Postmark account token: from the environment, else from 1Password.
 
-`amm.sh` reads the token once (through `tools.op_token`, the same rule) and hands it over as
+`amm.sh` reads the token once (`python -m tools.amm`, the same rule) and hands it over as
 `POSTMARK_ACCOUNT_TOKEN`; run alone, the tools read the partition's 1Password reference with
 `op read`. Either way the raw value is registered with the logger's redactor (masked first
 under GitHub Actions) before anything else happens, then normalised by the token rule.

@@ -66,7 +66,7 @@ def _key(domain: PostmarkDomain, field: str, host: str, value: str, placement_fo
     if expected is None or not same_domain_name(host, expected):
         raise DkimStateError(
             f"Postmark's {field} {host!r} for {domain.name} is not where the placement puts it "
-            f"({selector}._domainkey.{domain.name}); check the domain in Postmark"
+            f"({expected or f'no DKIM host: {selector!r} is not a usable selector'}); check the domain in Postmark"
         )
     key = dkim_public_key_of(value)
     if not key:

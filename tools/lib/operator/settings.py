@@ -16,11 +16,11 @@ from pathlib import Path
 
 from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.errors import PlatformError
+from tools.lib.cli_args import MAX_SECONDS
 from tools.lib.op_resolver import DEFAULT_OP_TIMEOUT_SECONDS
 from tools.lib.postmark_client import PostmarkConfigError, api_url_notice, postmark_api_url
 
 DEFAULT_VERIFY_DEADLINE_SECONDS = 300.0
-MAX_SETTING_SECONDS = 24 * 3600.0
 
 
 class SettingError(PlatformError):
@@ -44,9 +44,9 @@ def seconds_setting(env: Mapping[str, str], variable: str, default: float) -> fl
         value = float(raw)
     except ValueError:
         raise SettingError(f"{variable}={raw!r} is not a number of seconds; unset it or fix it") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_SETTING_SECONDS):
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
         raise SettingError(
-            f"{variable}={raw!r} must be a number of seconds above 0 and at most {MAX_SETTING_SECONDS:g}"
+            f"{variable}={raw!r} must be a number of seconds above 0 and at most {MAX_SECONDS:g}"
         )
     return value
 
