@@ -27,7 +27,6 @@ from platform_lib.dns_text import (
     dkim_txt_value,
     join_txt_strings,
 )
-from platform_lib.errors import PlatformError
 from platform_lib.naming import (
     DMARC_REPORT_MAILBOX,
     dmarc_host_name,
@@ -75,13 +74,6 @@ def _norm(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
-def postmark_signing_host(domain: PostmarkDomain) -> tuple[str, str, str]:
-    """(field, host, text value) Postmark signs with: the active key, else the pending one."""
-    if domain.dkim_host:
-        return "DKIMHost", domain.dkim_host, domain.dkim_text_value
-    return "DKIMPendingHost", domain.dkim_pending_host, domain.dkim_pending_text_value
-
-
 def postmark_key_for(domain: PostmarkDomain, host: str) -> tuple[str, str] | None:
     """(field, public key) of Postmark's key published at `host` (active, pending or revoked)."""
     for field, candidate, value in (
@@ -95,34 +87,14 @@ def postmark_key_for(domain: PostmarkDomain, host: str) -> tuple[str, str] | Non
     return None
 
 
-def truth_of(expected: ExpectedDomain, postmark: Outcome[PostmarkLookup]) -> Truth | str:
-    """The expectation, or the reason it cannot be known (corporate with Postmark down)."""
-    if expected.context is not None:
-        return Truth(
-            placement=expected.placement_for(expected.context.dkim_selector),
-            dkim_public_key=expected.context.dkim_public_key,
-            return_path_target=expected.context.return_path_target,
-            source=expected.context_source,
-        )
-    if postmark.value is None:
-        return f"expected values come from Postmark, which did not answer ({postmark.failure})"
-    domain = postmark.value.domain
-    if domain is None:
-        return f"expected values come from Postmark, which has no {expected.zone_name} domain"
-    field, host, value = postmark_signing_host(domain)
-    selector = host.split(".", 1)[0] if host else ""
-    try:
-        placement = expected.placement_for(selector)
-    except PlatformError:
-        return f"Postmark's {field} {host!r} names no usable DKIM selector"
-    key = dkim_public_key_of(value)
-    if not key:
-        return f"Postmark's DKIM text value for {host!r} has no p= key"
-    try:
-        dkim_key_bits(key)
-    except InvalidDkimKey as exc:
-        return f"Postmark's DKIM key for {host!r} is unusable ({exc})"
-    return Truth(placement, key, _norm(domain.return_path_cname_value), f"Postmark {field}")
+def truth_of(expected: ExpectedDomain) -> Truth:
+    """What the context block says DNS and Postmark must hold."""
+    return Truth(
+        placement=expected.placement_for(expected.context.dkim_selector),
+        dkim_public_key=expected.context.dkim_public_key,
+        return_path_target=expected.context.return_path_target,
+        source=expected.context_source,
+    )
 
 
 def check_leaf(expected: ExpectedDomain, obs: DomainObservations) -> list[Finding]:
@@ -131,8 +103,8 @@ def check_leaf(expected: ExpectedDomain, obs: DomainObservations) -> list[Findin
     authorization at arda.cards."""
     leaf = expected.zone_name
     return [
-        _answered(leaf, "dns.spf", obs.apex_txt, lambda a: _spf(leaf, a, strict=True)),
-        _answered(leaf, "dns.dmarc", obs.dmarc_txt, lambda a: _dmarc(leaf, a, strict=True)),
+        _answered(leaf, "dns.spf", obs.apex_txt, lambda a: judge_spf(leaf, a)),
+        _answered(leaf, "dns.dmarc", obs.dmarc_txt, lambda a: judge_dmarc(leaf, a)),
         _answered(
             leaf,
             "dns.dmarc_report_authorization",
@@ -145,7 +117,7 @@ def check_leaf(expected: ExpectedDomain, obs: DomainObservations) -> list[Findin
 def check_domain(expected: ExpectedDomain, obs: DomainObservations) -> list[Finding]:
     if expected.leaf_of is not None:
         return check_leaf(expected, obs)
-    truth = truth_of(expected, obs.postmark)
+    truth = truth_of(expected)
     return [
         *postmark_checks(expected, obs.postmark, truth),
         *dns_checks(expected, obs, truth),
@@ -157,44 +129,27 @@ def check_domain(expected: ExpectedDomain, obs: DomainObservations) -> list[Find
 # --- Key rotation -------------------------------------------------------------------------
 
 
-def rotation_keys_expected(
-    expected: ExpectedDomain, lookup: PostmarkLookup | None
-) -> dict[str, tuple[str, str]]:
+def rotation_keys_expected(expected: ExpectedDomain) -> dict[str, tuple[str, str]]:
     """selector -> (role, key) of the non-signing keys DNS must serve: the context's pending
-    or revoked key, or (no context: the corporate domain) Postmark's pending or unsafe revoked."""
-    if expected.context is not None:
-        return {key.selector: (role.value, key.public_key) for role, key in expected.context.dkim_keys()[1:]}
-    if lookup is None or lookup.domain is None:
-        return {}
-    try:
-        state = dkim_state(lookup.domain, expected.placement_for)
-    except DkimStateError:
-        return {}
-    found = {}
-    if state.pending is not None and not state.first_key:
-        found[state.pending[0]] = ("pending", state.pending[1])
-    if state.revoked is not None:
-        found[state.revoked[0]] = ("revoked", state.revoked[1])
-    return found
+    or revoked key."""
+    return {key.selector: (role.value, key.public_key) for role, key in expected.context.dkim_keys()[1:]}
 
 
 def rotation_checks(expected: ExpectedDomain, obs: DomainObservations) -> list[Finding]:
     """The keys of a rotation: published where they must be, and no longer than Postmark needs."""
     zone = expected.zone_name
     lookup = obs.postmark.value
-    findings = [_rotation_dns(expected, obs, lookup)]
-    if expected.context is not None and lookup is not None and lookup.domain is not None:
+    findings = [_rotation_dns(expected, obs)]
+    if lookup is not None and lookup.domain is not None:
         findings.append(rotation_postmark_context(expected, lookup.domain))
     return [f for f in findings if f is not None] or [
         ok(zone, Seam.DNS, "dns.dkim_rotation", "no rotation keys")
     ]
 
 
-def _rotation_dns(
-    expected: ExpectedDomain, obs: DomainObservations, lookup: PostmarkLookup | None
-) -> Finding | None:
+def _rotation_dns(expected: ExpectedDomain, obs: DomainObservations) -> Finding | None:
     zone, check = expected.zone_name, "dns.dkim_rotation"
-    wanted = rotation_keys_expected(expected, lookup)
+    wanted = rotation_keys_expected(expected)
     if not wanted:
         return None
     if obs.rotation_txt.value is None:
@@ -218,7 +173,6 @@ def _rotation_dns(
 def rotation_postmark_context(expected: ExpectedDomain, domain: PostmarkDomain) -> Finding:
     """Postmark's rotation state against the context block (what the stack publishes)."""
     zone, seam, check = expected.zone_name, Seam.CROSS, "cross.dkim_rotation"
-    assert expected.context is not None
     try:
         state = dkim_state(domain, expected.placement_for)
     except DkimStateError as exc:
@@ -262,7 +216,7 @@ def rotation_postmark_context(expected: ExpectedDomain, domain: PostmarkDomain) 
 
 
 def postmark_checks(
-    expected: ExpectedDomain, outcome: Outcome[PostmarkLookup], truth: Truth | str
+    expected: ExpectedDomain, outcome: Outcome[PostmarkLookup], truth: Truth
 ) -> list[Finding]:
     zone, seam, account = expected.zone_name, Seam.POSTMARK, expected.account.value
     if outcome.value is None:
@@ -327,41 +281,21 @@ def _dkim_host_finding(expected: ExpectedDomain, domain: PostmarkDomain) -> Find
     if not present:
         return drift(zone, seam, check, "Postmark has neither DKIMHost nor DKIMPendingHost")
     shown = ", ".join(f"{field} {host!r}" for field, host in present)
-    if expected.context is not None:
-        selector = expected.context.dkim_selector
-        want = expected.placement_for(selector).dkim_host_name
-        for field, host in present:
-            if _norm(host) == want:
-                return ok(zone, seam, check, f"{field} {host} matches selector {selector}")
-        return drift(
-            zone,
-            seam,
-            check,
-            f"{shown} does not match selector {selector!r} from {expected.context_source} "
-            f"(placement: {want!r})",
-        )
-    field, host, _ = postmark_signing_host(domain)
-    selector = host.split(".", 1)[0]
-    try:
-        want = expected.placement_for(selector).dkim_host_name
-    except PlatformError as exc:
-        return drift(zone, seam, check, f"Postmark {field} {host!r}: {exc}")
-    if _norm(host) != want:
-        return drift(
-            zone,
-            seam,
-            check,
-            f"Postmark {field} {host!r} is not at the placement {want!r} (DKIM anchored at {zone})",
-        )
-    return ok(zone, seam, check, f"{field} {host} is at the placement")
+    selector = expected.context.dkim_selector
+    want = expected.placement_for(selector).dkim_host_name
+    for field, host in present:
+        if _norm(host) == want:
+            return ok(zone, seam, check, f"{field} {host} matches selector {selector}")
+    return drift(
+        zone,
+        seam,
+        check,
+        f"{shown} does not match selector {selector!r} from {expected.context_source} (placement: {want!r})",
+    )
 
 
-def _return_path_domain_finding(
-    expected: ExpectedDomain, domain: PostmarkDomain, truth: Truth | str
-) -> Finding:
+def _return_path_domain_finding(expected: ExpectedDomain, domain: PostmarkDomain, truth: Truth) -> Finding:
     zone, seam, check = expected.zone_name, Seam.POSTMARK, "postmark.return_path_domain"
-    if isinstance(truth, str):
-        return error(zone, seam, check, f"cannot derive the placement: {truth}")
     want = truth.placement.return_path_host_name
     if not domain.return_path_domain:
         return drift(zone, seam, check, f"Postmark has no ReturnPathDomain (placement: {want!r})")
@@ -378,16 +312,12 @@ def _return_path_domain_finding(
 # --- DNS --------------------------------------------------------------------------------
 
 
-def dns_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth | str) -> list[Finding]:
+def dns_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth) -> list[Finding]:
     zone = expected.zone_name
     findings = [
         _answered(zone, "dns.delegation", obs.ns, _delegation),
-        _answered(
-            zone, "dns.spf", obs.apex_txt, lambda a: _spf(zone, a, strict=expected.context is not None)
-        ),
-        _answered(
-            zone, "dns.dmarc", obs.dmarc_txt, lambda a: _dmarc(zone, a, strict=expected.context is not None)
-        ),
+        _answered(zone, "dns.spf", obs.apex_txt, lambda a: judge_spf(zone, a)),
+        _answered(zone, "dns.dmarc", obs.dmarc_txt, lambda a: judge_dmarc(zone, a)),
     ]
     findings.append(
         _answered(
@@ -397,10 +327,6 @@ def dns_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth |
             lambda a: dmarc_report_authorized(zone, a),
         )
     )
-    if isinstance(truth, str):
-        findings.append(error(zone, Seam.DNS, "dns.dkim", f"cannot check: {truth}"))
-        findings.append(error(zone, Seam.DNS, "dns.return_path", f"cannot check: {truth}"))
-        return findings
     findings.append(_answered(zone, "dns.dkim", obs.dkim_txt, lambda a: _dkim(zone, a, truth)))
     findings.append(
         _answered(zone, "dns.return_path", obs.return_path, lambda a: _return_path(zone, a, truth))
@@ -425,7 +351,7 @@ def _joined(answer: DnsAnswer) -> list[str]:
     return [join_txt_strings(list(record)) for record in answer.values]
 
 
-def _spf(zone: str, answer: DnsAnswer, *, strict: bool) -> tuple[bool, str]:
+def judge_spf(zone: str, answer: DnsAnswer) -> tuple[bool, str]:
     records = [v for v in _joined(answer) if v.lower() == "v=spf1" or v.lower().startswith("v=spf1 ")]
     if not records:
         return (
@@ -440,12 +366,12 @@ def _spf(zone: str, answer: DnsAnswer, *, strict: bool) -> tuple[bool, str]:
         return False, f"SPF at {zone} does not include Postmark ({POSTMARK_SPF_INCLUDE}): {spf!r}"
     if not terms or not _ALL_MECHANISM.fullmatch(terms[-1]):
         return False, f"SPF at {zone} does not end with an all mechanism: {spf!r}"
-    if strict and spf != SPF_VALUE:
+    if spf != SPF_VALUE:
         return False, f"SPF at {zone} is {spf!r}; the stack publishes {SPF_VALUE!r}"
     return True, f"SPF {spf!r}"
 
 
-def _dmarc(zone: str, answer: DnsAnswer, *, strict: bool) -> tuple[bool, str]:
+def judge_dmarc(zone: str, answer: DnsAnswer) -> tuple[bool, str]:
     host = dmarc_host_name(zone)
     records = [v for v in _joined(answer) if v.replace(" ", "").lower().startswith("v=dmarc1")]
     if not records:
@@ -465,7 +391,7 @@ def _dmarc(zone: str, answer: DnsAnswer, *, strict: bool) -> tuple[bool, str]:
         return False, f"DMARC at {host} must start with 'v=DMARC1': {dmarc!r}"
     if tags.get("p") not in DMARC_POLICIES:
         return False, f"DMARC at {host} has no valid p= policy ({'/'.join(DMARC_POLICIES)}): {dmarc!r}"
-    if strict and f"mailto:{DMARC_REPORT_MAILBOX}" not in tags.get("rua", ""):
+    if f"mailto:{DMARC_REPORT_MAILBOX}" not in tags.get("rua", ""):
         return False, f"DMARC at {host} does not report to mailto:{DMARC_REPORT_MAILBOX}: {dmarc!r}"
     return True, f"DMARC {dmarc!r}"
 
@@ -558,11 +484,10 @@ def _dns_dkim_key(obs: DomainObservations) -> str | None:
     return dkim_public_key_of(join_txt_strings(list(answer.values[0])))
 
 
-def cross_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth | str) -> list[Finding]:
-    """Postmark against the context and against DNS (only where there is a context: without
-    one, Postmark *is* the expectation and the DNS checks already compare against it)."""
+def cross_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth) -> list[Finding]:
+    """Postmark against the context and against DNS."""
     lookup = obs.postmark.value
-    if expected.context is None or isinstance(truth, str) or lookup is None or lookup.domain is None:
+    if lookup is None or lookup.domain is None:
         return []
     zone, seam, domain = expected.zone_name, Seam.CROSS, lookup.domain
     findings: list[Finding] = []

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_lib.naming import dmarc_host_name, dmarc_report_authorization_names
-from platform_lib.placement import SendingDomainPlacement
 from tools.lib.drift.checks import DomainObservations, check_domain, rotation_keys_expected, truth_of
 from tools.lib.drift.dns_probe import DnsAnswer, DnsProbe
 from tools.lib.drift.expected import ExpectedDomain
 from tools.lib.drift.findings import Finding, Status
-from tools.lib.drift.postmark_probe import PostmarkDirectory, PostmarkProbeError
-from tools.lib.drift.runner import Outcome, run_probes
+from tools.lib.drift.postmark_probe import PostmarkDirectory
+from tools.lib.drift.runner import run_probes
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_WORKERS = 128
@@ -52,20 +51,6 @@ class DriftReport:
         return sum(1 for f in self.findings if f.status is status)
 
 
-def _placement(expected: ExpectedDomain, directory: PostmarkDirectory) -> SendingDomainPlacement:
-    """The placement to probe DNS at: from the context, else from Postmark's selector."""
-    if expected.context is not None:
-        return expected.placement_for(expected.context.dkim_selector)
-    try:
-        lookup: Outcome[Any] = Outcome(value=directory.lookup(expected))
-    except Exception as exc:
-        lookup = Outcome(failure=str(exc))
-    truth = truth_of(expected, lookup)
-    if isinstance(truth, str):
-        raise PostmarkProbeError(truth)
-    return truth.placement
-
-
 def _probes_for(
     expected: ExpectedDomain, directory: PostmarkDirectory, dns: DnsProbe
 ) -> dict[str, Callable[[], Any]]:
@@ -88,24 +73,16 @@ def _probes_for(
         "ns": query(zone, "NS"),
         "apex_txt": query(zone, "TXT"),
         "dmarc_txt": query(dmarc_host_name(zone), "TXT"),
-        "dkim_txt": lambda: dns.query(_placement(expected, directory).dkim_host_name, "TXT"),
-        "return_path": lambda: dns.query(_placement(expected, directory).return_path_host_name, "CNAME"),
+        "dkim_txt": lambda: dns.query(truth_of(expected).placement.dkim_host_name, "TXT"),
+        "return_path": lambda: dns.query(truth_of(expected).placement.return_path_host_name, "CNAME"),
         "dmarc_report": query(dmarc_report_authorization_names(zone)[0], "TXT"),
-        "rotation_txt": lambda: _rotation_answers(expected, directory, dns),
+        "rotation_txt": lambda: _rotation_answers(expected, dns),
     }
 
 
-def _rotation_answers(
-    expected: ExpectedDomain, directory: PostmarkDirectory, dns: DnsProbe
-) -> dict[str, DnsAnswer]:
+def _rotation_answers(expected: ExpectedDomain, dns: DnsProbe) -> dict[str, DnsAnswer]:
     """The TXT answers at the hosts of a rotation's other keys (none without a rotation)."""
-    lookup = None
-    if expected.context is None:
-        try:
-            lookup = directory.lookup(expected)
-        except Exception:
-            return {}  # the Postmark finding says why; nothing to compare here
-    selectors = rotation_keys_expected(expected, lookup)
+    selectors = rotation_keys_expected(expected)
     return {
         selector: dns.query(expected.placement_for(selector).dkim_host_name, "TXT") for selector in selectors
     }

@@ -47,23 +47,18 @@ PlacementFor = Callable[[str], SendingDomainPlacement]
 class ExpectedDomain:
     """One sending domain to check.
 
-    `context` holds the expected selector, key and Return-Path target; when it is None,
-    Postmark is the source of truth for them and DNS is asserted to agree with Postmark.
+    `context` (the domain's context block) holds the expected selector, keys and Return-Path
+    target; DNS and Postmark are both held to it.
     """
 
     label: str
     zone_name: str
     account: PostmarkAccount
     placement_for: PlacementFor
-    context: PartitionMailContext | None
+    context: PartitionMailContext
     context_source: str
     fix_command: str = ""  # what republishes it (`./amm.sh Alpha002 dev`, `./corporate-cli`)
     leaf_of: str | None = None  # a sending leaf inside this zone: only its SPF and DMARC are its own
-
-    @property
-    def expected_placement(self) -> SendingDomainPlacement | None:
-        """The placement when the selector is known up front (from the context)."""
-        return self.placement_for(self.context.dkim_selector) if self.context else None
 
 
 def load_context_file(path: Path) -> dict[str, Any]:

@@ -15,11 +15,9 @@ import botocore.exceptions
 import dns.resolver
 
 from platform_lib.naming import ExportKey, dmarc_host_name, partition_zone_name
-from tools.lib.drift.checks import Truth
+from tools.lib.drift.checks import Truth, judge_dmarc, judge_spf
 from tools.lib.drift.checks import _dkim as judge_dkim  # shared rule, not duplicated
-from tools.lib.drift.checks import _dmarc as judge_dmarc
 from tools.lib.drift.checks import _return_path as judge_return_path
-from tools.lib.drift.checks import _spf as judge_spf
 from tools.lib.drift.dns_probe import DnsAnswer, DnsProbeError, ResolverAddress
 from tools.lib.exit_validation.results import CheckFailed
 from tools.lib.exit_validation.target import PostMergeTarget, aws_failure
@@ -100,12 +98,12 @@ def ns_delegation(target: PostMergeTarget) -> str:
 
 def spf(target: PostMergeTarget) -> str:
     zone = partition_zone_name(target.partition)
-    return _judged(judge_spf(zone, _query(target, zone, "TXT"), strict=True))
+    return _judged(judge_spf(zone, _query(target, zone, "TXT")))
 
 
 def dmarc(target: PostMergeTarget) -> str:
     zone = partition_zone_name(target.partition)
-    return _judged(judge_dmarc(zone, _query(target, dmarc_host_name(zone), "TXT"), strict=True))
+    return _judged(judge_dmarc(zone, _query(target, dmarc_host_name(zone), "TXT")))
 
 
 def dkim(target: PostMergeTarget) -> str:
