@@ -46,6 +46,7 @@ from platform_lib.postmark import corporate_postmark_op_reference
 from platform_lib.registry import CORPORATE, corporate_infrastructure, root_infrastructure
 from tools.lib import logger
 from tools.lib.cli_args import ToolArgumentParser
+from tools.lib.domain_verification import render, verify_domain
 from tools.lib.entry import run_tool
 from tools.lib.operator import cdk_cli, gates
 from tools.lib.operator.confirm import NotConfirmed, typed_confirmation
@@ -65,7 +66,6 @@ from tools.lib.operator.steps import (
 from tools.lib.postmark_client import PostmarkError
 from tools.lib.postmark_servers import PostmarkServerAdmin
 from tools.lib.sending_domain import RegistrationError, SendingDomain, register_domain, registration_lines
-from tools.verify_partition_mail import render, verify_domain
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 CORPORATE_CONTEXT = ("-c", f"infrastructure={CORPORATE.infrastructure}")
