@@ -212,11 +212,6 @@ def read_partition_mail_context(path: Path, partition: Partition) -> PartitionMa
     return parse_mail_context(partition, read_context(path).get(context_key(partition)))
 
 
-def put_partition_mail_context(path: Path, partition: Partition, value: PartitionMailContext) -> bool:
-    """Store the partition's block; False (and no write at all) when it is already there."""
-    return put_context_block(path, context_key(partition), value)
-
-
 def put_context_block(path: Path, key: str, value: PartitionMailContext) -> bool:
     """Store a sending domain's block under `key`; False (and no write) when already there.
 

@@ -15,12 +15,13 @@ from platform_lib.context_store import (
     ContextFileBusy,
     MalformedContextFile,
     locked,
-    put_partition_mail_context,
+    put_context_block,
     read_context,
     read_partition_mail_context,
     render_context,
 )
 from platform_lib.mail_context import MalformedMailContext
+from platform_lib.naming import context_key
 from platform_lib.registry import get_partition
 from tests.synth import PROJECT_ROOT
 
@@ -48,7 +49,7 @@ def test_every_active_partitions_block_reads_back() -> None:
 def test_unchanged_block_does_not_touch_the_file(context_file: Path) -> None:
     before = context_file.stat()
     same = read_partition_mail_context(context_file, DEV)
-    assert put_partition_mail_context(context_file, DEV, same) is False
+    assert put_context_block(context_file, context_key(DEV), same) is False
     after = context_file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
@@ -58,7 +59,7 @@ def test_changed_block_is_written_and_other_keys_kept(context_file: Path) -> Non
     data["some-other-key"] = {"kept": True}
     context_file.write_text(json.dumps(data))
     stage = read_partition_mail_context(context_file, get_partition("stage"))
-    assert put_partition_mail_context(context_file, DEV, stage) is True
+    assert put_context_block(context_file, context_key(DEV), stage) is True
     written = json.loads(context_file.read_text())
     assert written["partitionMail:Alpha002:dev"] == stage.to_json()
     assert written["some-other-key"] == {"kept": True}
@@ -72,7 +73,7 @@ def test_changed_block_is_written_and_other_keys_kept(context_file: Path) -> Non
 def test_missing_file_is_created(tmp_path: Path) -> None:
     path = tmp_path / "cdk.context.json"
     block = read_partition_mail_context(COMMITTED, DEV)
-    assert put_partition_mail_context(path, DEV, block) is True
+    assert put_context_block(path, context_key(DEV), block) is True
     assert json.loads(path.read_text()) == {"partitionMail:Alpha002:dev": block.to_json()}
 
 
@@ -82,7 +83,7 @@ def test_malformed_file_is_reported_and_left_byte_identical(tmp_path: Path, cont
     path.write_text(content)
     block = read_partition_mail_context(COMMITTED, DEV)
     with pytest.raises(MalformedContextFile, match=r"cdk\.context\.json"):
-        put_partition_mail_context(path, DEV, block)
+        put_context_block(path, context_key(DEV), block)
     assert path.read_text() == content
 
 
@@ -95,7 +96,7 @@ def test_a_failed_write_leaves_the_old_file(context_file: Path, monkeypatch: pyt
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
-        put_partition_mail_context(context_file, DEV, stage)
+        put_context_block(context_file, context_key(DEV), stage)
     assert context_file.read_bytes() == before
     assert [p.name for p in context_file.parent.iterdir()] == ["cdk.context.json"]
 
@@ -115,7 +116,7 @@ def test_a_write_through_a_symlink_updates_the_target(context_file: Path, tmp_pa
     link.parent.mkdir()
     link.symlink_to(context_file)
     stage = read_partition_mail_context(context_file, get_partition("stage"))
-    assert put_partition_mail_context(link, DEV, stage) is True
+    assert put_context_block(link, context_key(DEV), stage) is True
     assert link.is_symlink(), "the symlink is kept, not replaced by a plain file"
     assert json.loads(context_file.read_text())["partitionMail:Alpha002:dev"] == stage.to_json()
     assert sorted(p.name for p in link.parent.iterdir()) == ["cdk.context.json"]
@@ -126,7 +127,7 @@ def test_a_read_only_file_is_refused_not_replaced(context_file: Path) -> None:
     context_file.chmod(0o444)
     stage = read_partition_mail_context(context_file, get_partition("stage"))
     with pytest.raises(MalformedContextFile, match=r"is read-only; make it writable \(chmod u\+w"):
-        put_partition_mail_context(context_file, DEV, stage)
+        put_context_block(context_file, context_key(DEV), stage)
     assert context_file.read_bytes() == before
     assert context_file.stat().st_mode & 0o777 == 0o444
     assert [p.name for p in context_file.parent.iterdir()] == ["cdk.context.json"]
@@ -149,7 +150,7 @@ def test_non_standard_json_is_refused_with_one_line(tmp_path: Path, content: str
     path.write_text(content)
     block = read_partition_mail_context(COMMITTED, DEV)
     with pytest.raises(MalformedContextFile) as error:
-        put_partition_mail_context(path, DEV, block)
+        put_context_block(path, context_key(DEV), block)
     assert message in str(error.value) and "\n" not in str(error.value)
     assert path.read_text() == content
 
@@ -165,7 +166,7 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(
 
     monkeypatch.setattr(os, "fsync", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        put_partition_mail_context(context_file, DEV, stage)
+        put_context_block(context_file, context_key(DEV), stage)
     assert context_file.read_bytes() == before
     assert [p.name for p in context_file.parent.iterdir()] == ["cdk.context.json"]
 
@@ -182,7 +183,7 @@ def test_a_held_lock_makes_the_writer_wait_then_proceed(context_file: Path) -> N
     holder = threading.Thread(target=hold)
     holder.start()
     time.sleep(0.1)
-    assert put_partition_mail_context(context_file, DEV, stage) is True
+    assert put_context_block(context_file, context_key(DEV), stage) is True
     assert released.is_set(), "the write waited for the lock"
     holder.join()
 

@@ -65,7 +65,7 @@ from tools.lib.operator.steps import (
 )
 from tools.lib.postmark_client import PostmarkError
 from tools.lib.postmark_servers import PostmarkServerAdmin
-from tools.lib.sending_domain import RegistrationError, SendingDomain, register_domain, registration_lines
+from tools.lib.sending_domain import RegistrationError, SendingDomain, register_and_record, register_domain
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 CORPORATE_CONTEXT = ("-c", f"infrastructure={CORPORATE.infrastructure}")
@@ -206,18 +206,14 @@ def _flow(log: RunLog, args: argparse.Namespace, settings: Settings, profile: st
     with log.step(f"register {corporate_zone_name()}") as outcome:
         try:
             with PostmarkServerAdmin(token, base_url=settings.postmark_url) as client:
-                registration = register_domain(
+                register_and_record(
                     client,
                     target,
+                    PROJECT_CONTEXT_FILE,
+                    CORPORATE.postmark_account.value,
                     fix_return_path=args.fix_return_path,
                     rotate=args.rotate_dkim,
                     previous=_previous(),
-                )
-                changed = put_context_block(PROJECT_CONTEXT_FILE, target.context_key, registration.context)
-                for line in registration_lines(registration, CORPORATE.postmark_account.value):
-                    logger.info(line)
-                logger.info(
-                    f"{target.context_key}: {'written to' if changed else 'unchanged in'} {PROJECT_CONTEXT_FILE}"
                 )
                 server = client.find_server(FREE_KANBAN_TOOL_SERVER_NAME)
                 if server is None:

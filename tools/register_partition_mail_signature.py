@@ -22,7 +22,6 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 
 from platform_lib.context_store import (
     CONTEXT_FILE_NAME,
-    put_partition_mail_context,
     read_context,
 )
 from platform_lib.errors import PlatformError
@@ -49,11 +48,9 @@ from tools.lib.postmark_client import (
     postmark_api_url,
 )
 from tools.lib.sending_domain import (
-    Registration,
     RegistrationError,
     SendingDomain,
-    register_domain,
-    registration_lines,
+    register_and_record,
 )
 from tools.lib.token_rule import TokenRejected
 
@@ -109,23 +106,6 @@ def partition_sending_domain(partition: Partition) -> SendingDomain:
     )
 
 
-def register(
-    client: PostmarkClient,
-    partition: Partition,
-    *,
-    fix_return_path: bool,
-    rotate: bool = False,
-    previous: PartitionMailContext | None = None,
-) -> Registration:
-    return register_domain(
-        client,
-        partition_sending_domain(partition),
-        fix_return_path=fix_return_path,
-        rotate=rotate,
-        previous=previous,
-    )
-
-
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     parser = _parser()
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -162,21 +142,18 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         with PostmarkClient(
             token, base_url=base_url, timeout=args.timeout, deadline_seconds=args.deadline
         ) as client:
-            registration = register(
+            register_and_record(
                 client,
-                partition,
+                partition_sending_domain(partition),
+                context_file,
+                partition.postmark_account.value,
                 fix_return_path=args.fix_return_path,
                 rotate=args.rotate_dkim,
                 previous=previous,
             )
-        changed = put_partition_mail_context(context_file, partition, registration.context)
     except (PlatformError, OpError, TokenRejected, PostmarkError, RegistrationError, OSError) as exc:
         logger.error(str(exc))
         return EXIT_FAILED
-
-    for line in registration_lines(registration, partition.postmark_account.value):
-        logger.info(line)
-    logger.info(f"{key}: {'written to' if changed else 'unchanged in'} {context_file}")
     return 0
 
 

@@ -10,9 +10,12 @@ of a rotation, each keeping the record it had (ADR-0022).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from platform_lib.context_store import put_context_block
 from platform_lib.errors import PlatformError
 from platform_lib.mail_context import PartitionMailContext, parse_context_block, with_keys
+from tools.lib import logger
 from tools.lib.dkim_rotation import DkimState, DkimStateError, PlacementFor, dkim_state
 from tools.lib.postmark_client import PostmarkClient, PostmarkDomain, same_domain_name
 
@@ -115,3 +118,25 @@ def registration_lines(registration: Registration, account: str) -> list[str]:
     keys = "; ".join(f"{role} {key.selector} (record {key.record})" for role, key in ctx.dkim_keys())
     lines.append(f"DKIM keys published: {keys}; Return-Path target {ctx.return_path_target}")
     return lines
+
+
+def register_and_record(
+    client: PostmarkClient,
+    target: SendingDomain,
+    context_file: Path,
+    account: str,
+    *,
+    fix_return_path: bool,
+    rotate: bool,
+    previous: PartitionMailContext | None,
+) -> Registration:
+    """The pre-deploy step for any sending domain (a partition's or the corporate one):
+    register it with Postmark, store its block under the context lock, say what happened."""
+    registration = register_domain(
+        client, target, fix_return_path=fix_return_path, rotate=rotate, previous=previous
+    )
+    changed = put_context_block(context_file, target.context_key, registration.context)
+    for line in registration_lines(registration, account):
+        logger.info(line)
+    logger.info(f"{target.context_key}: {'written to' if changed else 'unchanged in'} {context_file}")
+    return registration
