@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -213,14 +214,14 @@ def _plan(run: Run) -> None:
     root = root_infrastructure()
     if infra.role is InfrastructureRole.ROOT_DNS:
         step(f"pre-flight: profile {run.profile} must be account {root.account}")
-        step(f"cdk synth {ROOT_DNS_STACK_NAME}; cdk diff {ROOT_DNS_STACK_NAME} (shown)")
+        step(f"cdk synth {ROOT_DNS_STACK_NAME} into a cloud assembly; cdk diff of that assembly (shown)")
         step(
             "(type 'PlatformRoot' to confirm)"
             if not run.assume_yes
             else "(confirmed by --yes, after the diff)"
         )
         step(
-            f"cdk deploy {ROOT_DNS_STACK_NAME} -c infrastructure=PlatformRoot --require-approval never --progress events"
+            f"cdk deploy {ROOT_DNS_STACK_NAME} --app <that assembly> --require-approval never --progress events"
         )
         step(f"gate (Root unchanged): the deployed {ROOT_DNS_STACK_NAME} equals the synthesized one")
         return
@@ -456,7 +457,7 @@ def _partitions_flow(run: Run) -> int:
     _gate(run, "Root placeholder", gates.root_placeholder)
     session = _preflight(run, infra.account, run.profile)
     _gate(run, "delegation", lambda: gates.delegation(session, run.profile, infra))
-    synthesized = _synth_root(run)
+    synthesized = synth_root(run.log)
     root = root_session(run.root_profile)
     _gate(run, "Root unchanged", lambda: gates.root_unchanged(synthesized, root, run.root_profile))
     final = 0
@@ -483,15 +484,21 @@ def _partitions_flow(run: Run) -> int:
     return final
 
 
-def _synth_root(run: Run) -> dict[str, Any]:
-    return synth_root(run.log)
-
-
 def _root_flow(run: Run) -> int:
     root = run.infrastructure
     _gate(run, "Root placeholder", gates.root_placeholder)
     session = _preflight(run, root.account, run.profile)
-    synthesized = _synth_root(run)
+    with tempfile.TemporaryDirectory(prefix="amm-root-assembly-") as folder:
+        return _root_deploy(run, session, Path(folder))
+
+
+def _root_deploy(run: Run, session: boto3.Session, folder: Path) -> int:
+    """Synthesize Root once; show, deploy and check that same cloud assembly."""
+    root = run.infrastructure
+    try:
+        synthesized = cdk_cli.synth_root_template(run.log, folder)
+    except cdk_cli.CdkFailed as exc:
+        raise Stop(str(exc), exc.code) from None
     try:
         deployed = gates.deployed_root_template(session, run.profile)
     except gates.GateRefused as exc:
@@ -504,7 +511,7 @@ def _root_flow(run: Run) -> int:
         return 0
     env = cdk_cli.aws_env(run.profile, run.region)
     try:
-        cdk_cli.diff(run.log, ROOT_DNS_STACK_NAME, cdk_cli.ROOT_CONTEXT, env)
+        cdk_cli.diff(run.log, ROOT_DNS_STACK_NAME, cdk_cli.assembly(folder), env)
         typed_confirmation(
             root.name,
             f"Deploying the Root stack {ROOT_DNS_STACK_NAME} (ardamails.com; the diff is above).",
@@ -512,7 +519,7 @@ def _root_flow(run: Run) -> int:
             log=run.log,
             what="Root deploy",
         )
-        cdk_cli.deploy(run.log, ROOT_DNS_STACK_NAME, cdk_cli.ROOT_CONTEXT, env, None)
+        cdk_cli.deploy(run.log, ROOT_DNS_STACK_NAME, cdk_cli.assembly(folder), env, None)
     except NotConfirmed as exc:
         raise Stop(str(exc)) from None
     except cdk_cli.CdkFailed as exc:

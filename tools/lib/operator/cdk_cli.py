@@ -48,22 +48,31 @@ def aws_env(profile: str, region: str, base: Mapping[str, str] | None = None) ->
     return env
 
 
-def synth_root_template(log: RunLog) -> dict[str, Any]:
-    """The Root stack as this checkout synthesizes it (into a temporary folder, not cdk.out)."""
-    with tempfile.TemporaryDirectory(prefix="amm-root-synth-") as folder:
-        step = f"cdk synth {ROOT_DNS_STACK_NAME}"
-        code = log.run(
-            step,
-            [str(CDK), "synth", ROOT_DNS_STACK_NAME, *ROOT_CONTEXT, "--quiet", "-o", folder],
-            env={k: v for k, v in os.environ.items() if k != TOKEN_ENV_VAR},
-            cwd=PROJECT_ROOT,
-        )
-        if code != 0:
-            raise CdkFailed(step, code)
-        template: dict[str, Any] = json.loads(
-            (Path(folder) / f"{ROOT_DNS_STACK_NAME}.template.json").read_text(encoding="utf-8")
-        )
-        return template
+def synth_root_template(log: RunLog, folder: Path | None = None) -> dict[str, Any]:
+    """The Root stack as this checkout synthesizes it, into `folder` (a cloud assembly the
+    Root deploy then diffs and deploys as it is) or a temporary folder, never cdk.out."""
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="amm-root-synth-") as temporary:
+            return synth_root_template(log, Path(temporary))
+    step = f"cdk synth {ROOT_DNS_STACK_NAME}"
+    code = log.run(
+        step,
+        [str(CDK), "synth", ROOT_DNS_STACK_NAME, *ROOT_CONTEXT, "--quiet", "-o", str(folder)],
+        env={k: v for k, v in os.environ.items() if k != TOKEN_ENV_VAR},
+        cwd=PROJECT_ROOT,
+    )
+    if code != 0:
+        raise CdkFailed(step, code)
+    template: dict[str, Any] = json.loads(
+        (folder / f"{ROOT_DNS_STACK_NAME}.template.json").read_text(encoding="utf-8")
+    )
+    return template
+
+
+def assembly(folder: Path) -> tuple[str, ...]:
+    """CLI arguments that diff or deploy the cloud assembly in `folder` as synthesized (no
+    second synth: what was compared or shown is what is deployed)."""
+    return ("--app", str(folder))
 
 
 def diff(log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, str]) -> None:
