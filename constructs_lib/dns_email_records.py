@@ -57,7 +57,6 @@ class DnsEmailRecords:
         return_path_target: str | None = None,
         dmarc_policy: str = "none",
         policy_name: str | None = None,
-        id_prefix: str = "",
     ) -> None:
         if (return_path_host_name is None) != (return_path_target is None):
             raise InvalidEmailRecords(f"{zone_name}: a Return-Path needs both its host name and its target")
@@ -76,16 +75,14 @@ class DnsEmailRecords:
             spf_name, dmarc_name = None, DMARC_LABEL
         else:
             spf_name, dmarc_name = policy_name + ".", dmarc_host_name(policy_name) + "."
-        self.spf = route53.TxtRecord(
-            scope, f"{id_prefix}Spf", zone=zone, record_name=spf_name, values=[SPF_VALUE]
-        )
+        self.spf = route53.TxtRecord(scope, "Spf", zone=zone, record_name=spf_name, values=[SPF_VALUE])
         self.dmarc = route53.TxtRecord(
-            scope, f"{id_prefix}Dmarc", zone=zone, record_name=dmarc_name, values=[dmarc_value(dmarc_policy)]
+            scope, "Dmarc", zone=zone, record_name=dmarc_name, values=[dmarc_value(dmarc_policy)]
         )
         self.dkim = [
             route53.RecordSet(
                 scope,
-                f"{id_prefix}{key.record_id}",
+                key.record_id,
                 zone=zone,
                 record_type=route53.RecordType.TXT,
                 record_name=key.host_name + ".",
@@ -98,7 +95,7 @@ class DnsEmailRecords:
             if return_path_host_name is None or return_path_target is None
             else route53.CnameRecord(
                 scope,
-                f"{id_prefix}ReturnPath",
+                "ReturnPath",
                 zone=zone,
                 record_name=return_path_host_name + ".",
                 domain_name=return_path_target,

@@ -33,12 +33,9 @@ class PostmarkSendingDomain:
         context: PartitionMailContext,
         placement_for: PlacementFor,
         dmarc_policy: str = "none",
-        policy_name: str | None = None,
-        id_prefix: str = "",
     ) -> None:
         signing = placement_for(context.dkim_selector)
-        self.placement = signing
-        self.records = DnsEmailRecords(
+        DnsEmailRecords(
             scope,
             zone=zone,
             zone_name=zone_name,
@@ -49,6 +46,4 @@ class PostmarkSendingDomain:
             return_path_host_name=signing.return_path_host_name,
             return_path_target=context.return_path_target,
             dmarc_policy=dmarc_policy,
-            policy_name=policy_name,
-            id_prefix=id_prefix,
         )

@@ -190,10 +190,6 @@ class PostmarkDomain:
     def has_pending_dkim(self) -> bool:
         return bool(self.dkim_pending_host and self.dkim_pending_text_value)
 
-    @property
-    def has_revoked_dkim(self) -> bool:
-        return bool(self.dkim_revoked_host and self.dkim_revoked_text_value)
-
 
 @dataclass(frozen=True)
 class DkimRotation:

@@ -40,8 +40,8 @@ def partition_context(partition: Partition) -> tuple[str, ...]:
     return ("-c", f"partition={partition.name}")
 
 
-def aws_env(profile: str, region: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ if base is None else base)
+def aws_env(profile: str, region: str) -> dict[str, str]:
+    env = dict(os.environ)
     for name in (TOKEN_ENV_VAR, SECRET_ENV_VAR):
         env.pop(name, None)  # only the deploy wrapper's own environment ever holds a secret
     env.update(AWS_PROFILE=profile, AWS_REGION=region, AWS_DEFAULT_REGION=region)
