@@ -124,6 +124,7 @@ def test_the_corporate_cli_provisions_the_corporate_group_and_a_second_run_chang
     [
         (["--bogus"], "error: unrecognized arguments: --bogus; see ./corporate-cli --help"),
         (["extra"], "error: unrecognized arguments: extra; see ./corporate-cli --help"),
+        ([""], "error: unrecognized arguments: ''; see ./corporate-cli --help"),
     ],
 )
 def test_bad_arguments_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:

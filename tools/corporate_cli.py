@@ -121,7 +121,7 @@ def _parser() -> ToolArgumentParser:
     return parser
 
 
-def _plan(settings: Settings, profile: str, assume_yes: bool) -> None:
+def _plan(settings: Settings, profile: str, assume_yes: bool, rotate: bool) -> None:
     infra = corporate_infrastructure()
     print(
         f"plan for the corporate instance group ({infra.name}, profile {profile}); nothing will be contacted:"
@@ -135,11 +135,19 @@ def _plan(settings: Settings, profile: str, assume_yes: bool) -> None:
         f"cdk diff {corporate_mail_stack_name()}; cdk diff {FREE_KANBAN_TOOL_STACK_NAME} (shown)",
         "(confirmed by --yes, after the diffs)" if assume_yes else f"(type '{CORPORATE_SLUG}' to confirm)",
         f"op read --no-newline {corporate_postmark_op_reference()}   # masked; the token rule",
-        f"register {corporate_zone_name()} on {CORPORATE.postmark_account.value}; write {corporate_context_key()}",
+        f"register {corporate_zone_name()} on {CORPORATE.postmark_account.value}"
+        + ("; start a DKIM rotation" if rotate else "")
+        + f"; write {corporate_context_key()} (changed: the diffs again, confirmed again)",
         f"find or create the Postmark server {FREE_KANBAN_TOOL_SERVER_NAME}",
         f"cdk deploy {corporate_mail_stack_name()} --parameters {FREE_KANBAN_TOOL_SERVER_TOKEN_PARAMETER}=***",
         f"cdk deploy {FREE_KANBAN_TOOL_STACK_NAME} --exclusively",
         f"verify DKIM and Return-Path of {corporate_zone_name()}",
+        (
+            f"record the rotation state in {corporate_context_key()}; if that changes its records: "
+            f"the diffs, confirmation and cdk deploy {corporate_mail_stack_name()} again"
+        )
+        if rotate
+        else None,
     ):
         if line:
             print(f"  {line}")
@@ -296,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     profile = args.profile or infra.default_profile
     root_profile = args.root_profile or root_infrastructure().default_profile
     if args.dry_run:
-        _plan(settings, profile, args.yes)
+        _plan(settings, profile, args.yes, args.rotate_dkim)
         return 0
     log = RunLog(_log_path(settings)).open()
     try:

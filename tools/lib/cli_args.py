@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from platform_lib.context_store import CONTEXT_FILE_NAME, PROJECT_CONTEXT_FILE
 from tools.lib.postmark_client import DEFAULT_TIMEOUT_SECONDS
@@ -21,6 +22,13 @@ EXIT_USAGE = 2
 
 
 class ToolArgumentParser(argparse.ArgumentParser):
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:  # quoted when blank: `unrecognized arguments: ''` rather than nothing at all
+            shown = " ".join(a if a.strip() else repr(a) for a in extras)
+            self.error(f"unrecognized arguments: {shown}")
+        return parsed
+
     def error(self, message: str) -> NoReturn:
         line = " ".join(message.split())
         sys.stderr.write(f"error: {line}; see {self.prog} --help\n")
