@@ -19,7 +19,7 @@ from platform_lib.mail_context import PartitionMailContext
 from platform_lib.naming import MAIL_ROOT_DOMAIN, dmarc_host_name, dmarc_report_authorization_names, fqdn
 from platform_lib.placement import SendingDomainPlacement, _anchored_placement
 from platform_lib.registry import PostmarkAccount
-from tests.support.dns_server import LoopbackDnsServer
+from tests.support.dns_server import LoopbackDnsServer, publish_delegation
 from tools.lib.drift.core import detect
 from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
 from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, ExpectedDomain, partition_expected_domains
@@ -74,11 +74,12 @@ def publish(
     expected: list[ExpectedDomain], dns: LoopbackDnsServer, apis: Mapping[PostmarkAccount, DelayedDomainsApi]
 ) -> None:
     """Make DNS and Postmark agree with every expectation (a clean run)."""
+    publish_delegation(dns.records, MAIL_ROOT_DOMAIN)  # the parent every zone is delegated from
     for domain in expected:
         assert domain.context is not None
         placement = domain.placement_for(domain.context.dkim_selector)
         value = dkim_txt_value(domain.context.dkim_public_key)
-        dns.records.put(domain.zone_name, "NS", ["ns-1.awsdns-bench.test"])
+        publish_delegation(dns.records, domain.zone_name)
         dns.records.put(domain.zone_name, "TXT", [[SPF_VALUE]])
         dns.records.put(dmarc_host_name(domain.zone_name), "TXT", [[dmarc_value()]])
         # What arda.cards publishes so receivers send it this domain's reports (RFC 7489 §7.1).
@@ -111,7 +112,7 @@ def measure(expected: list[ExpectedDomain], latency: float) -> tuple[float, list
             "drift-bench",
             expected,
             PostmarkDirectory(apis),
-            DnsProbe(parse_resolver(dns.address), 10.0),
+            DnsProbe(parse_resolver(dns.address), 10.0, authoritative_port=dns.port),
             timeout=10.0,
         )
         elapsed = time.monotonic() - started

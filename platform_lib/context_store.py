@@ -18,8 +18,8 @@ import fcntl
 import json
 import math
 import os
+import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +40,10 @@ _LOCK_POLL_SECONDS = 0.05
 
 class MalformedContextFile(PlatformError):
     """The context file cannot be used as it is; it is reported and left untouched."""
+
+
+class ContextWriteFailed(PlatformError):
+    """Writing the context file failed (a full disk, a file-size limit); it is unchanged."""
 
 
 class ContextFileBusy(PlatformError):
@@ -183,22 +187,31 @@ def locked(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[P
 def write_context_atomically(path: Path, data: dict[str, Any]) -> None:
     """Write to a temporary file beside the target, fsync it, rename it over the target.
 
-    Call it holding `locked(path)` when the data came from reading the same file.
+    Call it holding `locked(path)` when the data came from reading the same file. The
+    temporary file's name is chosen before it exists, so whatever interrupts the write - a
+    full disk, Ctrl-C, SIGTERM, SIGHUP - the clean-up knows what to remove.
     """
     target = _target_of(path)
     _check_writable(target, path)
     text = render_context(data)  # fails (ValueError) before any file exists
     mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise ContextWriteFailed(
+            f"cannot write {path} ({exc.strerror or type(exc).__name__}); it was not changed: "
+            "free space or fix the folder, then re-run"
+        ) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     directory_fd = os.open(target.parent, os.O_RDONLY)
     try:

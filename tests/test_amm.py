@@ -155,7 +155,7 @@ def test_the_placeholder_root_account_refuses_every_partition_deploy(
 ) -> None:
     workspace = new_workspace(tmp_path, cloud, root_account=None)
     before = workspace.context()
-    result = workspace.run("--yes", "Alpha001")
+    result = workspace.run("--yes", "Alpha001", "--all-partitions")
     assert result.returncode == 1
     assert last_error(result) == (
         "error: the PlatformRoot account is still the placeholder 000000000000: set the real account id in the "
@@ -207,7 +207,7 @@ def test_missing_op_is_reported(workspace: Workspace) -> None:
 def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace) -> None:
     (workspace.bin_dir / "op").unlink()  # would fail if called
     workspace.env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"  # would fail if contacted
-    result = workspace.run("--dry-run", "Alpha001")
+    result = workspace.run("--dry-run", "Alpha001", "--all-partitions")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert (
@@ -529,7 +529,7 @@ def test_prod_confirmed_goes_on_to_the_pre_deploy(
 
 def test_after_a_failed_demo_prod_is_never_attempted(workspace: Workspace) -> None:
     before = workspace.context()
-    result = workspace.run(*SKIP, "--yes", "Alpha001")
+    result = workspace.run(*SKIP, "--yes", "Alpha001", "--all-partitions")
     assert result.returncode == 1
     out = result.stdout
     summary = out[out.index("summary for Alpha001:") :]
@@ -620,7 +620,7 @@ def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
         ]
         publish_zone(dns, cloud, ALPHA002, "dev.ardamails.com")
 
-        alpha001 = workspace.run("--yes", "Alpha001")
+        alpha001 = workspace.run("--yes", "Alpha001", "--all-partitions")
         runs.append(alpha001)
         assert alpha001.returncode == 1
         assert "gate (cascade): dev verified live" in alpha001.stdout

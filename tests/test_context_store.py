@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import pytest
 
 from platform_lib.context_store import (
     ContextFileBusy,
+    ContextWriteFailed,
     MalformedContextFile,
     locked,
     put_context_block,
@@ -92,11 +94,15 @@ def test_a_failed_write_leaves_the_old_file(context_file: Path, monkeypatch: pyt
     stage = read_partition_mail_context(context_file, get_partition("stage"))
 
     def fail(*_: object) -> None:
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ContextWriteFailed) as failed:
         put_context_block(context_file, context_key(DEV), stage)
+    assert str(failed.value) == (
+        f"cannot write {context_file} (No space left on device); it was not changed: "
+        "free space or fix the folder, then re-run"
+    )
     assert context_file.read_bytes() == before
     assert [p.name for p in context_file.parent.iterdir()] == ["cdk.context.json"]
 

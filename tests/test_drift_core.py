@@ -24,7 +24,7 @@ from platform_lib.naming import (
 )
 from platform_lib.placement import corporate_sending_domain_placement, sending_domain_placement
 from platform_lib.registry import PostmarkAccount, active_partitions
-from tests.support.dns_server import LoopbackDnsServer, records_from_templates
+from tests.support.dns_server import LoopbackDnsServer, publish_delegation, records_from_templates
 from tests.synth import PROJECT_ROOT, Synthesized
 from tools.lib.drift.core import DriftReport, detect
 from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
@@ -159,7 +159,7 @@ def run(
         "test-drift",
         expected,
         PostmarkDirectory(apis),
-        DnsProbe(parse_resolver(dns.address), timeout),
+        DnsProbe(parse_resolver(dns.address), timeout, authoritative_port=dns.port),
         timeout=timeout,
     )
 
@@ -436,7 +436,7 @@ def corporate(
     expected = corporate_expected_domains(context_file)
     placement = corporate_sending_domain_placement(CORPORATE_SELECTOR)
     zone = placement.postmark_domain_name
-    dns.records.put(zone, "NS", ["ns-1.awsdns-arda.test"])
+    publish_delegation(dns.records, zone)
     for name in (zone, LEAF):
         dns.records.put(name, "TXT", [[SPF_VALUE]])
         dns.records.put(dmarc_host_name(name), "TXT", [[dmarc_value()]])

@@ -107,7 +107,7 @@ def test_unknown_partition_is_a_usage_error() -> None:
 
 def test_postmark_unreachable_is_reported_not_crashed(dns: LoopbackDnsServer) -> None:
     result = run_driver(
-        "tools.runtime_platform_drift", "--resolver", dns.address, "--json", "--timeout", "5", env=drift_env()
+        "tools.runtime_platform_drift", *dns.drift_args(), "--json", "--timeout", "5", env=drift_env()
     )
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
@@ -130,7 +130,7 @@ def test_drift_opens_a_labelled_issue_then_comments_instead_of_duplicating(
 ) -> None:
     env = drift_env(GITHUB_TOKEN=github.token, GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
     summary = tmp_path / "summary.md"
-    args = ("--resolver", dns.address, "--timeout", "5", "--open-issue", "--markdown", str(summary))
+    args = (*dns.drift_args(), "--timeout", "5", "--open-issue", "--markdown", str(summary))
     first = run_driver("tools.runtime_platform_drift", *args, env=env)
     assert first.returncode == 1, first.stderr
     assert "opened issue #1" in first.stderr
@@ -158,9 +158,7 @@ def test_corporate_issue_has_its_own_labels_and_ignores_closed_and_other_issues(
         REPO, "runtime-platform-drift: partition mail drift detected", ["drift", "runtime-platform"]
     )
     env = drift_env(GITHUB_TOKEN=github.token, GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
-    result = run_driver(
-        "tools.corporate_drift", "--resolver", dns.address, "--timeout", "5", "--open-issue", env=env
-    )
+    result = run_driver("tools.corporate_drift", *dns.drift_args(), "--timeout", "5", "--open-issue", env=env)
     assert result.returncode == 1, result.stderr
     assert "opened issue #4" in result.stderr
     new = github.issues[-1]
@@ -170,9 +168,7 @@ def test_corporate_issue_has_its_own_labels_and_ignores_closed_and_other_issues(
 
 def test_issue_failure_is_reported_with_exit_2(dns: LoopbackDnsServer, github: GitHubApiStandIn) -> None:
     env = drift_env(GITHUB_TOKEN="wrong-token", GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
-    result = run_driver(
-        "tools.corporate_drift", "--resolver", dns.address, "--timeout", "5", "--open-issue", env=env
-    )
+    result = run_driver("tools.corporate_drift", *dns.drift_args(), "--timeout", "5", "--open-issue", env=env)
     assert result.returncode == 2
     assert "drift found but the issue could not be filed" in result.stderr and "HTTP 401" in result.stderr
     assert "wrong-token" not in result.stdout + result.stderr
@@ -243,7 +239,7 @@ def test_a_token_with_surrounding_whitespace_is_used_stripped(dns: LoopbackDnsSe
 
     with PostmarkSimulator({"prod-token-value": "PostmarkProd"}) as postmark:
         env = drift_env(POSTMARK_PROD_ACCOUNT_TOKEN="  prod-token-value\r\n", POSTMARK_API_URL=postmark.url)
-        result = run_driver("tools.corporate_drift", "--resolver", dns.address, env=env)
+        result = run_driver("tools.corporate_drift", *dns.drift_args(), env=env)
         assert result.returncode == 1  # no corporate domain on the simulated account: drift
         assert {e.headers["X-Postmark-Account-Token"] for e in postmark.exchanges} == {"prod-token-value"}
     assert "no domain arda.ardamails.com on PostmarkProd" in result.stdout

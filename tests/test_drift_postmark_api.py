@@ -52,7 +52,7 @@ def deployed(postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch) -> Po
 def test_clean_run_exits_0(
     deployed: PostmarkSimulator, dns: LoopbackDnsServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(SPEC, ["--resolver", dns.address]) == 0
+    assert main(SPEC, dns.drift_args()) == 0
     assert "runtime-platform-drift: clean - 4 domain(s)" in capsys.readouterr().out
     listings = deployed.requests("GET", "/domains")
     assert sum(1 for e in listings if e.path == "/domains") == 2, "one listing per account"
@@ -64,7 +64,7 @@ def test_unverified_domain_is_drift(
     stage = deployed.domain_named(NONPROD_TOKEN, "stage.ardamails.com")
     assert stage is not None
     stage.dkim_verified = False
-    assert main(SPEC, ["--resolver", dns.address]) == 1
+    assert main(SPEC, dns.drift_args()) == 1
     out = capsys.readouterr().out
     assert "stage" in out and "verified" in out.lower()
 
@@ -76,7 +76,7 @@ def test_rejected_token_is_reported_not_crashed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv(PostmarkAccount.PROD.token_env_var, "revoked-prod-token")
-    assert main(SPEC, ["--resolver", dns.address]) == 1
+    assert main(SPEC, dns.drift_args()) == 1
     out = capsys.readouterr().out
     assert "HTTP 401" in out and "ErrorCode 10" in out
     deployed.reset_log()  # the rejected requests lacked a valid token on purpose

@@ -456,7 +456,7 @@ def test_a_duration_over_a_day_is_a_usage_error(
 
 
 def test_the_redactor_finds_a_token_in_any_letter_case() -> None:
-    from tools.lib.logger import Redactor
+    from tools.lib.outside_text import Redactor
 
     redactor = Redactor()
     redactor.add("Canary-Token-5f3a9")

@@ -1,6 +1,6 @@
 """amm.sh's body: the operator flow that deploys partition mail stacks, and the Root stack.
 
-    ./amm.sh [options] <infrastructure> [<partition>]     (amm.sh sets up the toolchain)
+    ./amm.sh [options] <infrastructure> (<partition> | --all-partitions)   (amm.sh sets up the toolchain)
 
 For partitions: registry check, settings check, the Root placeholder gate, the AWS
 pre-flight, the delegation and Root-unchanged gates; then per partition, in rollout order:
@@ -34,8 +34,11 @@ from platform_lib.mail_context import parse_mail_context
 from platform_lib.naming import (
     POSTMARK_ACCOUNT_TOKEN_PARAMETER,
     ROOT_DNS_STACK_NAME,
+    ExportKey,
     amm_command,
     context_key,
+    export_name,
+    partition_zone_name,
     root_delegation_role_arn,
     stack_name,
 )
@@ -50,21 +53,25 @@ from platform_lib.registry import (
     depends_on,
     get_infrastructure,
     get_partition_on,
+    infrastructure_of,
     requires_production_confirmation,
     root_infrastructure,
 )
 from tools import register_partition_mail_signature, verify_partition_mail
 from tools.lib import logger
 from tools.lib.account_token import TOKEN_ENV_VAR
+from tools.lib.aws_session import AwsProblem, caller_account, session_for
 from tools.lib.cli_args import ToolArgumentParser
 from tools.lib.dkim_rotation import DkimStateError, dkim_state
+from tools.lib.drift.core import HostedNameServers
 from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, ResolverAddress, parse_resolver
 from tools.lib.drift.expected import DriftConfigError
 from tools.lib.entry import run_tool
+from tools.lib.hosted_zone import stack_zone_delegation_set
 from tools.lib.operator import cdk_cli, gates
 from tools.lib.operator.cascade import verify_live
 from tools.lib.operator.confirm import NotConfirmed, typed_confirmation
-from tools.lib.operator.run_log import RunLog
+from tools.lib.operator.run_log import RunLog, RunLogUnavailable
 from tools.lib.operator.settings import SettingError, Settings, read_settings
 from tools.lib.operator.steps import Stop, Tokens, deploy, gate, preflight, report, root_session, synth_root
 from tools.lib.postmark_client import ANNOUNCED_ENV_VAR, PostmarkClient, PostmarkError
@@ -73,10 +80,11 @@ EXIT_FAILED, EXIT_USAGE = 1, 2
 CASCADE_TIMEOUT_SECONDS = 10.0
 
 USAGE = """usage: ./amm.sh [--profile NAME] [--region R] [--root-profile NAME] [--resolver IP[:PORT]]
-               [--skip-cascade REASON] [--rotate-dkim] [--dry-run] [--yes] <infrastructure> [<partition>]"""
+               [--skip-cascade REASON] [--rotate-dkim] [--dry-run] [--yes]
+               <infrastructure> (<partition> | --all-partitions)"""
 DESCRIPTION = """\
-Deploys the partition mail stack of <partition> on <infrastructure>, or of every active
-partition of <infrastructure> in rollout order when <partition> is omitted; `./amm.sh
+Deploys the partition mail stack of <partition> on <infrastructure>, or with
+--all-partitions of every active partition of <infrastructure> in rollout order; `./amm.sh
 PlatformRoot` deploys the Root stack. Gates run before anything changes: the PlatformRoot
 account is set, the Root delegation role works, the deployed Root stack equals this
 checkout's, no failed first deploy is in the way, and every partition earlier in the
@@ -102,6 +110,11 @@ def _parser() -> ToolArgumentParser:
     )
     parser.add_argument("infrastructure", help="infrastructure name, e.g. Alpha002, or PlatformRoot")
     parser.add_argument("partition", nargs="?", help="active partition on that infrastructure, e.g. dev")
+    parser.add_argument(
+        "--all-partitions",
+        action="store_true",
+        help="deploy every active partition of <infrastructure> in rollout order (instead of naming one)",
+    )
     parser.add_argument(
         "--profile", metavar="NAME", help="AWS profile (default: the registry's for the infrastructure)"
     )
@@ -157,6 +170,7 @@ class Run:
     log: RunLog
     outcomes: dict[str, str] = field(default_factory=dict)
     tokens: Tokens = field(default_factory=lambda: Tokens(RunLog(None), 1.0))
+    sessions: dict[str, boto3.Session] = field(default_factory=dict)  # by infrastructure name
 
     @property
     def assume_yes(self) -> bool:
@@ -177,16 +191,30 @@ def _blank(value: str | None) -> bool:
     return value is not None and not value.strip()
 
 
-def _selected(infrastructure: str, partition: str | None) -> tuple[Infrastructure, list[Partition]]:
+def _selected(
+    infrastructure: str, partition: str | None, every: bool
+) -> tuple[Infrastructure, list[Partition]]:
+    """What the run deploys. Every partition only when asked for by name (--all-partitions):
+    a missing partition is never read as "all of them" (prod included)."""
     infra = get_infrastructure(infrastructure)
     if infra.role is InfrastructureRole.ROOT_DNS:
-        if partition is not None:
+        if partition is not None or every:
             raise PlatformError(
                 f"{infra.name} hosts no partitions; deploy its Root stack with `./amm.sh {infra.name}`"
             )
         return infra, []
+    if partition is not None and every:
+        raise PlatformError(
+            f"name one partition or pass --all-partitions, not both (partition {partition!r})"
+        )
     if partition is not None:
         return infra, [get_partition_on(infra.name, partition)]
+    names = ", ".join(p.name for p in active_partitions(infra.name)) or "(none)"
+    if not every:
+        raise PlatformError(
+            f"name the partition of {infra.name} to deploy ({names}), or pass --all-partitions to deploy "
+            "them all in rollout order"
+        )
     return infra, active_partitions(infra.name)
 
 
@@ -285,6 +313,40 @@ def _token(run: Run, partition: Partition) -> str:
     return run.tokens.get(postmark_credential_op_reference(partition.name))
 
 
+def _infrastructure_session(run: Run, infrastructure: Infrastructure) -> tuple[boto3.Session, str]:
+    """(session, profile) of an infrastructure: the run's own, or the registry's default
+    profile checked to be that account (an earlier partition may live in another account)."""
+    profile = (
+        run.profile if infrastructure.name == run.infrastructure.name else infrastructure.default_profile
+    )
+    if infrastructure.name not in run.sessions:
+        session = session_for(profile, infrastructure.region)
+        found = caller_account(session, profile)
+        if found != infrastructure.account:
+            raise AwsProblem(
+                f"AWS profile {profile!r} is account {found}, not {infrastructure.name}'s {infrastructure.account}; "
+                f"configure profile {profile} for account {infrastructure.account}"
+            )
+        run.sessions[infrastructure.name] = session
+    return run.sessions[infrastructure.name], profile
+
+
+def _hosted_name_servers(run: Run, partition: Partition) -> HostedNameServers:
+    """How the cascade reads `partition`'s hosted zone delegation set (in its own account)."""
+
+    def read(_: object) -> frozenset[str]:
+        session, profile = _infrastructure_session(run, infrastructure_of(partition))
+        return stack_zone_delegation_set(
+            session,
+            stack=stack_name(partition),
+            export=export_name(partition, ExportKey.PARTITION_MAIL_ZONE_ID),
+            zone=partition_zone_name(partition),
+            profile=profile,
+        )
+
+    return read
+
+
 def _cascade(run: Run, partition: Partition) -> None:
     needed = cascade_prerequisites(partition)
     if not needed:
@@ -307,11 +369,12 @@ def _cascade(run: Run, partition: Partition) -> None:
             resolver=run.resolver,
             context_file=PROJECT_CONTEXT_FILE,
             timeout=CASCADE_TIMEOUT_SECONDS,
+            hosted_ns=_hosted_name_servers(run, earlier),
         )
         if verdict.verified:
             run.log.say(
                 f"gate (cascade): {earlier.name} verified live (Postmark: DKIM and Return-Path verified; "
-                f"DNS via {run.resolver}: NS, SPF, DMARC, DKIM, Return-Path)"
+                f"DNS via {run.resolver}: NS = its hosted zone's delegation set, SPF, DMARC, DKIM, Return-Path)"
             )
         else:
             run.log.say(f"gate (cascade): {earlier.name} NOT verified live")
@@ -456,6 +519,7 @@ def _partitions_flow(run: Run) -> int:
     infra = run.infrastructure
     _gate(run, "Root placeholder", gates.root_placeholder)
     session = _preflight(run, infra.account, run.profile)
+    run.sessions[infra.name] = session
     _gate(run, "delegation", lambda: gates.delegation(session, run.profile, infra))
     synthesized = synth_root(run.log)
     root = root_session(run.root_profile)
@@ -550,6 +614,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "an empty or blank argument was given; name the infrastructure and partition (see ./amm.sh --help)"
         )
         return EXIT_USAGE
+    dashed = [value for value in (args.infrastructure, args.partition) if value and value.startswith("-")]
+    if dashed:
+        logger.error(
+            f"{dashed[0]!r} is an option, not a name; options go before the names (see ./amm.sh --help)"
+        )
+        return EXIT_USAGE
     if args.rotate_dkim and args.partition is None:
         logger.error(
             "--rotate-dkim rotates one partition's key: name the partition, e.g. ./amm.sh --rotate-dkim Alpha002 dev"
@@ -559,7 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("--skip-cascade needs a reason, e.g. --skip-cascade 'dev verified by hand, ticket 123'")
         return EXIT_USAGE
     try:
-        infra, partitions = _selected(args.infrastructure, args.partition)
+        infra, partitions = _selected(args.infrastructure, args.partition, args.all_partitions)
         settings = read_settings(os.environ)
         resolver = parse_resolver(args.resolver)
     except (PlatformError, SettingError, DriftConfigError) as exc:
@@ -580,7 +650,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dry_run:
         _plan(run)
         return 0
-    run.log = RunLog(_log_path(settings, infra.name, args.partition)).open()
+    try:
+        run.log = RunLog(_log_path(settings, infra.name, args.partition)).open()
+    except RunLogUnavailable as exc:
+        logger.error(str(exc))
+        return EXIT_USAGE
     run.tokens = Tokens(run.log, settings.op_timeout)
     try:
         run.log.say(f"amm.sh {infra.name} {args.partition or '(all active partitions)'}; log: {run.log.path}")

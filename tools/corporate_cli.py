@@ -50,7 +50,7 @@ from tools.lib.domain_verification import render, verify_domain
 from tools.lib.entry import run_tool
 from tools.lib.operator import cdk_cli, gates
 from tools.lib.operator.confirm import NotConfirmed, typed_confirmation
-from tools.lib.operator.run_log import RunLog
+from tools.lib.operator.run_log import RunLog, RunLogUnavailable
 from tools.lib.operator.settings import SettingError, Settings, read_settings
 from tools.lib.operator.steps import (
     Stop,
@@ -306,7 +306,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dry_run:
         _plan(settings, profile, args.yes, args.rotate_dkim)
         return 0
-    log = RunLog(_log_path(settings)).open()
+    try:
+        log = RunLog(_log_path(settings)).open()
+    except RunLogUnavailable as exc:
+        logger.error(str(exc))
+        return EXIT_USAGE
     try:
         log.say(f"corporate-cli ({infra.name}); log: {log.path}")
         if settings.postmark_notice:

@@ -123,7 +123,9 @@ def _post_merge(args: argparse.Namespace) -> int:
         token = resolve_account_token(partition, env)
         return PostmarkClient(token, base_url=postmark_api_url(env))
 
-    target = PostMergeTarget(partition, context, session, DnsProbe(resolver, args.dns_timeout), open_postmark)
+    target = PostMergeTarget(
+        partition, context, session, DnsProbe(resolver, args.dns_timeout), open_postmark, profile
+    )
     title = (
         f"post-merge validation of {partition.name} ({infrastructure.name} {infrastructure.region}, "
         f"profile {profile}, resolver {resolver}):"

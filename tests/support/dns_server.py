@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -137,6 +138,11 @@ class LoopbackDnsServer:
         """`IP:PORT`, the form every tool's `--resolver` option takes."""
         return f"{self.host}:{self.port}"
 
+    def drift_args(self) -> list[str]:
+        """The drift drivers' options for this server: the resolver, and the port it answers
+        on as every zone's authoritative name server (the parent's delegation is read there)."""
+        return ["--resolver", self.address, "--authoritative-port", str(self.port)]
+
     def __enter__(self) -> LoopbackDnsServer:
         self._udp.start_thread()
         self._tcp.start_thread()
@@ -149,18 +155,42 @@ class LoopbackDnsServer:
         self._tcp.server.server_close()
 
 
+def route53_name_servers(zone: str) -> list[str]:
+    """Four name servers of Route 53's shape (ns-N.awsdns-NN.{com,net,org,co.uk}) for `zone`,
+    the same for the same name."""
+    seed = zlib.crc32(zone.encode())
+    return [
+        f"ns-{(seed + 512 * index) % 2048}.awsdns-{(seed >> 11) % 64:02d}.{tld}"
+        for index, tld in enumerate(("com", "net", "org", "co.uk"))
+    ]
+
+
+def publish_delegation(
+    records: RecordTable, zone: str, servers: list[str] | None = None, address: str = "127.0.0.1"
+) -> list[str]:
+    """`zone` NS `servers` (Route 53-shaped by default), each name server at `address`."""
+    servers = servers or route53_name_servers(zone)
+    records.put(zone, "NS", servers)
+    for server in servers:
+        records.put(server, "A", [address])
+    return servers
+
+
 def records_from_templates(
-    templates: Mapping[str, Mapping[str, Any]], zone_nameservers: Mapping[str, list[str]] | None = None
+    templates: Mapping[str, Mapping[str, Any]],
+    zone_nameservers: Mapping[str, list[str]] | None = None,
+    name_server_address: str = "127.0.0.1",
 ) -> RecordTable:
     """Records the deployed templates would publish: every literal `AWS::Route53::RecordSet`,
-    plus NS answers for each hosted zone (delegation as the parent would show it)."""
+    plus NS answers for each hosted zone (delegation as the parent would show it, Route 53's
+    shape) and an address for each name server (this server: it answers as each of them)."""
     table = RecordTable()
     for template in templates.values():
         for resource in template.get("Resources", {}).values():
             props = resource.get("Properties", {})
             if resource["Type"] == "AWS::Route53::HostedZone":
                 zone = props["Name"].rstrip(".")
-                table.put(zone, "NS", (zone_nameservers or {}).get(zone, [f"ns-1.awsdns-{zone}.test"]))
+                publish_delegation(table, zone, (zone_nameservers or {}).get(zone), name_server_address)
             elif resource["Type"] == "AWS::Route53::RecordSet":
                 values = props["ResourceRecords"]
                 if props["Type"] == "TXT":

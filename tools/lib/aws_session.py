@@ -15,6 +15,8 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from tools.lib.outside_text import outside_text
+
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 # One bounded try: the pre-flight fails fast and names the fix instead of retrying for minutes.
 CLIENT_CONFIG = Config(connect_timeout=10, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"})
@@ -57,7 +59,7 @@ def explain(exc: BaseException, profile: str | None, action: str) -> AwsProblem:
             f"fix it in your AWS config or run `{login}`"
         )
     if isinstance(exc, botocore.exceptions.ClientError):
-        message = " ".join(str(exc.response.get("Error", {}).get("Message", "")).split())[:200]
+        message = outside_text(str(exc.response.get("Error", {}).get("Message", "")))
         return AwsProblem(
             f"{action} with {shown} failed ({error_code(exc)}{': ' + message if message else ''})"
         )

@@ -22,6 +22,13 @@ EXIT_USAGE = 2
 
 
 class ToolArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors and no abbreviations: `--y` is not `--yes`, and an
+    option misspelt is an error, never another option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:  # quoted when blank: `unrecognized arguments: ''` rather than nothing at all
@@ -51,10 +58,19 @@ def seconds(text: str) -> float:
     return value
 
 
+def port(text: str) -> int:
+    """A TCP/UDP port: 1-65535."""
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
 def name(text: str) -> str:
-    """A registry name: not empty, no surrounding blanks."""
+    """A registry name: not empty, no surrounding blanks, not an option."""
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty name was given")
+    if text.startswith("-"):
+        raise argparse.ArgumentTypeError(f"{text!r} is an option, not a name; options go before the names")
     if text != text.strip():
         raise argparse.ArgumentTypeError(f"{text!r} has surrounding blanks")
     return text

@@ -12,50 +12,17 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import sys
-import threading
 import traceback
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TextIO
 
-from tools.lib.bounded import printable
+from tools.lib.outside_text import REDACTOR, Redactor, cut, outside_text, printable
 from tools.lib.token_rule import secret_lines
 
-MASK = "***"
-_MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words (redaction ignores case)
+MESSAGE_LIMIT = 2000  # an error line is our text around outside text already cut shorter
 _mask_streams: list[TextIO] = []  # at most one: where `::add-mask::` lines go instead of stdout
-
-
-class Redactor:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._secrets: list[str] = []
-
-    def add(self, secret: str) -> bool:
-        """Remember `secret`; False when it was already known (or too short to mask)."""
-        if len(secret) < _MIN_SECRET_LENGTH:
-            return False
-        with self._lock:
-            if secret in self._secrets:
-                return False
-            self._secrets.append(secret)
-            self._secrets.sort(key=len, reverse=True)
-            return True
-
-    def redact(self, text: str) -> str:
-        """`text` without any registered secret, in any letter case (a server may echo a
-        token lower-cased, e.g. as a host name)."""
-        lowered = text.lower()
-        for secret in self._secrets:
-            if secret.lower() in lowered:
-                text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
-                lowered = text.lower()
-        return text
-
-
-REDACTOR = Redactor()
 
 
 class RedactingStream(io.TextIOBase):
@@ -136,11 +103,15 @@ def info(message: str) -> None:
 
 def note(message: str) -> None:
     """A one-line notice on stderr, prefixed `note:` (stdout may be a report)."""
-    line = printable(" ".join(REDACTOR.redact(message).split()))
-    print(f"note: {line}", file=sys.stderr, flush=True)
+    print(f"note: {outside_text(message, MESSAGE_LIMIT)}", file=sys.stderr, flush=True)
 
 
 def error(message: str) -> None:
     """A one-line error on stderr, prefixed `error:`; outside text in it cannot drive the terminal."""
-    line = printable(" ".join(REDACTOR.redact(message).split()))
-    print(f"error: {line}", file=sys.stderr, flush=True)
+    print(f"error: {outside_text(message, MESSAGE_LIMIT)}", file=sys.stderr, flush=True)
+
+
+def detail(line: str) -> None:
+    """A line that explains an error (a diff, a cleanup command): redacted, control characters
+    escaped, cut - its indentation kept."""
+    print(cut(printable(REDACTOR.redact(line)), MESSAGE_LIMIT), file=sys.stderr, flush=True)

@@ -19,33 +19,65 @@ import signal
 import subprocess
 import time
 
-from tools.lib.bounded import kill_process_group, printable
+from tools.lib.bounded import kill_process_group
 
 DEFAULT_OP_TIMEOUT_SECONDS = 30.0
 MAX_OUTPUT_BYTES = 64 * 1024
 EXITED_GRACE_SECONDS = 0.5  # output still in flight once `op` has exited
-_NOT_SIGNED_IN_MARKERS = (
-    "not currently signed in",
-    "not signed in",
-    "no accounts configured",
-    "session expired",
+# What `op` documents for the failures an operator can fix, matched on its stderr (which is
+# never shown: it may hold the value being read). Each becomes one line of ours.
+_KNOWN_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        (
+            "not currently signed in",
+            "not signed in",
+            "no accounts configured",
+            "session expired",
+            "authorization prompt dismissed",
+            "authorization timeout",
+        ),
+        "the 1Password CLI is not signed in; run `eval $(op signin)` and re-run",
+    ),
+    (
+        (
+            "isn't a vault",
+            "is not a vault",
+            "doesn't seem to be a vault",
+            "vault not found",
+            "no vault matched",
+        ),
+        "the vault of `{reference}` is not in your 1Password account (or you may not read it); "
+        "check the reference or ask for access",
+    ),
+    (
+        ("isn't an item", "is not an item", "item not found", "no item matched"),
+        "the item of `{reference}` is not in its vault; store the token there (see the runbook)",
+    ),
+    (
+        ("isn't a field", "does not have a field", "no field matched", "field not found"),
+        "the item of `{reference}` has no such field; store the token in that field",
+    ),
+    (
+        ("invalid secret reference", "invalid reference", "could not parse"),
+        "`{reference}` is not a valid secret reference (op://vault/item/field)",
+    ),
+    (
+        (
+            "connecting to desktop app",
+            "cannot connect to 1password",
+            "couldn't connect",
+            "connection refused",
+            "no such host",
+            "network",
+        ),
+        "`op` could not reach 1Password (the desktop app or the network); unlock 1Password, check "
+        "the network and re-run",
+    ),
 )
 
 
 class OpError(Exception):
     """`op read` could not produce a value; the message names the fix."""
-
-
-class OpMissing(OpError):
-    pass
-
-
-class OpNotSignedIn(OpError):
-    pass
-
-
-class OpEmptyValue(OpError):
-    pass
 
 
 class _TooMuchOutput(Exception):
@@ -100,11 +132,23 @@ def _run_bounded(argv: list[str], timeout: float, limit: int) -> tuple[int | Non
         process.stderr.close()
 
 
+def _failure(reference: str, code: int, stderr: bytes) -> OpError:
+    """One line of ours for a failed `op read`; `op`'s own text is never echoed."""
+    said = " ".join(stderr.decode("utf-8", "replace").lower().split())
+    for markers, message in _KNOWN_FAILURES:
+        if any(marker in said for marker in markers):
+            return OpError(message.format(reference=reference))
+    return OpError(
+        f"`op read {reference}` failed (exit {code}); run `op read {reference} >/dev/null` yourself "
+        "to see why (its message is not shown here: it may hold the value)"
+    )
+
+
 def read_op_reference(reference: str, *, timeout: float = DEFAULT_OP_TIMEOUT_SECONDS) -> str:
     """The raw value behind `reference`; never logged, never passed on argv by us."""
     executable = shutil.which("op")
     if executable is None:
-        raise OpMissing(
+        raise OpError(
             "the 1Password CLI `op` is not on PATH; install it "
             "(https://developer.1password.com/docs/cli/get-started/) or set POSTMARK_ACCOUNT_TOKEN"
         )
@@ -122,15 +166,12 @@ def read_op_reference(reference: str, *, timeout: float = DEFAULT_OP_TIMEOUT_SEC
         raise OpError(
             f"`op read {reference}` did not finish within {timeout:g} s; unlock 1Password and re-run"
         )
-    detail = printable(" ".join(err.decode("utf-8", "replace").split()))
     if code != 0:
-        if any(marker in detail.lower() for marker in _NOT_SIGNED_IN_MARKERS):
-            raise OpNotSignedIn("the 1Password CLI is not signed in; run `eval $(op signin)` and re-run")
-        raise OpError(f"`op read {reference}` failed ({detail[:160] or f'exit {code}'})")
+        raise _failure(reference, code, err)
     try:
         value = out.decode("utf-8")
     except UnicodeDecodeError:
         raise OpError(f"`op read {reference}` returned bytes that are not text; check the item") from None
     if not value.strip():
-        raise OpEmptyValue(f"`op read {reference}` returned an empty value; store the token in that item")
+        raise OpError(f"`op read {reference}` returned an empty value; store the token in that item")
     return value

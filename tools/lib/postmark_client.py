@@ -30,7 +30,6 @@ import ipaddress
 import json
 import math
 import os
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,7 +40,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3.exceptions
 
-from tools.lib.bounded import TimedOut, printable, unprintable, within
+from tools.lib.bounded import TimedOut, within
+from tools.lib.outside_text import outside_text, unprintable
 from tools.lib.postmark_errors import (
     PostmarkAuthError,
     PostmarkConfigError,
@@ -51,7 +51,7 @@ from tools.lib.postmark_errors import (
     PostmarkShapeError,
     PostmarkUnavailable,
 )
-from tools.lib.postmark_records import DkimRotation, DomainListingPage, DomainSummary, PostmarkDomain
+from tools.lib.postmark_records import DkimRotation, DomainSummary, Listed, ListingPage, PostmarkDomain
 
 __all__ = [
     "DEFAULT_POSTMARK_API_URL",
@@ -86,11 +86,13 @@ MAX_RETRY_AFTER_SECONDS = 30.0
 MAX_BODY_BYTES = 4 * 1024 * 1024
 _CHUNK_BYTES = 64 * 1024
 _MESSAGE_CHARACTERS = 200
+_RAW_MESSAGE_BYTES = 64 * 1024  # read whole enough that a token in it is found before the cut
 
 T = TypeVar("T")
+ListedT = TypeVar("ListedT", bound=Listed)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
     try:
@@ -118,7 +120,7 @@ def check_api_url(url: str, source: str = API_URL_ENV_VAR) -> str:
         raise PostmarkConfigError(
             f"{source} {url!r} is not an https:// URL; unset it to use {DEFAULT_POSTMARK_API_URL}"
         )
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise PostmarkConfigError(
             f"{source} {url!r} uses plain http:// for {host}, which would send the token "
             "unencrypted; use https:// (plain http is allowed only to loopback)"
@@ -230,7 +232,7 @@ class PostmarkClient:
     def _new_session(self) -> requests.Session:
         session = requests.Session()
         # Loopback answers directly: no proxy from the environment sees a plain-http token.
-        session.trust_env = not _is_loopback(urlsplit(self.base_url).hostname or "")
+        session.trust_env = not is_loopback(urlsplit(self.base_url).hostname or "")
         session.headers.update(
             {
                 "Accept": "application/json",
@@ -251,9 +253,8 @@ class PostmarkClient:
 
     # ---- transport ---------------------------------------------------------------------
     def _redacted(self, text: str) -> str:
-        """Server text for a message: one printable line, bounded, without the token in it."""
-        line = " ".join(re.sub(re.escape(self._token), "***", text, flags=re.IGNORECASE).split())
-        return printable(line[:_MESSAGE_CHARACTERS]) or "no message"
+        """Server text for a message, under the outside-text rule (its token redacted first)."""
+        return outside_text(text, _MESSAGE_CHARACTERS, secrets=(self._token,)) or "no message"
 
     def _exchange(self, method: str, url: str, params: Any, body: Any, limit: float) -> _Answer:
         """One HTTP exchange, the body read in chunks up to the size cap (a worker thread)."""
@@ -403,7 +404,7 @@ class PostmarkClient:
         try:
             data = json.loads(answer.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            return None, self._redacted(answer.body[:_MESSAGE_CHARACTERS].decode("utf-8", "replace"))
+            return None, self._redacted(answer.body[:_RAW_MESSAGE_BYTES].decode("utf-8", "replace"))
         if not isinstance(data, dict):
             return None, "no message"
         code = data.get("ErrorCode")
@@ -413,51 +414,68 @@ class PostmarkClient:
             self._redacted(message) if isinstance(message, str) else "no message",
         )
 
-    # ---- the Domains API ---------------------------------------------------------------
-    def list_domains(self) -> list[DomainSummary]:
-        """Every domain on the account, read page by page within the bounds above."""
-        operation = "listing domains"
-        domains: list[DomainSummary] = []
+    # ---- listings ----------------------------------------------------------------------
+    def _list_all(
+        self,
+        path: str,
+        key: str,
+        parse_item: Callable[[Any, str, str], ListedT],
+        *,
+        operation: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[ListedT]:
+        """Every item of a listing (domains, servers), page by page: complete and consistent
+        or an error - it stops at the count `TotalCount` gives, at `max_pages`, and refuses a
+        repeated item, an oversized page or an early empty page (never a silent partial list)."""
+        what = key.lower()
+        items: list[ListedT] = []
         seen: set[int] = set()
         total: int | None = None
         for _ in range(self._max_pages):
-            page = DomainListingPage.from_api(
+            page = ListingPage.from_api(
                 self._call(
                     "GET",
-                    "/domains",
+                    path,
                     operation=operation,
-                    params={"count": PAGE_SIZE, "offset": len(domains)},
+                    params={**(params or {}), "count": PAGE_SIZE, "offset": len(items)},
                 ),
                 operation,
+                key,
+                parse_item,
             )
             if total is None:
                 total = page.total_count
                 if total > self._max_pages * PAGE_SIZE:
                     raise PostmarkShapeError(
                         operation,
-                        f"TotalCount {total} is more than the {self._max_pages * PAGE_SIZE} domains "
+                        f"TotalCount {total} is more than the {self._max_pages * PAGE_SIZE} {what} "
                         "this tool reads",
                     )
-            if len(page.domains) > PAGE_SIZE:
+            if len(page.items) > PAGE_SIZE:
                 raise PostmarkShapeError(
-                    operation, f"a page holds {len(page.domains)} domains (count {PAGE_SIZE})"
+                    operation, f"a page holds {len(page.items)} {what} (count {PAGE_SIZE})"
                 )
-            ids = {d.id for d in page.domains}
-            if ids & seen or len(ids) < len(page.domains):
+            ids = {item.id for item in page.items}
+            if ids & seen or len(ids) < len(page.items):
                 raise PostmarkUnavailable(
-                    f"Postmark repeated domains while {operation} (offset {len(domains)}); re-run later"
+                    f"Postmark repeated {what} while {operation} (offset {len(items)}); re-run later"
                 )
-            if not page.domains and len(domains) < total:
+            if not page.items and len(items) < total:
                 raise PostmarkUnavailable(
-                    f"Postmark's listing ended at {len(domains)} of the {total} domains it counted; re-run later"
+                    f"Postmark's listing ended at {len(items)} of the {total} {what} it counted; re-run later"
                 )
             seen |= ids
-            domains.extend(page.domains)
-            if len(domains) >= total or not page.domains:
-                return domains
+            items.extend(page.items)
+            if len(items) >= total or not page.items:
+                return items
         raise PostmarkUnavailable(
             f"Postmark's listing did not end after {self._max_pages} pages; re-run later"
         )
+
+    # ---- the Domains API ---------------------------------------------------------------
+    def list_domains(self) -> list[DomainSummary]:
+        """Every domain on the account, read page by page within the bounds above."""
+        return self._list_all("/domains", "Domains", DomainSummary.from_api, operation="listing domains")
 
     def find_domain_id(self, name: str) -> int | None:
         """The id of the domain called `name` (case-insensitive), or None; two domains of that

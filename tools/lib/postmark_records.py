@@ -10,11 +10,11 @@ a traceback or a silent zero. Unknown fields are ignored (Postmark may add some)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from tools.lib.bounded import unprintable
+from tools.lib.outside_text import unprintable
 from tools.lib.postmark_errors import PostmarkShapeError
 
 _STRING, _BOOLEAN, _INTEGER = "a string", "a boolean", "an integer"
@@ -125,25 +125,36 @@ class DomainSummary:
         return cls(id=item["ID"], name=item["Name"])
 
 
+class Listed(Protocol):
+    """An item of a listing: every one has its ID."""
+
+    @property
+    def id(self) -> int: ...
+
+
+ItemT = TypeVar("ItemT", bound=Listed)
+
+
 @dataclass(frozen=True)
-class DomainListingPage:
+class ListingPage(Generic[ItemT]):
+    """One page of a listing (`{"TotalCount": N, "<key>": [...]}`: domains, servers)."""
+
     total_count: int
-    domains: tuple[DomainSummary, ...]
+    items: tuple[ItemT, ...]
 
     @classmethod
-    def from_api(cls, data: Any, operation: str = "listing domains") -> DomainListingPage:
-        page = checked_object(data, operation, {"TotalCount": _INTEGER}, required=("TotalCount", "Domains"))
+    def from_api(
+        cls, data: Any, operation: str, key: str, parse_item: Callable[[Any, str, str], ItemT]
+    ) -> ListingPage[ItemT]:
+        page = checked_object(data, operation, {"TotalCount": _INTEGER}, required=("TotalCount", key))
         if page["TotalCount"] < 0:
             raise PostmarkShapeError(operation, f"TotalCount is {page['TotalCount']}")
-        items = page["Domains"]
+        items = page[key]
         if not isinstance(items, list):
-            raise PostmarkShapeError(operation, f"Domains is {json_type(items)}, not an array")
+            raise PostmarkShapeError(operation, f"{key} is {json_type(items)}, not an array")
         return cls(
             total_count=page["TotalCount"],
-            domains=tuple(
-                DomainSummary.from_api(item, operation, where=f"Domains[{index}].")
-                for index, item in enumerate(items)
-            ),
+            items=tuple(parse_item(item, operation, f"{key}[{index}].") for index, item in enumerate(items)),
         )
 
 

@@ -56,23 +56,14 @@ class PostmarkServerAdmin(PostmarkClient):
     """The account's servers, for the corporate CLI only."""
 
     def find_server(self, name: str) -> PostmarkServer | None:
+        """The server called exactly `name`, or None - only from a complete, consistent listing
+        (every page `TotalCount` promises; the client's listing rules), so a server on a later
+        page is found and a listing that lies never leads to a second server being created."""
         operation = f"looking up server {name}"
-        page = checked_object(
-            self._call(
-                "GET", "/servers", operation=operation, params={"count": 500, "offset": 0, "name": name}
-            ),
-            operation,
-            {"TotalCount": "an integer"},
-            required=("TotalCount", "Servers"),
+        servers = self._list_all(
+            "/servers", "Servers", PostmarkServer.from_api, operation=operation, params={"name": name}
         )
-        servers = page["Servers"]
-        if not isinstance(servers, list):
-            raise PostmarkShapeError(operation, f"Servers is {json_type(servers)}, not an array")
-        found = [
-            server
-            for index, item in enumerate(servers)
-            if (server := PostmarkServer.from_api(item, operation, f"Servers[{index}].")).name == name
-        ]
+        found = [server for server in servers if server.name == name]
         if len(found) > 1:
             raise PostmarkShapeError(operation, f"{len(found)} servers are named {name}")
         return found[0] if found else None

@@ -45,6 +45,8 @@ from tools.lib.postmark_client import PostmarkDomain
 _Judge = Callable[[DnsAnswer], tuple[bool, str]]
 POSTMARK_SPF_INCLUDE = "include:spf.mtasv.net"
 _ALL_MECHANISM = re.compile(r"^[+?~-]?all$", re.IGNORECASE)
+# Route 53's name servers: ns-{0..2047}.awsdns-{00..63}.{com,net,org,co.uk}.
+ROUTE53_NAME_SERVER = re.compile(r"^ns-\d{1,4}\.awsdns-\d{1,2}\.(com|net|org|co\.uk)$")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ class DomainObservations:
     dmarc_report: Outcome[DnsAnswer]
     # the other keys of a rotation (pending, revoked): selector -> the TXT answer at its host
     rotation_txt: Outcome[dict[str, DnsAnswer]]
+    # who the parent zone delegates this zone to (asked without AWS access)
+    parent_ns: Outcome[tuple[str, ...]]
+    # the hosted zone's own delegation set, read through AWS (value None: not asked)
+    hosted_ns: Outcome[frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -315,7 +321,7 @@ def _return_path_domain_finding(expected: ExpectedDomain, domain: PostmarkDomain
 def dns_checks(expected: ExpectedDomain, obs: DomainObservations, truth: Truth) -> list[Finding]:
     zone = expected.zone_name
     findings = [
-        _answered(zone, "dns.delegation", obs.ns, _delegation),
+        delegation_finding(expected, obs),
         _answered(zone, "dns.spf", obs.apex_txt, lambda a: judge_spf(zone, a)),
         _answered(zone, "dns.dmarc", obs.dmarc_txt, lambda a: judge_dmarc(zone, a)),
     ]
@@ -341,10 +347,78 @@ def _answered(zone: str, check: str, outcome: Outcome[DnsAnswer], judge: _Judge)
     return (ok if good else drift)(zone, Seam.DNS, check, message)
 
 
-def _delegation(answer: DnsAnswer) -> tuple[bool, str]:
-    if not answer.values:
-        return False, f"zone {answer.name} is not delegated: NS query returned {answer.absent_reason}"
-    return True, f"delegated to {', '.join(sorted(answer.single_values()))}"
+def _names(names: set[str] | frozenset[str] | tuple[str, ...]) -> str:
+    return ", ".join(sorted(names))
+
+
+def delegation_finding(expected: ExpectedDomain, obs: DomainObservations) -> Finding:
+    """Delegated *to this zone*. With AWS access (`hosted_ns` observed) the NS answer must be
+    the hosted zone's own delegation set; without it, every name server must be a Route 53
+    one and the parent must delegate to exactly the set the zone answers. Any NS answer at
+    all is never enough: a zone delegated to someone else's servers answers NS too."""
+    zone, check = expected.zone_name, "dns.delegation"
+    if obs.ns.value is None:
+        return error(zone, Seam.DNS, check, f"DNS probe failed: {obs.ns.failure}")
+    answered = set(obs.ns.value.single_values())
+    if not answered:
+        return drift(
+            zone,
+            Seam.DNS,
+            check,
+            f"zone {zone} is not delegated: NS query returned {obs.ns.value.absent_reason}",
+        )
+    if obs.hosted_ns.failure is not None:
+        return error(
+            zone, Seam.DNS, check, f"could not read the hosted zone's delegation set: {obs.hosted_ns.failure}"
+        )
+    if obs.hosted_ns.value is not None:
+        hosted = set(obs.hosted_ns.value)
+        if answered != hosted:
+            return drift(
+                zone,
+                Seam.DNS,
+                check,
+                f"NS {zone} answers {_names(answered)}; its hosted zone's delegation set is {_names(hosted)}",
+            )
+        return ok(
+            zone,
+            Seam.DNS,
+            check,
+            f"NS {zone} answers the hosted zone's delegation set ({len(hosted)} name servers, read through AWS)",
+        )
+    foreign = {name for name in answered if not ROUTE53_NAME_SERVER.fullmatch(name)}
+    if foreign:
+        return drift(
+            zone,
+            Seam.DNS,
+            check,
+            f"NS {zone} answers name servers that are not Route 53's: {_names(foreign)}",
+        )
+    parent = expected.delegating_zone
+    if obs.parent_ns.value is None:
+        return error(
+            zone,
+            Seam.DNS,
+            check,
+            f"could not ask {parent} who {zone} is delegated to: {obs.parent_ns.failure}",
+        )
+    delegated = set(obs.parent_ns.value)
+    if not delegated:
+        return drift(zone, Seam.DNS, check, f"the parent {parent} does not delegate {zone}")
+    if delegated != answered:
+        return drift(
+            zone,
+            Seam.DNS,
+            check,
+            f"the parent {parent} delegates {zone} to {_names(delegated)}, but the zone answers {_names(answered)}",
+        )
+    return ok(
+        zone,
+        Seam.DNS,
+        check,
+        f"NS {zone}: {len(answered)} Route 53 name servers, the same at the parent {parent} "
+        "(checked without AWS: not compared with the hosted zone)",
+    )
 
 
 def _joined(answer: DnsAnswer) -> list[str]:

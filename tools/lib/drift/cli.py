@@ -16,11 +16,11 @@ from pathlib import Path
 from platform_lib.registry import PostmarkAccount
 from tools.lib import logger
 from tools.lib.account_token import accepted_token
-from tools.lib.cli_args import ToolArgumentParser, seconds
+from tools.lib.cli_args import ToolArgumentParser, port, seconds
 from tools.lib.drift.core import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, DriftReport, detect
-from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, DnsProbe, parse_resolver
+from tools.lib.drift.dns_probe import AUTHORITATIVE_PORT, DEFAULT_RESOLVER, DnsProbe, parse_resolver
 from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, DriftConfigError, ExpectedDomain
-from tools.lib.drift.github_issue import GitHubError, GitHubIssues, GitHubSettings
+from tools.lib.drift.github_issue import GitHubError, GitHubIssues, GitHubSearchIncomplete, GitHubSettings
 from tools.lib.drift.postmark_probe import PostmarkDirectory, PostmarkDomainsApi
 from tools.lib.drift.render import render_json, render_markdown, render_table
 from tools.lib.entry import run_tool
@@ -48,6 +48,14 @@ def _parser(spec: DriverSpec) -> ToolArgumentParser:
         default=DEFAULT_RESOLVER,
         metavar="IP[:PORT]",
         help=f"DNS resolver to query (default {DEFAULT_RESOLVER})",
+    )
+    parser.add_argument(
+        "--authoritative-port",
+        type=port,
+        default=AUTHORITATIVE_PORT,
+        metavar="PORT",
+        help="port the parent zone's name servers answer on when asked who a zone is delegated to "
+        f"(default {AUTHORITATIVE_PORT}; another only for a lab DNS server)",
     )
     parser.add_argument(
         "--context-file",
@@ -162,8 +170,6 @@ def main(
         expected = spec.build_expected(args)
         tokens = account_tokens(expected, env)
         github = GitHubSettings.from_env(env) if args.open_issue else None
-        if github is not None:
-            logger.register_secret(github.token, env)
     except DriftConfigError as exc:
         print(f"{spec.tool}: error: {logger.redact(str(exc))}", file=sys.stderr)
         return EXIT_CONFIG
@@ -177,7 +183,7 @@ def main(
         spec.tool,
         expected,
         directory,
-        DnsProbe(address, args.timeout),
+        DnsProbe(address, args.timeout, authoritative_port=args.authoritative_port),
         timeout=args.timeout,
         workers=args.workers,
     )
@@ -189,6 +195,13 @@ def main(
             result = GitHubIssues(github).open_or_comment(
                 spec.issue_title, logger.redact(render_markdown(report)), spec.issue_labels
             )
+        except GitHubSearchIncomplete as exc:
+            print(
+                f"{spec.tool}: error: drift found, but whether its issue is open could not be checked "
+                f"({exc}); no new issue was filed - re-run later",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
         except GitHubError as exc:
             print(f"{spec.tool}: error: drift found but the issue could not be filed: {exc}", file=sys.stderr)
             return EXIT_CONFIG

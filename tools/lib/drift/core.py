@@ -27,7 +27,11 @@ _PROBES = (
     "return_path",
     "dmarc_report",
     "rotation_txt",
+    "parent_ns",
+    "hosted_ns",
 )
+# The hosted zone's delegation set of a domain, read through AWS (where a tool has access).
+HostedNameServers = Callable[[ExpectedDomain], frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,10 @@ class DriftReport:
 
 
 def _probes_for(
-    expected: ExpectedDomain, directory: PostmarkDirectory, dns: DnsProbe
+    expected: ExpectedDomain,
+    directory: PostmarkDirectory,
+    dns: DnsProbe,
+    hosted_ns: HostedNameServers | None,
 ) -> dict[str, Callable[[], Any]]:
     zone = expected.zone_name
 
@@ -77,6 +84,11 @@ def _probes_for(
         "return_path": lambda: dns.query(truth_of(expected).placement.return_path_host_name, "CNAME"),
         "dmarc_report": query(dmarc_report_authorization_names(zone)[0], "TXT"),
         "rotation_txt": lambda: _rotation_answers(expected, dns),
+        # With AWS access the hosted zone's own set is the evidence; without it, the parent's.
+        "parent_ns": (lambda: None)
+        if hosted_ns is not None
+        else lambda: dns.parent_delegation(zone, expected.delegating_zone),
+        "hosted_ns": (lambda: None) if hosted_ns is None else lambda: hosted_ns(expected),
     }
 
 
@@ -96,11 +108,12 @@ def detect(
     *,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     workers: int = DEFAULT_WORKERS,
+    hosted_ns: HostedNameServers | None = None,
 ) -> DriftReport:
     started = time.monotonic()
     probes: dict[tuple[int, str], Callable[[], Any]] = {}
     for index, domain in enumerate(expected):
-        for kind, probe in _probes_for(domain, directory, dns).items():
+        for kind, probe in _probes_for(domain, directory, dns, hosted_ns).items():
             probes[(index, kind)] = probe
     outcomes = run_probes(probes, timeout=timeout, workers=workers)
     findings: list[Finding] = []

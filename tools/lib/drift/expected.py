@@ -20,6 +20,7 @@ from platform_lib.errors import PlatformError
 from platform_lib.mail_context import PartitionMailContext, parse_context_block, parse_mail_context
 from platform_lib.naming import (
     CORPORATE_CLI_COMMAND,
+    MAIL_ROOT_DOMAIN,
     amm_command,
     context_key,
     corporate_context_key,
@@ -59,6 +60,7 @@ class ExpectedDomain:
     context_source: str
     fix_command: str = ""  # what republishes it (`./amm.sh Alpha002 dev`, `./corporate-cli`)
     leaf_of: str | None = None  # a sending leaf inside this zone: only its SPF and DMARC are its own
+    delegating_zone: str = MAIL_ROOT_DOMAIN  # the parent zone that delegates this one
 
 
 def load_context_file(path: Path) -> dict[str, Any]:

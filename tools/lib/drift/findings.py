@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from tools.lib.outside_text import outside_text
+
 
 class Status(StrEnum):
     OK = "ok"
@@ -18,13 +20,22 @@ class Seam(StrEnum):
     CROSS = "cross-seam"
 
 
+MESSAGE_CHARACTERS = 600
+
+
 @dataclass(frozen=True)
 class Finding:
+    """One assertion's result; its message may quote DNS or Postmark, so it is held to the
+    outside-text rule (redacted, one line, control characters escaped, cut) when made."""
+
     domain: str
     seam: Seam
     check: str
     status: Status
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", outside_text(self.message, MESSAGE_CHARACTERS))
 
     @property
     def failed(self) -> bool:

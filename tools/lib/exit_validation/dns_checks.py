@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import botocore.exceptions
 import dns.resolver
 
 from platform_lib.naming import ExportKey, dmarc_host_name, partition_zone_name
@@ -20,7 +19,8 @@ from tools.lib.drift.checks import _dkim as judge_dkim  # shared rule, not dupli
 from tools.lib.drift.checks import _return_path as judge_return_path
 from tools.lib.drift.dns_probe import DnsAnswer, DnsProbeError, ResolverAddress
 from tools.lib.exit_validation.results import CheckFailed
-from tools.lib.exit_validation.target import PostMergeTarget, aws_failure
+from tools.lib.exit_validation.target import PostMergeTarget
+from tools.lib.hosted_zone import ZoneUnknown, zone_delegation_set
 
 SYSTEM_RESOLV_CONF = "/etc/resolv.conf"
 
@@ -65,17 +65,12 @@ def _truth(target: PostMergeTarget) -> Truth:
     )
 
 
-def _hosted_zone_name_servers(target: PostMergeTarget, zone: str) -> tuple[str, set[str]]:
+def _hosted_zone_name_servers(target: PostMergeTarget, zone: str) -> tuple[str, frozenset[str]]:
     zone_id = target.exported(ExportKey.PARTITION_MAIL_ZONE_ID).rsplit("/", 1)[-1]
     try:
-        hosted = target.client("route53").get_hosted_zone(Id=zone_id)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        raise aws_failure(f"hosted zone {zone_id} (exported by {target.stack_name})", exc) from None
-    name = str(hosted["HostedZone"]["Name"]).rstrip(".").lower()
-    if name != zone:
-        raise CheckFailed(f"hosted zone {zone_id} exported by {target.stack_name} is {name}, not {zone}")
-    servers = hosted.get("DelegationSet", {}).get("NameServers", [])
-    return zone_id, {server.rstrip(".").lower() for server in servers}
+        return zone_id, zone_delegation_set(target.session, zone_id, zone, target.profile)
+    except ZoneUnknown as exc:
+        raise CheckFailed(f"{exc} (the zone {target.stack_name} exports)") from None
 
 
 def ns_delegation(target: PostMergeTarget) -> str:

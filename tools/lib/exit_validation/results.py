@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tools.lib.outside_text import outside_text
+
+DETAIL_CHARACTERS = 600
+
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One row; its detail may quote DNS, AWS or Postmark, so it is held to the outside-text
+    rule (redacted, one line, control characters escaped, cut) when the row is made."""
+
     name: str
     passed: bool
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "detail", outside_text(self.detail, DETAIL_CHARACTERS))
 
 
 def run_check(name: str, check: Callable[[], str]) -> CheckResult:

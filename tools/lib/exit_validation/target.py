@@ -28,6 +28,7 @@ from platform_lib.registry import Partition
 from tools.lib.drift.dns_probe import DnsProbe
 from tools.lib.exit_validation.results import CheckFailed
 from tools.lib.op_resolver import OpError
+from tools.lib.outside_text import outside_text
 from tools.lib.postmark_client import PostmarkClient, PostmarkDomain, PostmarkError
 from tools.lib.token_rule import TokenRejected
 
@@ -36,9 +37,9 @@ def aws_failure(action: str, exc: Exception) -> CheckFailed:
     """One line for an AWS error: `action: Code: message`, or the botocore text."""
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
-        code, message = error.get("Code", "ClientError"), error.get("Message", "")
-        return CheckFailed(f"{action}: {code}" + (f": {message}" if message else ""))
-    return CheckFailed(f"{action}: {exc}")
+        code, message = error.get("Code", "ClientError"), outside_text(str(error.get("Message", "")))
+        return CheckFailed(f"{action}: {outside_text(str(code), 64)}" + (f": {message}" if message else ""))
+    return CheckFailed(f"{action}: {outside_text(str(exc))}")
 
 
 PostmarkOpener = Callable[[], PostmarkClient]
@@ -51,6 +52,7 @@ class PostMergeTarget:
     session: boto3.Session
     dns: DnsProbe
     open_postmark: PostmarkOpener
+    profile: str | None = None
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _stack: dict[str, Any] | None = field(default=None, init=False, repr=False)
     _postmark: PostmarkDomain | CheckFailed | None = field(default=None, init=False, repr=False)

@@ -1,7 +1,9 @@
 """The cascade gate: a partition deploys only when every partition its rule names
 (`Partition.needs`: dev first; stage and demo need dev; prod needs stage and demo) is
 verified *live* now - Postmark says DKIM and the Return-Path are verified, and public DNS
-(or `--resolver`) serves the stack's records.
+(or `--resolver`) serves the stack's records, the NS answer being the partition's hosted
+zone's own delegation set (read through AWS with the profile of the partition's
+infrastructure), not just any name servers.
 
 It is the drift check's own core, run for the earlier partitions with their own tokens
 (each read from its own 1Password reference), judged on the checks that say "deployed and
@@ -17,7 +19,7 @@ from pathlib import Path
 from platform_lib.context_store import read_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import Partition
-from tools.lib.drift.core import detect
+from tools.lib.drift.core import HostedNameServers, detect
 from tools.lib.drift.dns_probe import DnsProbe, ResolverAddress
 from tools.lib.drift.expected import DriftConfigError, partition_expected_domain
 from tools.lib.drift.postmark_probe import PostmarkDirectory
@@ -53,6 +55,7 @@ def verify_live(
     resolver: ResolverAddress,
     context_file: Path,
     timeout: float,
+    hosted_ns: HostedNameServers,
 ) -> LiveVerdict:
     """Is `partition` deployed and verified right now? (Postmark and DNS, through drift.)"""
     try:
@@ -66,6 +69,7 @@ def verify_live(
             PostmarkDirectory({partition.postmark_account: client}),
             DnsProbe(resolver, timeout),
             timeout=timeout,
+            hosted_ns=hosted_ns,
         )
     judged = {f.check: f for f in report.findings if f.check in LIVE_CHECKS}
     problems = [

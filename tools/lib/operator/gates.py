@@ -5,8 +5,9 @@
    `ardamails.com` by name - what the NS-delegation resource will do.
 3. Root unchanged: the synthesized Root template equals the deployed one (read with the
    Root profile: the delegation role cannot read CloudFormation).
-4. Failed first deploy: no stack in ROLLBACK_COMPLETE, no retained zone or key secret
-   without a stack (CloudFormation would fail on the name clash half-way).
+4. Failed first deploy: the stack is absent or in a known-good state (`UPDATABLE_STATUSES`;
+   every other state is refused with its cleanup), and no retained zone or key secret
+   exists without a stack (CloudFormation would fail on the name clash half-way).
 The cascade gate (every earlier partition verified live) is `tools.lib.operator.cascade`.
 Each gate returns a one-line verdict or raises `GateRefused` with one line plus the lines
 an operator needs (a template diff, cleanup commands).
@@ -38,10 +39,23 @@ from platform_lib.registry import (
     root_infrastructure,
 )
 from tools.lib.aws_session import AWS_ERRORS, client, error_code, explain
+from tools.lib.outside_text import outside_text
 
 ROOT_DEPLOY_COMMAND = "./amm.sh PlatformRoot"
 MAX_DIFF_LINES = 80
-BLOCKING_STATUSES = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_FAILED"}
+# Known-good stack states: the stack exists, nothing runs on it, and `cdk deploy` can update
+# it. Every other state - a list of bad ones always misses one - stops the partition.
+UPDATABLE_STATUSES = frozenset(
+    {
+        "CREATE_COMPLETE",
+        "UPDATE_COMPLETE",
+        "UPDATE_ROLLBACK_COMPLETE",  # a failed update, rolled back: the stack is as it was
+        "IMPORT_COMPLETE",
+        "IMPORT_ROLLBACK_COMPLETE",
+    }
+)
+# States a failed *first* deploy leaves: the stack cannot be updated, only deleted.
+FAILED_CREATE_STATUSES = frozenset({"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_FAILED"})
 
 
 class GateRefused(Exception):
@@ -199,12 +213,10 @@ def failed_first_deploy_of(
         described = None
     if described is not None:
         status = str(described.get("StackStatus", ""))
-        if status.endswith("_IN_PROGRESS"):
-            raise GateRefused(
-                f"stack {name} is {status}: another deploy is under way; wait for it, then re-run"
-            )
-        if status not in BLOCKING_STATUSES:
+        if status in UPDATABLE_STATUSES:
             return f"stack {name} is {status}"
+        if status not in FAILED_CREATE_STATUSES:
+            raise _not_updatable(name, status, profile, region)
     leftovers, commands = _retained_leftovers(session, zone, secrets, profile, region)
     if described is not None:
         details = [f"stack {name} is {status}", *(f"retained: {item}" for item in leftovers)]
@@ -224,6 +236,37 @@ def failed_first_deploy_of(
             [*(f"exists: {item}" for item in leftovers), "clean up, then re-run:", *commands],
         )
     return f"no stack {name} yet and nothing left behind: a first deploy"
+
+
+def _not_updatable(name: str, status: str, profile: str, region: str) -> GateRefused:
+    """The refusal for a stack in a state other than known-good or a failed first deploy."""
+    shown = outside_text(status, 64) or "(no status)"
+    if status == "REVIEW_IN_PROGRESS":
+        return GateRefused(
+            f"stack {name} is REVIEW_IN_PROGRESS: a deploy created its change set and never ran it (or one "
+            "is running now); if none is running, delete the empty stack, then re-run",
+            [_aws(f"cloudformation delete-stack --stack-name {name}", profile, region)],
+        )
+    if status.endswith("_IN_PROGRESS"):
+        return GateRefused(
+            f"stack {name} is {shown}: another operation is under way; wait for it, then re-run"
+        )
+    if status in ("UPDATE_ROLLBACK_FAILED", "IMPORT_ROLLBACK_FAILED"):
+        return GateRefused(
+            f"stack {name} is {shown}: a failed update could not be rolled back and the stack cannot be "
+            "updated; finish the rollback (skip the resources it names if it fails again, see the runbook), "
+            "then re-run",
+            [_aws(f"cloudformation continue-update-rollback --stack-name {name}", profile, region)],
+        )
+    if status == "UPDATE_FAILED":
+        return GateRefused(
+            f"stack {name} is UPDATE_FAILED (deployed without rollback): roll it back, then re-run",
+            [_aws(f"cloudformation rollback-stack --stack-name {name}", profile, region)],
+        )
+    return GateRefused(
+        f"stack {name} is {shown}, a state this tool does not know to be safe to deploy over; "
+        "look at it in the CloudFormation console (see the runbook), then re-run"
+    )
 
 
 def _retained_leftovers(

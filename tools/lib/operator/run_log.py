@@ -19,12 +19,59 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from platform_lib.errors import PlatformError
 from tools.lib import logger
 from tools.lib.bounded import kill_process_group
+from tools.lib.outside_text import REDACTOR, outside_text
+
+
+class RunLogUnavailable(PlatformError):
+    """The run log cannot be created; found before anything changes (a usage error)."""
+
+
+class _LogFile:
+    """The run log's file. A write that fails mid-run (a full disk, a file-size limit) warns
+    once on the console and turns the log off: the run goes on, and the CDK child whose output
+    is being logged is never stopped by its log."""
+
+    def __init__(self, handle: TextIO, path: Path, console: TextIO) -> None:
+        self._handle: TextIO | None = handle
+        self._path = path
+        self._console = console
+
+    def write(self, text: str) -> None:
+        if self._handle is not None:
+            try:
+                self._handle.write(text)
+            except (OSError, ValueError) as exc:
+                self._fail(exc)
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            try:
+                self._handle.flush()
+            except (OSError, ValueError) as exc:
+                self._fail(exc)
+
+    def close(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            with contextlib.suppress(OSError, ValueError):
+                handle.close()
+
+    def _fail(self, exc: BaseException) -> None:
+        self.close()
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        with contextlib.suppress(OSError, ValueError):
+            self._console.write(
+                f"warning: the run log {self._path} cannot be written any more ({why}); "
+                "the run goes on, on the console only\n"
+            )
+            self._console.flush()
 
 
 class _Tee(io.TextIOBase):
-    def __init__(self, console: TextIO, log: TextIO) -> None:
+    def __init__(self, console: TextIO, log: _LogFile) -> None:
         super().__init__()
         self._console = console
         self._log = log
@@ -55,20 +102,27 @@ class RunLog:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._file: TextIO | None = None
+        self._file: _LogFile | None = None
         self._saved: tuple[TextIO, TextIO] | None = None
 
     def open(self) -> RunLog:
         logger.send_masks_to(_raw(sys.stdout))
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            self._file = open(descriptor, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            except OSError as exc:
+                raise RunLogUnavailable(
+                    f"cannot create the run log {outside_text(str(self.path), 160)} "
+                    f"({exc.strerror or type(exc).__name__}); set AMM_LOG_DIR to a folder you can write"
+                ) from None
+            handle = open(descriptor, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+            self._file = _LogFile(handle, self.path, _raw(sys.stderr))
             self._saved = (sys.stdout, sys.stderr)
             tee_out: TextIO = _Tee(_raw(sys.stdout), self._file)  # type: ignore[assignment]
             tee_err: TextIO = _Tee(_raw(sys.stderr), self._file)  # type: ignore[assignment]
-            sys.stdout = logger.RedactingStream(tee_out, logger.REDACTOR)
-            sys.stderr = logger.RedactingStream(tee_err, logger.REDACTOR)
+            sys.stdout = logger.RedactingStream(tee_out, REDACTOR)
+            sys.stderr = logger.RedactingStream(tee_err, REDACTOR)
         return self
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.errors import PlatformError
 from tools.lib.cli_args import MAX_SECONDS
 from tools.lib.op_resolver import DEFAULT_OP_TIMEOUT_SECONDS
+from tools.lib.outside_text import outside_text, unprintable
 from tools.lib.postmark_client import PostmarkConfigError, api_url_notice, postmark_api_url
 
 DEFAULT_VERIFY_DEADLINE_SECONDS = 300.0
@@ -55,17 +56,25 @@ def log_dir_setting(env: Mapping[str, str]) -> Path:
     raw = env.get("AMM_LOG_DIR", "")
     if raw and not raw.strip():
         raise SettingError("AMM_LOG_DIR is blank; unset it or name a folder")
+    if any(unprintable(char) for char in raw):
+        raise SettingError("AMM_LOG_DIR holds a control character; set it to a folder's path")
     path = Path(raw) if raw else PROJECT_ROOT / "logs"
-    if path.exists() and not path.is_dir():
-        raise SettingError(f"AMM_LOG_DIR {path} is not a folder; unset it or name a folder")
-    existing = path
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    shown = outside_text(str(path), 120)
+    try:
+        if path.exists() and not path.is_dir():
+            raise SettingError(f"AMM_LOG_DIR {shown} is not a folder; unset it or name a folder")
+        existing = path
+        while not existing.exists():
+            existing = existing.parent
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise SettingError(
+                f"AMM_LOG_DIR {shown} cannot be written; fix its permissions or name another folder"
+            )
+        return path.resolve()
+    except OSError as exc:  # a name too long, a loop of links, a folder that cannot be read
         raise SettingError(
-            f"AMM_LOG_DIR {path} cannot be written; fix its permissions or name another folder"
-        )
-    return path.resolve()
+            f"AMM_LOG_DIR {shown} cannot be used ({exc.strerror or type(exc).__name__}); name another folder"
+        ) from None
 
 
 def read_settings(env: Mapping[str, str]) -> Settings:

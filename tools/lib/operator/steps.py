@@ -5,7 +5,6 @@ pre-flight, the Root session, a token read once per reference, the Root synth, d
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +35,7 @@ class Stop(Exception):
 def report(stop: Stop) -> None:
     logger.error(str(stop))
     for line in stop.details:
-        print(line, file=sys.stderr, flush=True)
+        logger.detail(line)
 
 
 def gate(log: RunLog, name: str, check: Callable[[], str]) -> None:
