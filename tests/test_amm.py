@@ -620,6 +620,29 @@ def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
         ]
         publish_zone(dns, cloud, ALPHA002, "dev.ardamails.com")
 
+        # Public DNS says dev is delegated to someone else's servers, and its DKIM record holds
+        # terminal escapes: dev is not live, and nothing of the escapes reaches the screen.
+        served = dns.records.get("dev.ardamails.com", "NS")
+        dkim_host = (
+            f"{workspace.block('partitionMail:Alpha002:dev')['dkimSelector']}._domainkey.dev.ardamails.com"
+        )
+        served_dkim = dns.records.get(dkim_host, "TXT")
+        dns.records.put("dev.ardamails.com", "NS", ["ns1.attacker.example", "ns2.attacker.example"])
+        dns.records.put(dkim_host, "TXT", [["k=rsa;p=\x1b[2J\x1b]0;owned\x07"]])
+        hijacked = workspace.run("Alpha002", "stage")
+        runs.append(hijacked)
+        assert hijacked.returncode == 1
+        assert "stage needs dev verified live first; dev is not" in hijacked.stderr
+        delegation = [line for line in hijacked.stderr.splitlines() if line.startswith("dev: dns.delegation")]
+        assert delegation == [
+            "dev: dns.delegation: NS dev.ardamails.com answers ns1.attacker.example, ns2.attacker.example; "
+            f"its hosted zone's delegation set is {', '.join(sorted(served))}"
+        ]
+        assert "\x1b" not in hijacked.stdout + hijacked.stderr and "\\x1b[2J" in hijacked.stderr
+        assert "Alpha002-stage-Email" not in _stacks(cloud, ALPHA002)
+        dns.records.put("dev.ardamails.com", "NS", served)
+        dns.records.put(dkim_host, "TXT", served_dkim)
+
         alpha001 = workspace.run("--yes", "Alpha001", "--all-partitions")
         runs.append(alpha001)
         assert alpha001.returncode == 1

@@ -107,7 +107,7 @@ class _QuietHandler(DNSHandler):  # type: ignore[misc]
 class LoopbackDnsServer:
     """`with LoopbackDnsServer() as dns: dns.records.put(...); resolver at dns.address`."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.records = RecordTable()
         # A name not in `records` is looked up here: name, type -> {type: values} of every
         # record at the name, or None when the name does not exist (NXDOMAIN).
@@ -118,8 +118,9 @@ class LoopbackDnsServer:
         quiet = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
         # UDP takes a free port; TCP must share it, and another test's TCP listener may hold
         # it already: then try another pair.
+        # `port` given: that port on `host` (a second server answering as other name servers).
         for attempt in range(20):
-            self._udp = DNSServer(resolver, address=host, port=0, logger=quiet, handler=_QuietHandler)
+            self._udp = DNSServer(resolver, address=host, port=port, logger=quiet, handler=_QuietHandler)
             port = self._udp.server.server_address[1]
             try:
                 self._tcp = DNSServer(

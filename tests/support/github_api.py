@@ -2,7 +2,11 @@
 
 It records issues and comments in memory: list a repository's issues (state and label
 filters, pagination), open an issue, comment on one. Requests without the expected bearer
-token get 401, as GitHub answers them.
+token get 401, as GitHub answers them. Hostile modes: `listing` = "endless" (every page full
+of new issues, for ever) or "repeated" (the same full page at every page number), and
+`refuse_with` (every POST answers 422 with that message, e.g. one echoing the token).
+
+`RecordingProxy` is an HTTP proxy that forwards nothing and records what reached it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class GitHubApiStandIn:
         self.token = token
         self.issues: list[Issue] = []
         self.requests: list[tuple[str, str]] = []
+        self.listing = "normal"
+        self.refuse_with: str | None = None
         self._lock = threading.Lock()
         stand_in = self
 
@@ -101,6 +107,9 @@ class GitHubApiStandIn:
             return
         length = int(handler.headers.get("Content-Length") or 0)
         payload = json.loads(handler.rfile.read(length) or b"{}") if method == "POST" else {}
+        if method == "POST" and self.refuse_with is not None:
+            self._reply(handler, 422, {"message": self.refuse_with})
+            return
         if match := _ISSUES.match(parts.path):
             repo = match["repo"]
             if method == "GET":
@@ -144,6 +153,12 @@ class GitHubApiStandIn:
         labels = [name for name in query.get("labels", [""])[0].split(",") if name]
         per_page = int(query.get("per_page", ["30"])[0])
         page = int(query.get("page", ["1"])[0])
+        if self.listing != "normal":
+            first = 1000 + (page - 1) * per_page if self.listing == "endless" else 1000
+            return [
+                Issue(first + i, repo, f"another issue {first + i}", "", labels).to_json(self.url)
+                for i in range(per_page)
+            ]
         with self._lock:
             matching = [
                 i
@@ -152,3 +167,43 @@ class GitHubApiStandIn:
             ]
         chosen = matching[(page - 1) * per_page : page * per_page]
         return [i.to_json(self.url) for i in chosen]
+
+
+class RecordingProxy:
+    """An HTTP proxy stand-in: every request that reaches it is recorded (with its
+    Authorization header) and answered 502. `url` is what HTTP_PROXY takes."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.seen: list[tuple[str, str, str]] = []  # (method, target, Authorization)
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _record(self) -> None:
+                proxy.seen.append((self.command, self.path, self.headers.get("Authorization", "")))
+                self.send_response(502)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                self._record()
+
+            def do_POST(self) -> None:
+                self._record()
+
+            def do_CONNECT(self) -> None:
+                self._record()
+
+        self._server = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> RecordingProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -431,20 +431,28 @@ class PostmarkSimulator:
                 return 422, {"ErrorCode": ERROR_INVALID_FIELDS, "Message": "Invalid 'Name' field."}
             if any(srv["Name"].lower() == name.lower() for srv in account.servers):
                 return 422, {"ErrorCode": 603, "Message": "This server name already exists."}
-            server = {
-                "ID": next(self._ids),
-                "Name": name,
-                "ApiTokens": [f"server-token-{len(account.servers) + 1}-{name.lower()}-7f3e"],
-                "Color": body.get("Color", "Blue"),
-                "SmtpApiActivated": True,
-                "RawEmailEnabled": False,
-                "InboundHookUrl": "",
-                "TrackOpens": False,
-                "TrackLinks": "None",
-            }
-            account.servers.append(server)
-            return 200, server
+            return 200, self._new_server(account, name, body.get("Color", "Blue"))
         return 405, {"ErrorCode": 405, "Message": "Method not allowed."}
+
+    def _new_server(self, account: Account, name: str, color: str = "Blue") -> dict[str, Any]:
+        server = {
+            "ID": next(self._ids),
+            "Name": name,
+            "ApiTokens": [f"server-token-{len(account.servers) + 1}-{name.lower()}-7f3e"],
+            "Color": color,
+            "SmtpApiActivated": True,
+            "RawEmailEnabled": False,
+            "InboundHookUrl": "",
+            "TrackOpens": False,
+            "TrackLinks": "None",
+        }
+        account.servers.append(server)
+        return server
+
+    def add_server(self, token: str, name: str) -> dict[str, Any]:
+        """Seed a server as if created earlier (in Postmark's web UI, or by an earlier run)."""
+        with self._lock:
+            return self._new_server(self.accounts[token], name)
 
     def _list(self, account: Account, query: dict[str, list[str]]) -> tuple[int, Any]:
         try:

@@ -21,11 +21,13 @@ from urllib.parse import quote
 MASK = "***"
 MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words (redaction ignores case)
 MESSAGE_CHARACTERS = 200
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control (Cc) and format (Cf: bidi overrides, zero-width characters) characters, lone
+# surrogates, private-use and unassigned code points: what can drive or fool a terminal.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def unprintable(char: str) -> bool:
-    return unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") or char in _BIDI_CONTROLS
+    return unicodedata.category(char) in _UNPRINTABLE_CATEGORIES
 
 
 def _escape(char: str) -> str:

@@ -1,0 +1,811 @@
+"""The second hostile round: the boundaries besides Postmark's answers - `op`, the GitHub API
+behind drift's `--open-issue`, DNS answers, CloudFormation stack states, option parsing,
+signals and the run log - each driven through the real tool where one exists.
+
+Every case asserts what the runbook's hostile-input table promises: bounded time, one line,
+the right exit code, nothing written or created, and no secret in any output, file or issue.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from platform_lib.naming import dmarc_report_authorization_names, partition_zone_name
+from platform_lib.registry import get_partition
+from tests.support.dns_server import LoopbackDnsServer, publish_delegation
+from tests.support.fake_op import write_fake_op
+from tests.support.github_api import GitHubApiStandIn, RecordingProxy
+from tests.support.postmark_simulator import PostmarkSimulator
+from tests.synth import PROJECT_ROOT, Synthesized
+from tests.test_drift_core import load_zones
+from tools.lib.outside_text import outside_text, printable
+from tools.lib.token_rule import TOKEN_CHARACTERS
+
+CANARY = "canary-0p-7c1d9e2b-44aa-4f3e-b1c0"
+GITHUB_CANARY = "ghs_canaryA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5"
+REPO = "arda/infrastructure"
+BOUND_SECONDS = 30.0
+NOTE = re.compile(r"^(\S+: )?note: ")
+
+
+def _python(*args: str, env: dict[str, str], cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert time.monotonic() - started < BOUND_SECONDS, f"{args[0]} took too long"
+    return result
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not NOTE.match(line)]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return lines[0]
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTMARK_", "GITHUB_", "AMM_", "HTTP"))}
+    env = {
+        k: v
+        for k, v in env.items()
+        if k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def context_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "ctx" / "cdk.context.json"
+    path.parent.mkdir()
+    path.write_bytes((PROJECT_ROOT / "cdk.context.json").read_bytes())
+    return path
+
+
+# --- 1. `op`'s error text is never echoed -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stderr", "expected"),
+    [
+        (
+            f"[ERROR] 2026/11/30 could not read secret: value {CANARY} failed validation",
+            "error: `op read op://Arda-DevOAM/Postmark/credential` failed (exit 1); run `op read "
+            "op://Arda-DevOAM/Postmark/credential >/dev/null` yourself to see why (its message is not "
+            "shown here: it may hold the value)",
+        ),
+        (
+            f"[ERROR] You are not currently signed in. token={CANARY}",
+            "error: the 1Password CLI is not signed in; run `eval $(op signin)` and re-run",
+        ),
+        (
+            f'[ERROR] "Arda-DevOAM" isn\'t a vault in this account ({CANARY})',
+            "error: the vault of `op://Arda-DevOAM/Postmark/credential` is not in your 1Password account "
+            "(or you may not read it); check the reference or ask for access",
+        ),
+        (
+            f'[ERROR] "Postmark" isn\'t an item in the "Arda-DevOAM" vault\n{CANARY}',
+            "error: the item of `op://Arda-DevOAM/Postmark/credential` is not in its vault; store the token "
+            "there (see the runbook)",
+        ),
+    ],
+)
+def test_a_failing_op_is_one_line_of_ours_and_never_its_own_text(
+    tmp_path: Path, context_copy: Path, stderr: str, expected: str
+) -> None:
+    bin_dir = tmp_path / "bin"
+    write_fake_op(bin_dir, fail_with=stderr)
+    before = context_copy.read_bytes()
+    env = _clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", POSTMARK_API_URL="http://127.0.0.1:9")
+    result = _python(
+        "tools.register_partition_mail_signature",
+        "Alpha002",
+        "dev",
+        "--context-file",
+        str(context_copy),
+        env=env,
+    )
+    assert result.returncode == 1
+    assert _one_error_line(result) == expected
+    assert CANARY not in result.stdout + result.stderr
+    assert context_copy.read_bytes() == before
+
+
+# --- 2. the outside-text rule: redact, then escape, then cut --------------------------------
+
+_TOKENS = st.text(alphabet=sorted(TOKEN_CHARACTERS), min_size=16, max_size=64)
+_AROUND = st.text(alphabet=" !#$%&()*,:;<>?@[]^{|}'\"", max_size=300)
+_SPLITS = st.lists(st.sampled_from([" ", "\n", "\r\n", "\t", "  \n  ", "\u2028", "\x0b"]), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    token=_TOKENS,
+    before=_AROUND,
+    after=_AROUND,
+    splits=_SPLITS,
+    where=st.lists(st.integers(min_value=1, max_value=63), max_size=6),
+    upper=st.booleans(),
+    limit=st.integers(min_value=1, max_value=400),
+)
+def test_a_secret_never_survives_the_outside_text_rule(
+    token: str, before: str, after: str, splits: list[str], where: list[int], upper: bool, limit: int
+) -> None:
+    """Whatever whitespace splits the echoed token, whatever its case and wherever the cut
+    falls, no character of it reaches the line (the text around it holds none)."""
+    echoed = token.upper() if upper else token
+    for position, split in sorted(zip(where, splits, strict=False), reverse=True):
+        if position < len(echoed):
+            echoed = echoed[:position] + split + echoed[position:]
+    line = outside_text(before + echoed + after, limit, secrets=(token,))
+    assert not set(line) & (TOKEN_CHARACTERS - set("*")), line
+    assert len(line) <= limit and "\n" not in line
+
+
+@settings(max_examples=200, deadline=None)
+@given(token=_TOKENS, text=st.text(max_size=300), cut=st.integers(min_value=1, max_value=400))
+def test_a_secret_never_survives_in_any_surrounding_text(token: str, text: str, cut: int) -> None:
+    line = outside_text(text[: len(text) // 2] + token + text[len(text) // 2 :], cut, secrets=(token,))
+    assert token.lower() not in line.lower()
+    assert all(not (0xD800 <= ord(c) <= 0xDFFF) and (c.isprintable() or c == " ") for c in line)
+
+
+def test_printable_escapes_only_the_characters_a_terminal_acts_on() -> None:
+    assert printable("Bad \x1b[2J request\u202e") == "Bad \\x1b[2J request\\u202e"
+    assert printable("plain text, ünïcode ✓") == "plain text, ünïcode ✓"
+
+
+# --- 2, 3, 8. the GitHub client --------------------------------------------------------------
+
+
+@pytest.fixture
+def dns(synthesized: Synthesized) -> Iterator[LoopbackDnsServer]:
+    with LoopbackDnsServer() as server:
+        load_zones(server, synthesized)
+        yield server
+
+
+def _drift_env(**extra: str) -> dict[str, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return _clean_env(
+        POSTMARK_NONPROD_ACCOUNT_TOKEN="nonprod-token-value",
+        POSTMARK_PROD_ACCOUNT_TOKEN="prod-token-value",
+        POSTMARK_API_URL=closed,
+        **extra,
+    )
+
+
+def _drift(dns: LoopbackDnsServer, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _python("tools.corporate_drift", *dns.drift_args(), "--timeout", "3", "--open-issue", env=env)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "x" * 190 + f" Bad token {GITHUB_CANARY} refused",  # straddles the 200-character cut
+        f"Bad token {GITHUB_CANARY[:20]}\n{GITHUB_CANARY[20:]} refused",  # a line break inside it
+        f"Bad token {GITHUB_CANARY.lower()} refused",
+    ],
+)
+def test_githubs_echo_of_the_token_is_redacted_before_it_is_cut_or_joined(
+    dns: LoopbackDnsServer, message: str
+) -> None:
+    with GitHubApiStandIn(token=GITHUB_CANARY) as github:
+        github.refuse_with = message
+        env = _drift_env(GITHUB_TOKEN=GITHUB_CANARY, GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
+        result = _drift(dns, env)
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "drift found but the issue could not be filed" in line and "HTTP 422" in line
+    shown = (result.stdout + result.stderr).lower()
+    assert GITHUB_CANARY[:12].lower() not in shown and GITHUB_CANARY[-12:].lower() not in shown
+
+
+def test_a_plain_http_github_on_loopback_never_goes_through_a_proxy(dns: LoopbackDnsServer) -> None:
+    with GitHubApiStandIn(token=GITHUB_CANARY) as github, RecordingProxy() as proxy:
+        env = _drift_env(
+            GITHUB_TOKEN=GITHUB_CANARY,
+            GITHUB_REPOSITORY=REPO,
+            GITHUB_API_URL=github.url,
+            HTTP_PROXY=proxy.url,
+            http_proxy=proxy.url,
+            ALL_PROXY=proxy.url,
+        )
+        result = _drift(dns, env)
+        assert result.returncode == 1, result.stderr
+        assert "opened issue #1" in result.stderr
+    assert proxy.seen == []
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {"GITHUB_API_URL": "http://api.github.example"},
+            "uses plain http:// for api.github.example, which would send the token unencrypted",
+        ),
+        ({"GITHUB_REPOSITORY": "../user"}, "GITHUB_REPOSITORY '../user' is not owner/name"),
+        ({"GITHUB_REPOSITORY": "arda/.."}, "GITHUB_REPOSITORY 'arda/..' is not owner/name"),
+        ({"GITHUB_REPOSITORY": "arda/infra/../x"}, "is not owner/name"),
+        ({"GITHUB_REPOSITORY": "arda/in fra"}, "is not owner/name"),
+    ],
+)
+def test_github_settings_that_would_misdirect_the_token_are_refused_before_any_request(
+    dns: LoopbackDnsServer, variables: dict[str, str], message: str
+) -> None:
+    with GitHubApiStandIn(token=GITHUB_CANARY) as github, RecordingProxy() as proxy:
+        env = _drift_env(
+            GITHUB_TOKEN=GITHUB_CANARY,
+            GITHUB_REPOSITORY=REPO,
+            GITHUB_API_URL=github.url,
+            HTTP_PROXY=proxy.url,
+        )
+        env.update(variables)
+        result = _drift(dns, env)
+        assert github.requests == []
+    assert result.returncode == 2
+    assert message in _one_error_line(result)
+    assert proxy.seen == []
+    assert GITHUB_CANARY not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("listing", ["endless", "repeated"])
+def test_an_issue_search_that_does_not_complete_files_nothing(dns: LoopbackDnsServer, listing: str) -> None:
+    with GitHubApiStandIn(token=GITHUB_CANARY) as github:
+        github.listing = listing
+        env = _drift_env(GITHUB_TOKEN=GITHUB_CANARY, GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
+        result = _drift(dns, env)
+        posts = [request for request in github.requests if request[0] == "POST"]
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "whether its issue is open could not be checked" in line and "no new issue was filed" in line
+    assert ("did not end after 10 pages" if listing == "endless" else "repeated issues on page 2") in line
+    assert posts == []
+
+
+# --- 4, 9, 12. DNS answers ------------------------------------------------------------------
+
+
+def _runtime_drift_json(dns: LoopbackDnsServer, *extra: str) -> dict[str, Any]:
+    result = _python(
+        "tools.runtime_platform_drift",
+        *dns.drift_args(),
+        "--timeout",
+        "3",
+        "--json",
+        *extra,
+        env=_drift_env(),
+    )
+    assert result.returncode == 1, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def _finding(report: dict[str, Any], domain: str, check: str) -> dict[str, str]:
+    (found,) = [f for f in report["findings"] if f["domain"] == domain and f["check"] == check]
+    return {str(k): str(v) for k, v in found.items()}
+
+
+def test_a_zone_delegated_to_foreign_name_servers_is_drift(dns: LoopbackDnsServer) -> None:
+    dns.records.put("dev.ardamails.com", "NS", ["ns1.attacker.example", "ns2.attacker.example"])
+    report = _runtime_drift_json(dns, "--partition", "dev")
+    delegation = _finding(report, "dev.ardamails.com", "dns.delegation")
+    assert delegation["status"] == "drift"
+    assert delegation["message"] == (
+        "NS dev.ardamails.com answers name servers that are not Route 53's: "
+        "ns1.attacker.example, ns2.attacker.example"
+    )
+
+
+def test_a_parent_that_delegates_elsewhere_than_the_zone_answers_is_drift(
+    dns: LoopbackDnsServer, synthesized: Synthesized
+) -> None:
+    """The parent's servers (another DNS server, on 127.0.0.2) delegate dev to another
+    Route 53 set than the one the zone itself answers: two zones of one name."""
+    with LoopbackDnsServer(host="127.0.0.2", port=dns.port) as parent:
+        load_zones(parent, synthesized)
+        other = [
+            "ns-7.awsdns-01.com",
+            "ns-519.awsdns-01.net",
+            "ns-1031.awsdns-01.org",
+            "ns-1543.awsdns-01.co.uk",
+        ]
+        parent.records.put("dev.ardamails.com", "NS", other)
+        for server in dns.records.get("ardamails.com", "NS"):
+            dns.records.put(server, "A", ["127.0.0.2"])
+        report = _runtime_drift_json(dns, "--partition", "dev")
+    delegation = _finding(report, "dev.ardamails.com", "dns.delegation")
+    answered = ", ".join(sorted(dns.records.get("dev.ardamails.com", "NS")))
+    assert delegation["status"] == "drift"
+    assert delegation["message"] == (
+        f"the parent ardamails.com delegates dev.ardamails.com to {', '.join(sorted(other))}, "
+        f"but the zone answers {answered}"
+    )
+
+
+def test_a_matching_delegation_says_what_was_checked(dns: LoopbackDnsServer) -> None:
+    result = _python(
+        "tools.runtime_platform_drift",
+        *dns.drift_args(),
+        "--timeout",
+        "3",
+        "--json",
+        "--partition",
+        "dev",
+        env=_drift_env(),
+    )
+    report = json.loads(result.stdout)
+    delegation = _finding(report, "dev.ardamails.com", "dns.delegation")
+    assert delegation["status"] == "ok"
+    assert delegation["message"] == (
+        "NS dev.ardamails.com: 4 Route 53 name servers, the same at the parent ardamails.com "
+        "(checked without AWS: not compared with the hosted zone)"
+    )
+
+
+def test_escape_sequences_in_dns_never_reach_the_terminal(dns: LoopbackDnsServer) -> None:
+    zone = partition_zone_name(get_partition("dev"))
+    selector = json.loads((PROJECT_ROOT / "cdk.context.json").read_text())["partitionMail:Alpha002:dev"]
+    host = f"{selector['dkimSelector']}._domainkey.{zone}"
+    dns.records.put(host, "TXT", [["k=rsa;p=MIIB\x1b[2J\x1b]0;owned\x07KEY"]])
+    dns.records.put(dmarc_report_authorization_names(zone)[0], "TXT", [["nothing \x1b[31mred"]])
+    result = _python(
+        "tools.runtime_platform_drift",
+        *dns.drift_args(),
+        "--timeout",
+        "3",
+        "--partition",
+        "dev",
+        env=_drift_env(),
+    )
+    assert result.returncode == 1
+    assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout
+    assert "\\x1b[2J" in result.stdout
+
+
+class _TruncatingUdpServer:
+    """A resolver that answers every UDP query with TC set and has no TCP listener."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            reply = bytearray(data[:12]) + data[12:]
+            reply[2] = 0x80 | 0x02 | (data[2] & 0x01)  # QR, TC, keep RD
+            reply[3] = 0x80  # RA, NOERROR
+            reply[6:12] = b"\x00\x00\x00\x00\x00\x00"
+            self.sock.sendto(bytes(reply), peer)
+
+
+def test_a_truncated_answer_whose_tcp_retry_is_refused_says_so() -> None:
+    from tools.lib.drift.dns_probe import DnsProbe, DnsProbeError, ResolverAddress
+
+    server = _TruncatingUdpServer()
+    try:
+        probe = DnsProbe(ResolverAddress("127.0.0.1", server.port), 2.0)
+        with pytest.raises(DnsProbeError) as failed:
+            probe.query("dev.ardamails.com", "TXT")
+    finally:
+        server.sock.close()
+    assert "its answer was truncated and the TCP retry was refused" in str(failed.value)
+
+
+# --- 5. the failed-deploy gate lets through known-good states only ---------------------------
+
+REFUSED_STATES = {
+    "UPDATE_ROLLBACK_FAILED": "continue-update-rollback --stack-name Alpha002-dev-Email",
+    "IMPORT_ROLLBACK_FAILED": "continue-update-rollback --stack-name Alpha002-dev-Email",
+    "UPDATE_FAILED": "rollback-stack --stack-name Alpha002-dev-Email",
+    "REVIEW_IN_PROGRESS": "delete-stack --stack-name Alpha002-dev-Email",
+    "ROLLBACK_COMPLETE": "delete-stack --stack-name Alpha002-dev-Email",
+    "ROLLBACK_FAILED": "delete-stack --stack-name Alpha002-dev-Email",
+    "CREATE_FAILED": "delete-stack --stack-name Alpha002-dev-Email",
+    "DELETE_FAILED": "delete-stack --stack-name Alpha002-dev-Email",
+    "UPDATE_IN_PROGRESS": "another operation is under way",
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": "another operation is under way",
+    "DELETE_IN_PROGRESS": "another operation is under way",
+    "IMPORT_IN_PROGRESS": "another operation is under way",
+    "SOMETHING_NEW": "a state this tool does not know to be safe",
+}
+
+
+@pytest.fixture
+def stack_in() -> Iterator[Any]:
+    """Put Alpha002-dev-Email into any state in an in-process moto; returns the session."""
+    import boto3
+    from moto import mock_aws
+    from moto.cloudformation.models import cloudformation_backends
+
+    with mock_aws():
+        session = boto3.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1")
+        cloudformation = session.client("cloudformation")
+        template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+        cloudformation.create_stack(StackName="Alpha002-dev-Email", TemplateBody=json.dumps(template))
+
+        def put(state: str) -> Any:
+            for stack in cloudformation_backends["123456789012"]["us-east-1"].stacks.values():
+                stack.status = state
+            return session
+
+        yield put
+
+
+@pytest.mark.parametrize("state", sorted(REFUSED_STATES))
+def test_every_state_but_the_known_good_ones_stops_the_partition(stack_in: Any, state: str) -> None:
+    from tools.lib.operator import gates
+
+    session = stack_in(state)
+    with pytest.raises(gates.GateRefused) as refused:
+        gates.failed_first_deploy(session, get_partition("dev"), "Alpha002-Admin", "us-east-1")
+    shown = " ".join([str(refused.value), *refused.value.details])
+    assert f"stack Alpha002-dev-Email is {state}" in shown
+    assert REFUSED_STATES[state] in shown
+
+
+@pytest.mark.parametrize(
+    "state", ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE"]
+)
+def test_the_known_good_states_pass(stack_in: Any, state: str) -> None:
+    from tools.lib.operator import gates
+
+    verdict = gates.failed_first_deploy(stack_in(state), get_partition("dev"), "Alpha002-Admin", "us-east-1")
+    assert verdict == f"stack Alpha002-dev-Email is {state}"
+
+
+# --- 6. no run widens by accident --------------------------------------------------------------
+
+
+def _amm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return _python("tools.amm", *args, env=env or _clean_env(AMM_LOG_DIR="/nonexistent-never-created"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["Alpha001", "--yes"],
+            "error: name the partition of Alpha001 to deploy (demo, prod), or pass --all-partitions to deploy "
+            "them all in rollout order",
+        ),
+        (
+            ["--dry-run", "Alpha001"],
+            "error: name the partition of Alpha001 to deploy (demo, prod), or pass --all-partitions to deploy "
+            "them all in rollout order",
+        ),
+        (["--y", "Alpha001", "demo"], "error: unrecognized arguments: --y; see ./amm.sh --help"),
+        (["--dry", "Alpha001", "demo"], "error: unrecognized arguments: --dry; see ./amm.sh --help"),
+        (
+            ["Alpha001", "--", "-prod"],
+            "error: '-prod' is an option, not a name; options go before the names (see ./amm.sh --help)",
+        ),
+        (
+            ["Alpha001", "prod", "--all-partitions"],
+            "error: name one partition or pass --all-partitions, not both (partition 'prod')",
+        ),
+        (
+            ["--rotate-dkim", "Alpha001", "--all-partitions"],
+            "error: --rotate-dkim rotates one partition's key: name the partition, e.g. ./amm.sh --rotate-dkim "
+            "Alpha002 dev",
+        ),
+    ],
+)
+def test_a_run_never_widens_to_every_partition_by_accident(args: list[str], message: str) -> None:
+    result = _amm(*args)
+    assert result.returncode == 2
+    assert _one_error_line(result) == message
+    assert result.stdout == ""
+    assert not Path("/nonexistent-never-created").exists()
+
+
+@pytest.mark.parametrize(
+    ("module", "args"),
+    [
+        ("tools.register_partition_mail_signature", ["Alpha002", "dev", "--rot"]),
+        ("tools.verify_partition_mail", ["Alpha002", "dev", "--dead=5"]),
+        ("tools.runtime_platform_drift", ["--part=dev"]),
+        ("tools.corporate_drift", ["--open"]),
+        ("tools.validate_exit", ["dev", "--post"]),
+        ("tools.corporate_cli", ["--dry"]),
+    ],
+)
+def test_no_tool_accepts_an_abbreviated_option(module: str, args: list[str]) -> None:
+    result = _python(module, *args, env=_clean_env())
+    assert result.returncode == 2
+    assert _one_error_line(result).startswith(f"error: unrecognized arguments: {args[-1]}")
+
+
+# --- 7. every Postmark listing follows TotalCount ---------------------------------------------
+
+
+def test_a_server_on_a_later_page_is_found_not_created_again() -> None:
+    from tests.support.postmark_openapi import exchange_problems
+    from tools.lib.postmark_servers import PostmarkServerAdmin
+
+    token = "prod-token-93c4"
+    with PostmarkSimulator({token: "PostmarkProd"}) as postmark:
+        for index in range(600):  # the name filter matches all of them: two pages of 500
+            postmark.add_server(token, f"FreeKanbanTool-{index:03d}")
+        postmark.add_server(token, "FreeKanbanTool")
+        with PostmarkServerAdmin(token, base_url=postmark.url) as admin:
+            found = admin.find_server("FreeKanbanTool")
+    assert found is not None and found.name == "FreeKanbanTool"
+    assert [(e.method, e.path) for e in postmark.exchanges] == [("GET", "/servers"), ("GET", "/servers")]
+    assert [p for e in postmark.exchanges for p in exchange_problems(e)] == []
+
+
+class _LyingServerListing:
+    """Answers every `GET /servers` with a listing that claims two servers and holds none."""
+
+    def __init__(self) -> None:
+        self.posts = 0
+        listing = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                body = json.dumps({"TotalCount": 2, "Servers": []}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                listing.posts += 1
+                self.send_response(500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_a_server_listing_that_contradicts_itself_creates_no_server() -> None:
+    from tools.lib.postmark_client import PostmarkUnavailable
+    from tools.lib.postmark_servers import PostmarkServerAdmin
+
+    lying = _LyingServerListing()
+    try:
+        with (
+            PostmarkServerAdmin("prod-token-93c4", base_url=lying.url) as admin,
+            pytest.raises(PostmarkUnavailable, match="ended at 0 of the 2 servers it counted"),
+        ):
+            admin.find_server("FreeKanbanTool")
+    finally:
+        lying.server.shutdown()
+    assert lying.posts == 0
+
+
+# --- 10. signals ---------------------------------------------------------------------------------
+
+
+def _live_processes_in_group(group: int) -> list[int]:
+    """Processes of process group `group` that still run (a killed child waiting to be reaped
+    by init is a zombie: it runs nothing)."""
+    live = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            live.append(int(entry.name))
+    return live
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "word"), [(signal.SIGHUP, 129, "hung up"), (signal.SIGTERM, 143, "terminated")]
+)
+def test_a_hang_up_or_kill_during_op_read_ends_op_too(
+    tmp_path: Path, context_copy: Path, signum: int, code: int, word: str
+) -> None:
+    bin_dir, pid_file = tmp_path / "bin", tmp_path / "op.pid"
+    write_fake_op(bin_dir, token=CANARY, hang_seconds=60, pid_file=pid_file)
+    before = context_copy.read_bytes()
+    env = _clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", POSTMARK_API_URL="http://127.0.0.1:9")
+    tool = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tools.register_partition_mail_signature",
+            "Alpha002",
+            "dev",
+            "--context-file",
+            str(context_copy),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline, "op never started"
+        time.sleep(0.05)
+    op_pid = int(pid_file.read_text())
+    tool.send_signal(signum)
+    _, err = tool.communicate(timeout=20)
+    assert tool.returncode == code
+    assert [line for line in err.splitlines() if not NOTE.match(line)] == [
+        f"error: {word}; every file is complete or untouched; re-run to finish"
+    ]
+    assert _live_processes_in_group(op_pid) == []  # op and the sleep it started are gone
+    assert context_copy.read_bytes() == before
+    assert sorted(p.name for p in context_copy.parent.iterdir()) == ["cdk.context.json"]
+
+
+def test_a_hang_up_in_the_middle_of_the_context_write_leaves_no_temporary_file(
+    context_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platform_lib.context_store import put_context_block, read_partition_mail_context
+    from platform_lib.naming import context_key
+    from tools.lib import entry
+
+    before = context_copy.read_bytes()
+    stage = read_partition_mail_context(context_copy, get_partition("stage"))
+    real_fsync = os.fsync
+
+    def hang_up_then_sync(fd: int) -> None:
+        os.kill(os.getpid(), signal.SIGHUP)  # the terminal closes while the new file is written
+        real_fsync(fd)
+
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGHUP, signal.SIGTERM)}
+    signal.signal(signal.SIGHUP, entry._on_signal)
+    monkeypatch.setattr(os, "fsync", hang_up_then_sync)
+    try:
+        with pytest.raises(entry.Terminated):
+            put_context_block(context_copy, context_key(get_partition("dev")), stage)
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    assert context_copy.read_bytes() == before
+    assert sorted(p.name for p in context_copy.parent.iterdir()) == ["cdk.context.json"]
+
+
+# --- 11. the run log -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [
+        ("x" * 300, "cannot be used (File name too long); name another folder"),
+        ("/proc/version/logs", "cannot be written; fix its permissions or name another folder"),
+    ],
+)
+def test_an_unusable_log_folder_is_one_line_before_anything_changes(folder: str, message: str) -> None:
+    result = _amm("--yes", "Alpha002", "dev", env=_clean_env(AMM_LOG_DIR=folder))
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert line.startswith("error: AMM_LOG_DIR ") and message in line
+
+
+def test_a_folder_where_no_file_can_be_created_is_one_line() -> None:
+    """/sys passes a permission check (for root) but refuses every new file."""
+    result = _amm("--yes", "Alpha002", "dev", env=_clean_env(AMM_LOG_DIR="/sys"))
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "/sys" in line and "AMM_LOG_DIR" in line
+
+
+def test_a_log_write_that_fails_mid_run_warns_once_and_the_child_runs_on(tmp_path: Path) -> None:
+    """/dev/full accepts the open and refuses every write (ENOSPC): the log turns off with one
+    warning, and the child process whose output is being logged finishes normally."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tools.lib.operator.run_log import RunLog\n"
+        "log = RunLog(Path('/dev/full')).open()\n"
+        "log.say('first line')\n"
+        "code = log.run('child', [sys.executable, '-c', 'print(\"child line\"); print(\"second\")'],"
+        " env={'PATH': '/usr/bin:/bin'}, cwd=Path('.'))\n"
+        "log.say(f'child exit {code}')\n"
+        "log.close()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: the run log /dev/full cannot be written any more (No space left on device); "
+        "the run goes on, on the console only"
+    ]
+    assert "child line" in result.stdout and "child exit 0" in result.stdout
+
+
+# --- 12. a write that fails names its file ----------------------------------------------------------
+
+
+def test_a_context_write_over_the_file_size_limit_names_the_file(
+    postmark: PostmarkSimulator, context_copy: Path
+) -> None:
+    import resource
+
+    from tests.conftest import NONPROD_TOKEN
+
+    before = context_copy.read_bytes()
+    limit = len(before) - 1  # the new file cannot be written whole
+
+    def cap_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = _clean_env(POSTMARK_API_URL=postmark.url, POSTMARK_ACCOUNT_TOKEN=NONPROD_TOKEN)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.register_partition_mail_signature",
+            "Alpha002",
+            "dev",
+            "--context-file",
+            str(context_copy),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=cap_file_size,
+    )
+    assert result.returncode == 1
+    assert _one_error_line(result) == (
+        f"error: cannot write {context_copy} (File too large); it was not changed: free space or fix the "
+        "folder, then re-run"
+    )
+    assert context_copy.read_bytes() == before
+    assert sorted(p.name for p in context_copy.parent.iterdir()) == ["cdk.context.json"]
+
+
+def test_publish_delegation_gives_route53_shaped_servers() -> None:
+    from tests.support.dns_server import RecordTable
+    from tools.lib.drift.checks import ROUTE53_NAME_SERVER
+
+    table = RecordTable()
+    servers = publish_delegation(table, "dev.ardamails.com")
+    assert len(servers) == 4 and all(ROUTE53_NAME_SERVER.fullmatch(s) for s in servers)
+    assert all(table.get(s, "A") == ["127.0.0.1"] for s in servers)
