@@ -20,11 +20,11 @@ from platform_lib.naming import MAIL_ROOT_DOMAIN, dmarc_host_name, dmarc_report_
 from platform_lib.placement import SendingDomainPlacement, _anchored_placement
 from platform_lib.registry import PostmarkAccount
 from tests.support.dns_server import LoopbackDnsServer, publish_delegation
-from tools.lib.drift.core import detect
-from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
-from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, ExpectedDomain, partition_expected_domains
-from tools.lib.drift.postmark_probe import PostmarkDirectory
-from tools.lib.postmark_client import DomainSummary, PostmarkDomain
+from tools.checks.postmark_probe import PostmarkDirectory
+from tools.dns.probe import DnsProbe, parse_resolver
+from tools.drift.core import detect
+from tools.drift.expected import DEFAULT_CONTEXT_FILE, ExpectedDomain, partition_expected_domains
+from tools.postmark.client import DomainSummary, PostmarkDomain
 
 LATENCY_SECONDS = 0.2
 TARGETS = {4: 1.0, 100: 5.0}

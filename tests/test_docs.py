@@ -202,14 +202,17 @@ def test_options_written_after_a_command_are_in_its_help(name: str) -> None:
 
 def test_options_named_in_prose_exist() -> None:
     """A span that is only an option (`--yes`, `--deadline SECONDS`) must be an option of a
-    documented command, or one `amm.sh` passes on (to the CDK CLI, in `tools/lib/operator/`)
+    documented command, or one `amm.sh` passes on (to the CDK CLI: `tools/aws/cdk.py`, the operator)
     or `scripts/test` passes to pytest."""
     passed_on = [
         PROJECT_ROOT / "amm.sh",
         PROJECT_ROOT / "scripts" / "cdk-with-secret-parameter.cjs",
         PROJECT_ROOT / "scripts" / "test",  # its pytest options
     ]
-    passed_on += sorted((PROJECT_ROOT / "tools" / "lib" / "operator").glob("*.py"))
+    passed_on += [
+        PROJECT_ROOT / "tools" / "aws" / "cdk.py",
+        *sorted((PROJECT_ROOT / "tools" / "operator").glob("*.py")),
+    ]
     known = "\n".join(_help_text(name) for name in help_results()) + "".join(_text(p) for p in passed_on)
     spans = {code.split()[0] for doc in DOCS for code in _inline_code(_text(doc)) if code.startswith("--")}
     missing = sorted(
@@ -299,7 +302,7 @@ def test_composed_names_in_the_docs_are_the_codes() -> None:
 
 def test_verification_timing_in_the_runbook_is_the_tools() -> None:
     from tools import verify_partition_mail as verify
-    from tools.lib import domain_verification
+    from tools.postmark import verification as domain_verification
 
     runbook = " ".join(_text(RUNBOOK).split())
     first, cap = domain_verification.FIRST_WAIT_SECONDS, domain_verification.MAX_WAIT_SECONDS

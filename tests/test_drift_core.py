@@ -26,20 +26,20 @@ from platform_lib.placement import corporate_sending_domain_placement, sending_d
 from platform_lib.registry import PostmarkAccount, active_partitions
 from tests.support.dns_server import LoopbackDnsServer, publish_delegation, records_from_templates
 from tests.synth import PROJECT_ROOT, Synthesized
-from tools.lib.drift.core import DriftReport, detect
-from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
-from tools.lib.drift.expected import (
+from tools.checks.findings import Status
+from tools.checks.postmark_probe import PostmarkDirectory
+from tools.checks.runner import run_probes
+from tools.dns.probe import DnsProbe, parse_resolver
+from tools.drift.core import DriftReport, detect
+from tools.drift.expected import (
     DriftConfigError,
     ExpectedDomain,
     corporate_expected_domains,
     load_context_file,
     partition_expected_domains,
 )
-from tools.lib.drift.findings import Status
-from tools.lib.drift.postmark_probe import PostmarkDirectory
-from tools.lib.drift.render import render_json, render_markdown, render_table
-from tools.lib.drift.runner import run_probes
-from tools.lib.postmark_client import DomainSummary, PostmarkDomain
+from tools.drift.render import render_json, render_markdown, render_table
+from tools.postmark.client import DomainSummary, PostmarkDomain
 
 CONTEXT_FILE = PROJECT_ROOT / "cdk.context.json"
 OTHER_KEY = (  # a real RSA-2048 key other than any in cdk.context.json

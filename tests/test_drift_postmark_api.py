@@ -16,8 +16,8 @@ from tests.support.dns_server import LoopbackDnsServer
 from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import Synthesized
 from tests.test_drift_core import load_zones
-from tools.lib.drift.cli import main
-from tools.lib.drift.expected import DEFAULT_CONTEXT_FILE, partition_expected_domains
+from tools.drift.driver import main
+from tools.drift.expected import DEFAULT_CONTEXT_FILE, partition_expected_domains
 from tools.runtime_platform_drift import SPEC
 
 TOKENS = {PostmarkAccount.NON_PROD: NONPROD_TOKEN, PostmarkAccount.PROD: PROD_TOKEN}

@@ -17,7 +17,7 @@ from tests.support.dns_server import LoopbackDnsServer
 from tests.support.postmark_simulator import new_dkim_public_key
 from tests.synth import Synthesized
 from tests.test_drift_core import CONTEXT_FILE, FakeDomainsApi, failures, load_zones, postmark_record, run
-from tools.lib.drift.expected import partition_expected_domain
+from tools.drift.expected import partition_expected_domain
 
 DEV = get_partition("dev")
 ZONE = "dev.ardamails.com"

@@ -34,8 +34,8 @@ from tests.support.github_api import GitHubApiStandIn, RecordingProxy
 from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import PROJECT_ROOT, Synthesized
 from tests.test_drift_core import load_zones
-from tools.lib.outside_text import outside_text, printable
-from tools.lib.token_rule import TOKEN_CHARACTERS
+from tools.secrets.outside_text import outside_text, printable
+from tools.secrets.token_rule import TOKEN_CHARACTERS
 
 CANARY = "canary-0p-7c1d9e2b-44aa-4f3e-b1c0"
 GITHUB_CANARY = "ghs_canaryA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5"
@@ -411,7 +411,7 @@ class _TruncatingUdpServer:
 
 
 def test_a_truncated_answer_whose_tcp_retry_is_refused_says_so() -> None:
-    from tools.lib.drift.dns_probe import DnsProbe, DnsProbeError, ResolverAddress
+    from tools.dns.probe import DnsProbe, DnsProbeError, ResolverAddress
 
     server = _TruncatingUdpServer()
     try:
@@ -465,7 +465,7 @@ def stack_in() -> Iterator[Any]:
 
 @pytest.mark.parametrize("state", sorted(REFUSED_STATES))
 def test_every_state_but_the_known_good_ones_stops_the_partition(stack_in: Any, state: str) -> None:
-    from tools.lib.operator import gates
+    from tools.operator import gates
 
     session = stack_in(state)
     with pytest.raises(gates.GateRefused) as refused:
@@ -479,7 +479,7 @@ def test_every_state_but_the_known_good_ones_stops_the_partition(stack_in: Any, 
     "state", ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE"]
 )
 def test_the_known_good_states_pass(stack_in: Any, state: str) -> None:
-    from tools.lib.operator import gates
+    from tools.operator import gates
 
     verdict = gates.failed_first_deploy(stack_in(state), get_partition("dev"), "Alpha002-Admin", "us-east-1")
     assert verdict == f"stack Alpha002-dev-Email is {state}"
@@ -552,7 +552,7 @@ def test_no_tool_accepts_an_abbreviated_option(module: str, args: list[str]) -> 
 
 def test_a_server_on_a_later_page_is_found_not_created_again() -> None:
     from tests.support.postmark_openapi import exchange_problems
-    from tools.lib.postmark_servers import PostmarkServerAdmin
+    from tools.postmark.servers import PostmarkServerAdmin
 
     token = "prod-token-93c4"
     with PostmarkSimulator({token: "PostmarkProd"}) as postmark:
@@ -597,8 +597,8 @@ class _LyingServerListing:
 
 
 def test_a_server_listing_that_contradicts_itself_creates_no_server() -> None:
-    from tools.lib.postmark_client import PostmarkUnavailable
-    from tools.lib.postmark_servers import PostmarkServerAdmin
+    from tools.postmark.client import PostmarkUnavailable
+    from tools.postmark.servers import PostmarkServerAdmin
 
     lying = _LyingServerListing()
     try:
@@ -678,7 +678,7 @@ def test_a_hang_up_in_the_middle_of_the_context_write_leaves_no_temporary_file(
 ) -> None:
     from platform_lib.context_store import put_context_block, read_partition_mail_context
     from platform_lib.naming import context_key
-    from tools.lib import entry
+    from tools.cli import entry
 
     before = context_copy.read_bytes()
     stage = read_partition_mail_context(context_copy, get_partition("stage"))
@@ -732,7 +732,7 @@ def test_a_log_write_that_fails_mid_run_warns_once_and_the_child_runs_on(tmp_pat
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from tools.lib.operator.run_log import RunLog\n"
+        "from tools.cli.run_log import RunLog\n"
         "log = RunLog(Path('/dev/full')).open()\n"
         "log.say('first line')\n"
         "code = log.run('child', [sys.executable, '-c', 'print(\"child line\"); print(\"second\")'],"
@@ -803,7 +803,7 @@ def test_a_context_write_over_the_file_size_limit_names_the_file(
 
 def test_publish_delegation_gives_route53_shaped_servers() -> None:
     from tests.support.dns_server import RecordTable
-    from tools.lib.drift.checks import ROUTE53_NAME_SERVER
+    from tools.checks.judgments import ROUTE53_NAME_SERVER
 
     table = RecordTable()
     servers = publish_delegation(table, "dev.ardamails.com")

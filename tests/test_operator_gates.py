@@ -11,8 +11,8 @@ import pytest
 from botocore.stub import Stubber
 
 from platform_lib.registry import cascade_prerequisites, depends_on, get_partition
-from tools.lib.operator import gates
-from tools.lib.operator.settings import SettingError, read_settings
+from tools.operator import gates
+from tools.operator.settings import SettingError, read_settings
 
 
 class _Session:

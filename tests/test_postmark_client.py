@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import NONPROD_TOKEN
 from tests.support.postmark_simulator import Fault, PostmarkSimulator
-from tools.lib.postmark_client import (
+from tools.postmark.client import (
     PostmarkAuthError,
     PostmarkClient,
     PostmarkRejected,
@@ -122,14 +122,15 @@ def test_only_the_corporate_cli_can_reach_the_servers_api() -> None:
     users = sorted(
         str(path.relative_to(PROJECT_ROOT))
         for path in (PROJECT_ROOT / "tools").rglob("*.py")
-        if "postmark_servers" in path.read_text() and path.name != "postmark_servers.py"
+        if "PostmarkServerAdmin" in path.read_text()
+        and path != PROJECT_ROOT / "tools" / "postmark" / "servers.py"
     )
     assert users == ["tools/corporate_cli.py"]
 
 
 def test_servers_are_found_by_name_or_created_once() -> None:
     from tests.support.postmark_openapi import exchange_problems
-    from tools.lib.postmark_servers import PostmarkServerAdmin
+    from tools.postmark.servers import PostmarkServerAdmin
 
     with PostmarkSimulator({NONPROD_TOKEN: "PostmarkProd"}) as simulator:
         with PostmarkServerAdmin(NONPROD_TOKEN, base_url=simulator.url) as admin:
@@ -148,9 +149,9 @@ def test_servers_are_found_by_name_or_created_once() -> None:
 
 
 def test_a_server_token_is_redacted_from_the_moment_it_is_read_and_never_in_repr() -> None:
-    from tools.lib.logger import redact
-    from tools.lib.postmark_errors import PostmarkShapeError
-    from tools.lib.postmark_servers import PostmarkServer
+    from tools.postmark.errors import PostmarkShapeError
+    from tools.postmark.servers import PostmarkServer
+    from tools.secrets.logger import redact
 
     token = "server-token-8d1c2f"
     server = PostmarkServer.from_api({"ID": 7, "Name": "FreeKanbanTool", "ApiTokens": [token]}, "listing")

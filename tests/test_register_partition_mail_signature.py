@@ -283,7 +283,7 @@ def test_canary_token_never_appears_in_output_or_files(postmark: PostmarkSimulat
 def test_logger_redacts_tracebacks() -> None:
     """Even an unexpected crash that carries the token prints it masked."""
     code = (
-        "from tools.lib import logger\n"
+        "from tools.secrets import logger\n"
         "logger.install()\n"
         f"logger.register_secret({CANARY!r})\n"
         f"print('token is', {CANARY!r})\n"
@@ -456,7 +456,7 @@ def test_a_duration_over_a_day_is_a_usage_error(
 
 
 def test_the_redactor_finds_a_token_in_any_letter_case() -> None:
-    from tools.lib.outside_text import Redactor
+    from tools.secrets.outside_text import Redactor
 
     redactor = Redactor()
     redactor.add("Canary-Token-5f3a9")
@@ -469,7 +469,7 @@ def test_the_redactor_finds_a_token_in_any_letter_case() -> None:
 def test_op_children_do_not_outlive_the_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An `op` that answers, exits, and leaves a child holding its output: the read takes the
     answer at once and the child is stopped."""
-    from tools.lib.op_resolver import read_op_reference
+    from tools.secrets.op import read_op_reference
 
     marker = tmp_path / "child-still-running"
     fake = tmp_path / "bin" / "op"

@@ -33,10 +33,10 @@ from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import PROJECT_ROOT, Synthesized
 from tests.test_drift_core import authorize_dmarc_reports
 from tools import validate_exit
-from tools.lib.drift.dns_probe import ResolverAddress, parse_resolver
-from tools.lib.drift.findings import abbreviate
-from tools.lib.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
-from tools.lib.exit_validation.pre_merge import VENV_BIN, run_command, shell_scripts
+from tools.checks.findings import abbreviate
+from tools.dns.probe import ResolverAddress, parse_resolver
+from tools.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
+from tools.exit_validation.pre_merge import VENV_BIN, run_command, shell_scripts
 from tools.validate_exit import main
 
 DEV = get_partition("dev")

@@ -7,7 +7,7 @@ import pytest
 from platform_lib.registry import get_partition
 from tests.conftest import NONPROD_TOKEN
 from tests.support.postmark_simulator import PostmarkSimulator
-from tools.lib.postmark_client import PostmarkClient
+from tools.postmark.client import PostmarkClient
 from tools.verify_partition_mail import main, verify
 
 DEV = get_partition("dev")

@@ -58,23 +58,24 @@ from platform_lib.registry import (
     root_infrastructure,
 )
 from tools import register_partition_mail_signature, verify_partition_mail
-from tools.lib import logger
-from tools.lib.account_token import TOKEN_ENV_VAR
-from tools.lib.aws_session import AwsProblem, caller_account, session_for
-from tools.lib.cli_args import ToolArgumentParser
-from tools.lib.dkim_rotation import DkimStateError, dkim_state
-from tools.lib.drift.core import HostedNameServers
-from tools.lib.drift.dns_probe import DEFAULT_RESOLVER, ResolverAddress, parse_resolver
-from tools.lib.drift.expected import DriftConfigError
-from tools.lib.entry import run_tool
-from tools.lib.hosted_zone import stack_zone_delegation_set
-from tools.lib.operator import cdk_cli, gates
-from tools.lib.operator.cascade import verify_live
-from tools.lib.operator.confirm import NotConfirmed, typed_confirmation
-from tools.lib.operator.run_log import RunLog, RunLogUnavailable
-from tools.lib.operator.settings import SettingError, Settings, read_settings
-from tools.lib.operator.steps import Stop, Tokens, deploy, gate, preflight, report, root_session, synth_root
-from tools.lib.postmark_client import ANNOUNCED_ENV_VAR, PostmarkClient, PostmarkError
+from tools.aws import cdk as cdk_cli
+from tools.aws.hosted_zone import stack_zone_delegation_set
+from tools.aws.session import AwsProblem, caller_account, session_for
+from tools.cli.arguments import ToolArgumentParser
+from tools.cli.entry import run_tool
+from tools.cli.run_log import RunLog, RunLogUnavailable
+from tools.dns.probe import DEFAULT_RESOLVER, ResolverAddress, parse_resolver
+from tools.drift.core import HostedNameServers
+from tools.drift.expected import DriftConfigError
+from tools.operator import gates
+from tools.operator.cascade import verify_live
+from tools.operator.confirm import NotConfirmed, typed_confirmation
+from tools.operator.settings import SettingError, Settings, read_settings
+from tools.operator.steps import Stop, Tokens, deploy, gate, preflight, report, root_session, synth_root
+from tools.postmark.client import ANNOUNCED_ENV_VAR, PostmarkClient, PostmarkError
+from tools.postmark.rotation import DkimStateError, dkim_state
+from tools.secrets import logger
+from tools.secrets.account_token import TOKEN_ENV_VAR
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 CASCADE_TIMEOUT_SECONDS = 10.0

@@ -12,7 +12,7 @@ and write its context block; find or create the `FreeKanbanTool` Postmark server
 place a server is ever created - and deliver its server token as a NoEcho parameter into
 the `-I-` secret; deploy `Corporate-Mail` and `FreeKanbanToolMailDns`; verify DKIM and the
 Return-Path. Every step is logged to the console and a token-free run log. The steps are
-`amm.sh`'s own (`tools/lib/operator/`).
+`amm.sh`'s own (`tools/operator/`).
 """
 
 from __future__ import annotations
@@ -44,15 +44,14 @@ from platform_lib.naming import (
 from platform_lib.placement import corporate_sending_domain_placement
 from platform_lib.postmark import corporate_postmark_op_reference
 from platform_lib.registry import CORPORATE, corporate_infrastructure, root_infrastructure
-from tools.lib import logger
-from tools.lib.cli_args import ToolArgumentParser
-from tools.lib.domain_verification import render, verify_domain
-from tools.lib.entry import run_tool
-from tools.lib.operator import cdk_cli, gates
-from tools.lib.operator.confirm import NotConfirmed, typed_confirmation
-from tools.lib.operator.run_log import RunLog, RunLogUnavailable
-from tools.lib.operator.settings import SettingError, Settings, read_settings
-from tools.lib.operator.steps import (
+from tools.aws import cdk as cdk_cli
+from tools.cli.arguments import ToolArgumentParser
+from tools.cli.entry import run_tool
+from tools.cli.run_log import RunLog, RunLogUnavailable
+from tools.operator import gates
+from tools.operator.confirm import NotConfirmed, typed_confirmation
+from tools.operator.settings import SettingError, Settings, read_settings
+from tools.operator.steps import (
     Stop,
     Tokens,
     deploy,
@@ -63,9 +62,11 @@ from tools.lib.operator.steps import (
     root_session,
     synth_root,
 )
-from tools.lib.postmark_client import PostmarkError
-from tools.lib.postmark_servers import PostmarkServerAdmin
-from tools.lib.sending_domain import RegistrationError, SendingDomain, register_and_record, register_domain
+from tools.postmark.client import PostmarkError
+from tools.postmark.registration import RegistrationError, SendingDomain, register_and_record, register_domain
+from tools.postmark.servers import PostmarkServerAdmin
+from tools.postmark.verification import render, verify_domain
+from tools.secrets import logger
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 CORPORATE_CONTEXT = ("-c", f"infrastructure={CORPORATE.infrastructure}")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 
-from tools.lib.drift.cli import DriverSpec, run
-from tools.lib.drift.expected import ExpectedDomain, corporate_expected_domains
+from tools.drift.driver import DriverSpec, run
+from tools.drift.expected import ExpectedDomain, corporate_expected_domains
 
 
 def _build_expected(args: argparse.Namespace) -> list[ExpectedDomain]:

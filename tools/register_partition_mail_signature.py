@@ -14,11 +14,14 @@ remove (ADR-0022), and the Return-Path CNAME target. `--rotate-dkim` starts a ro
 from __future__ import annotations
 
 import sys
+
+if __package__ in (None, ""):  # run as a script: the project root instead of tools/, whose
+    import os  # packages (operator, secrets, dns) would shadow the standard library's
+
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from platform_lib.context_store import (
     CONTEXT_FILE_NAME,
@@ -29,30 +32,30 @@ from platform_lib.mail_context import PartitionMailContext, fix_hint, parse_mail
 from platform_lib.naming import context_key
 from platform_lib.placement import postmark_domain_placement, sending_domain_placement
 from platform_lib.registry import Partition, get_partition_on
-from tools.lib import logger
-from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
-from tools.lib.cli_args import (
+from tools.cli.arguments import (
     ToolArgumentParser,
     add_context_file_argument,
     add_partition_arguments,
     add_postmark_timeout_argument,
     seconds,
 )
-from tools.lib.entry import run_tool
-from tools.lib.op_resolver import OpError
-from tools.lib.postmark_client import (
+from tools.cli.entry import run_tool
+from tools.postmark.client import (
     DEFAULT_DEADLINE_SECONDS,
     PostmarkClient,
     PostmarkError,
     api_url_notice,
     postmark_api_url,
 )
-from tools.lib.sending_domain import (
+from tools.postmark.registration import (
     RegistrationError,
     SendingDomain,
     register_and_record,
 )
-from tools.lib.token_rule import TokenRejected
+from tools.secrets import logger
+from tools.secrets.account_token import TOKEN_ENV_VAR, resolve_account_token
+from tools.secrets.op import OpError
+from tools.secrets.token_rule import TokenRejected
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

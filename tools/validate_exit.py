@@ -21,18 +21,18 @@ import botocore.exceptions
 from platform_lib.context_store import PROJECT_ROOT, read_partition_mail_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import active_partitions, get_infrastructure, get_partition
-from tools.lib import logger
-from tools.lib.account_token import resolve_account_token
-from tools.lib.cli_args import ToolArgumentParser, add_context_file_argument, seconds
-from tools.lib.drift.dns_probe import DnsProbe, parse_resolver
-from tools.lib.drift.expected import DriftConfigError
-from tools.lib.entry import run_tool
-from tools.lib.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
-from tools.lib.exit_validation.post_merge import post_merge_checks
-from tools.lib.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
-from tools.lib.exit_validation.results import CheckResult, render_table
-from tools.lib.exit_validation.target import PostMergeTarget
-from tools.lib.postmark_client import PostmarkClient, PostmarkError, api_url_notice, postmark_api_url
+from tools.cli.arguments import ToolArgumentParser, add_context_file_argument, seconds
+from tools.cli.entry import run_tool
+from tools.dns.probe import DnsProbe, parse_resolver
+from tools.drift.expected import DriftConfigError
+from tools.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
+from tools.exit_validation.post_merge import post_merge_checks
+from tools.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
+from tools.exit_validation.results import CheckResult, render_table
+from tools.exit_validation.target import PostMergeTarget
+from tools.postmark.client import PostmarkClient, PostmarkError, api_url_notice, postmark_api_url
+from tools.secrets import logger
+from tools.secrets.account_token import resolve_account_token
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DNS_TIMEOUT_SECONDS = 5.0

@@ -19,24 +19,24 @@ from platform_lib.errors import PlatformError
 from platform_lib.naming import PRE_DEPLOY_COMMAND
 from platform_lib.placement import postmark_domain_placement
 from platform_lib.registry import Partition, get_partition_on
-from tools.lib import logger
-from tools.lib.account_token import TOKEN_ENV_VAR, resolve_account_token
-from tools.lib.cli_args import (
+from tools.cli.arguments import (
     ToolArgumentParser,
     add_partition_arguments,
     add_postmark_timeout_argument,
     seconds,
 )
-from tools.lib.domain_verification import Verification, render, verify_domain
-from tools.lib.entry import run_tool
-from tools.lib.op_resolver import OpError
-from tools.lib.postmark_client import (
+from tools.cli.entry import run_tool
+from tools.postmark.client import (
     PostmarkClient,
     PostmarkError,
     api_url_notice,
     postmark_api_url,
 )
-from tools.lib.token_rule import TokenRejected
+from tools.postmark.verification import Verification, render, verify_domain
+from tools.secrets import logger
+from tools.secrets.account_token import TOKEN_ENV_VAR, resolve_account_token
+from tools.secrets.op import OpError
+from tools.secrets.token_rule import TokenRejected
 
 EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
 DEFAULT_DEADLINE_SECONDS = 300.0
@@ -72,7 +72,7 @@ def verify(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Verification:
-    """The partition's domain through the shared verification (tools.lib.domain_verification)."""
+    """The partition's domain through the shared verification (tools.postmark.verification)."""
     return verify_domain(
         client,
         postmark_domain_placement(partition.name).postmark_domain_name,

@@ -1,0 +1,119 @@
+"""The project's CDK CLI, run as steps of the run log: synth, diff, deploy.
+
+Always the pinned CLI in `node_modules/` on node 22 (set up by `scripts/env.sh`). A deploy
+that needs the Postmark token gets it through `scripts/cdk-with-secret-parameter.cjs`, which
+reads it from the environment, so it is on no command line (ADR-0018).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from platform_lib.context_store import PROJECT_ROOT
+from platform_lib.naming import ROOT_DNS_STACK_NAME
+from platform_lib.registry import Partition
+from tools.cli.run_log import RunLog
+from tools.secrets.account_token import TOKEN_ENV_VAR
+
+CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
+NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
+SECRET_WRAPPER = PROJECT_ROOT / "scripts" / "cdk-with-secret-parameter.cjs"
+ROOT_CONTEXT = ("-c", "infrastructure=PlatformRoot")
+DEPLOY_FLAGS = ("--require-approval", "never", "--progress", "events")
+SECRET_ENV_VAR = "CDK_SECRET_PARAMETER_VALUE"  # noqa: S105 (a variable name): read and removed by the wrapper
+
+
+class CdkFailed(Exception):
+    """A CDK CLI step exited non-zero; its output is in the run log."""
+
+    def __init__(self, step: str, code: int) -> None:
+        self.code = code
+        super().__init__(f"{step} failed (exit {code}); its output is above and in the run log")
+
+
+def partition_context(partition: Partition) -> tuple[str, ...]:
+    return ("-c", f"partition={partition.name}")
+
+
+def aws_env(profile: str, region: str) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in (TOKEN_ENV_VAR, SECRET_ENV_VAR):
+        env.pop(name, None)  # only the deploy wrapper's own environment ever holds a secret
+    env.update(AWS_PROFILE=profile, AWS_REGION=region, AWS_DEFAULT_REGION=region)
+    return env
+
+
+def synth_root_template(log: RunLog, folder: Path | None = None) -> dict[str, Any]:
+    """The Root stack as this checkout synthesizes it, into `folder` (a cloud assembly the
+    Root deploy then diffs and deploys as it is) or a temporary folder, never cdk.out."""
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="amm-root-synth-") as temporary:
+            return synth_root_template(log, Path(temporary))
+    step = f"cdk synth {ROOT_DNS_STACK_NAME}"
+    code = log.run(
+        step,
+        [str(CDK), "synth", ROOT_DNS_STACK_NAME, *ROOT_CONTEXT, "--quiet", "-o", str(folder)],
+        env={k: v for k, v in os.environ.items() if k != TOKEN_ENV_VAR},
+        cwd=PROJECT_ROOT,
+    )
+    if code != 0:
+        raise CdkFailed(step, code)
+    template: dict[str, Any] = json.loads(
+        (folder / f"{ROOT_DNS_STACK_NAME}.template.json").read_text(encoding="utf-8")
+    )
+    return template
+
+
+def assembly(folder: Path) -> tuple[str, ...]:
+    """CLI arguments that diff or deploy the cloud assembly in `folder` as synthesized (no
+    second synth: what was compared or shown is what is deployed)."""
+    return ("--app", str(folder))
+
+
+def diff(log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, str]) -> None:
+    """Show `cdk diff` of `stack` against the deployed template (no token needed)."""
+    step = f"cdk diff {stack}"
+    code = log.run(
+        step, [str(CDK), "diff", stack, *context, "--method", "template"], env=env, cwd=PROJECT_ROOT
+    )
+    if code not in (0, 1):  # 1 only says "there are differences" when --fail is set
+        raise CdkFailed(step, code)
+
+
+def deploy(
+    log: RunLog,
+    stack: str,
+    context: tuple[str, ...],
+    env: Mapping[str, str],
+    secret: tuple[str, str] | None,
+    *,
+    extra: Sequence[str] = (),
+) -> None:
+    """`cdk deploy stack`; `secret` = (parameter, value) goes through the wrapper, in its
+    environment only, so the value is on no command line."""
+    step = f"cdk deploy {stack}"
+    if secret is None:
+        argv = [str(CDK), "deploy", stack, *context, *DEPLOY_FLAGS, *extra]
+        child_env = dict(env)
+    else:
+        parameter, value = secret
+        argv = [
+            str(NODE),
+            str(SECRET_WRAPPER),
+            parameter,
+            SECRET_ENV_VAR,
+            "deploy",
+            stack,
+            *context,
+            *DEPLOY_FLAGS,
+            *extra,
+        ]
+        child_env = {**env, SECRET_ENV_VAR: value}
+    code = log.run(step, argv, env=child_env, cwd=PROJECT_ROOT)
+    if code != 0:
+        raise CdkFailed(step, code)

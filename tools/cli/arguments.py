@@ -1,0 +1,100 @@
+"""Arguments every tool takes, spelled, checked and explained once.
+
+`ToolArgumentParser` reports a bad argument as one line (`error: ...; see --help`) with exit
+2 instead of argparse's usage block; `seconds` accepts only finite numbers above zero and
+at most a day (`0`, `-1`, `nan`, `inf` and `1e300` are usage errors), and `name` refuses
+empty or blank words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from platform_lib.context_store import CONTEXT_FILE_NAME, PROJECT_CONTEXT_FILE
+from tools.postmark.client import DEFAULT_TIMEOUT_SECONDS
+
+EXIT_USAGE = 2
+
+
+class ToolArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors and no abbreviations: `--y` is not `--yes`, and an
+    option misspelt is an error, never another option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:  # quoted when blank: `unrecognized arguments: ''` rather than nothing at all
+            shown = " ".join(a if a.strip() else repr(a) for a in extras)
+            self.error(f"unrecognized arguments: {shown}")
+        return parsed
+
+    def error(self, message: str) -> NoReturn:
+        line = " ".join(message.split())
+        sys.stderr.write(f"error: {line}; see {self.prog} --help\n")
+        sys.exit(EXIT_USAGE)
+
+
+MAX_SECONDS = 24 * 3600.0  # a day: far beyond any wait here, small enough for every timer
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds: a finite number above zero, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds above 0")
+    if value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than a day ({MAX_SECONDS:g} s)")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP/UDP port: 1-65535."""
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
+def name(text: str) -> str:
+    """A registry name: not empty, no surrounding blanks, not an option."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name was given")
+    if text.startswith("-"):
+        raise argparse.ArgumentTypeError(f"{text!r} is an option, not a name; options go before the names")
+    if text != text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} has surrounding blanks")
+    return text
+
+
+def add_partition_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("infrastructure", type=name, help="infrastructure name, e.g. Alpha002")
+    parser.add_argument("partition", type=name, help="active partition on that infrastructure, e.g. dev")
+
+
+def add_postmark_timeout_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"time limit of each Postmark call, body included (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+
+
+def add_context_file_argument(parser: argparse.ArgumentParser, purpose: str) -> None:
+    parser.add_argument(
+        "--context-file",
+        type=Path,
+        default=PROJECT_CONTEXT_FILE,
+        help=f"{purpose} (default: the project's {CONTEXT_FILE_NAME})",
+    )

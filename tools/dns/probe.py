@@ -1,0 +1,214 @@
+"""Live DNS observations through dnspython, against one chosen resolver (`--resolver`).
+
+Besides the records themselves it can ask a zone's *parent* who the zone is delegated to:
+the parent's own name servers (found through the resolver) are asked directly, without
+recursion, for the zone's NS records - the referral every resolver starts from. Those
+authoritative servers answer on port 53 (`authoritative_port`, for a lab DNS server).
+A failure is one line saying what failed: a timeout, SERVFAIL or REFUSED, a truncated answer
+whose TCP retry could not be made.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from dataclasses import dataclass
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+
+from tools.drift.expected import DriftConfigError
+
+DEFAULT_RESOLVER = "8.8.8.8"
+AUTHORITATIVE_PORT = 53
+MAX_PARENT_SERVERS = 4  # asked in turn until one answers; each within the probe's timeout
+
+
+class DnsProbeError(Exception):
+    """The resolver could not answer (timeout, SERVFAIL, refused...)."""
+
+
+@dataclass(frozen=True)
+class ResolverAddress:
+    host: str
+    port: int = 53
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_resolver(text: str) -> ResolverAddress:
+    """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address."""
+    host, port_text = text, ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError as exc:
+        raise DriftConfigError(
+            f"--resolver {text!r}: expected IP[:PORT], e.g. 8.8.8.8 or 127.0.0.1:5353"
+        ) from exc
+    if not port_text:
+        return ResolverAddress(host)
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise DriftConfigError(f"--resolver {text!r}: port must be 1-65535")
+    return ResolverAddress(host, int(port_text))
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """The records of one (name, type); empty with `nxdomain` telling NXDOMAIN from NODATA."""
+
+    name: str
+    rtype: str
+    values: tuple[tuple[str, ...], ...]  # TXT: each record's character-strings; else one value
+    nxdomain: bool = False
+
+    @property
+    def absent_reason(self) -> str:
+        return "NXDOMAIN" if self.nxdomain else "no records"
+
+    def single_values(self) -> list[str]:
+        return [record[0] for record in self.values]
+
+
+def _failures(errors: object) -> str:
+    """What dnspython's per-server errors say, as words an operator can act on."""
+    said: list[str] = []
+    for entry in errors if isinstance(errors, list) else []:
+        tcp, problem, answer = (entry[1], entry[3], entry[4]) if len(entry) >= 5 else (False, None, None)
+        if tcp and isinstance(problem, ConnectionRefusedError):
+            said.append("its answer was truncated and the TCP retry was refused")
+        elif tcp and isinstance(problem, OSError | EOFError):
+            said.append(f"its answer was truncated and the TCP retry failed ({type(problem).__name__})")
+        elif answer is not None and answer.rcode() != dns.rcode.NOERROR:
+            said.append(f"it answered {dns.rcode.to_text(answer.rcode())}")
+        elif isinstance(problem, dns.exception.Timeout):
+            said.append("it did not answer in time")
+        elif problem is not None:
+            said.append(f"it failed ({type(problem).__name__})")
+    return "; ".join(dict.fromkeys(said))
+
+
+class DnsProbe:
+    def __init__(
+        self, address: ResolverAddress, timeout: float, *, authoritative_port: int = AUTHORITATIVE_PORT
+    ) -> None:
+        self.address = address
+        self.timeout = timeout
+        self.authoritative_port = authoritative_port
+        self._lock = threading.Lock()
+        self._parents: dict[str, list[tuple[str, str | None]]] = {}
+
+    def _resolver(self) -> dns.resolver.Resolver:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [self.address.host]
+        resolver.port = self.address.port
+        resolver.lifetime = self.timeout
+        resolver.timeout = self.timeout
+        resolver.cache = None
+        return resolver
+
+    def query(self, name: str, rtype: str) -> DnsAnswer:
+        try:
+            answer = self._resolver().resolve(name, rtype, raise_on_no_answer=False, search=False)
+        except dns.resolver.NXDOMAIN:
+            return DnsAnswer(name, rtype, (), nxdomain=True)
+        except dns.resolver.LifetimeTimeout as exc:
+            said = _failures(exc.kwargs.get("errors"))
+            why = f" ({said})" if said and said != "it did not answer in time" else ""
+            raise DnsProbeError(
+                f"DNS {rtype} {name} @{self.address}: no answer within {self.timeout:g}s{why}"
+            ) from exc
+        except dns.resolver.NoNameservers as exc:
+            raise DnsProbeError(
+                f"DNS {rtype} {name} @{self.address}: resolver failed "
+                f"({_failures(exc.kwargs.get('errors')) or 'it answered SERVFAIL or REFUSED'})"
+            ) from exc
+        except dns.exception.DNSException as exc:
+            raise DnsProbeError(f"DNS {rtype} {name} @{self.address}: {exc}") from exc
+        wanted = dns.rdatatype.from_text(rtype)
+        values: list[tuple[str, ...]] = []
+        for rrset in answer.response.answer:
+            if rrset.rdtype != wanted or rrset.name != dns.name.from_text(name):
+                continue
+            for rdata in rrset:
+                if wanted == dns.rdatatype.TXT:
+                    values.append(tuple(s.decode("ascii", "replace") for s in rdata.strings))
+                else:
+                    values.append((rdata.to_text().rstrip(".").lower(),))
+        return DnsAnswer(name, rtype, tuple(values))
+
+    def parent_delegation(self, zone: str, parent: str) -> tuple[str, ...]:
+        """The NS names `parent`'s own name servers delegate `zone` to (empty: no delegation).
+
+        Its servers come from the resolver; each (at most MAX_PARENT_SERVERS) is asked
+        directly, without recursion, until one answers."""
+        failures: list[str] = []
+        for server, address in self._parent_servers(parent):
+            if address is None:
+                failures.append(f"{server} has no address")
+                continue
+            try:
+                return self._referral(zone, address)
+            except DnsProbeError as exc:
+                failures.append(f"{server}: {exc}")
+        raise DnsProbeError(
+            f"none of {parent}'s name servers answered for the delegation of {zone} ({'; '.join(failures)})"
+        )
+
+    def _parent_servers(self, parent: str) -> list[tuple[str, str | None]]:
+        """(name, first address) of `parent`'s name servers, looked up once per probe."""
+        with self._lock:
+            known = self._parents.get(parent)
+        if known is not None:
+            return known
+        servers = sorted(self.query(parent, "NS").single_values())[:MAX_PARENT_SERVERS]
+        if not servers:
+            raise DnsProbeError(f"DNS NS {parent} @{self.address}: no name servers, so no delegation to read")
+        found = [(server, next(iter(self.query(server, "A").single_values()), None)) for server in servers]
+        with self._lock:
+            self._parents[parent] = found
+        return found
+
+    def _referral(self, zone: str, address: str) -> tuple[str, ...]:
+        query = dns.message.make_query(zone, dns.rdatatype.NS)
+        query.flags &= ~dns.flags.RD
+        where = f"{address}:{self.authoritative_port}"
+        try:
+            response = dns.query.udp(query, address, timeout=self.timeout, port=self.authoritative_port)
+            if response.flags & dns.flags.TC:
+                try:
+                    response = dns.query.tcp(
+                        query, address, timeout=self.timeout, port=self.authoritative_port
+                    )
+                except OSError as exc:
+                    raise DnsProbeError(
+                        f"{where}: its answer was truncated and the TCP retry failed ({type(exc).__name__})"
+                    ) from exc
+        except dns.exception.Timeout as exc:
+            raise DnsProbeError(f"{where}: no answer within {self.timeout:g}s") from exc
+        except (dns.exception.DNSException, OSError) as exc:
+            raise DnsProbeError(f"{where}: {type(exc).__name__}") from exc
+        if response.rcode() == dns.rcode.NXDOMAIN:
+            return ()
+        if response.rcode() != dns.rcode.NOERROR:
+            raise DnsProbeError(f"{where}: it answered {dns.rcode.to_text(response.rcode())}")
+        wanted = dns.name.from_text(zone)
+        names = {
+            rdata.to_text().rstrip(".").lower()
+            for rrset in (*response.answer, *response.authority)
+            if rrset.rdtype == dns.rdatatype.NS and rrset.name == wanted
+            for rdata in rrset
+        }
+        return tuple(sorted(names))

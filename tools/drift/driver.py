@@ -1,0 +1,214 @@
+"""The command line both drift drivers share: options, configuration checks, exit codes.
+
+Exit codes: 0 clean, 1 drift (or a probe that could not answer), 2 usage or configuration
+error (missing token variable, malformed context, bad --resolver, GitHub issue failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from platform_lib.registry import PostmarkAccount
+from tools.checks.postmark_probe import PostmarkDirectory, PostmarkDomainsApi
+from tools.cli.arguments import ToolArgumentParser, port, seconds
+from tools.cli.entry import run_tool
+from tools.dns.probe import AUTHORITATIVE_PORT, DEFAULT_RESOLVER, DnsProbe, parse_resolver
+from tools.drift.core import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, DriftReport, detect
+from tools.drift.expected import DEFAULT_CONTEXT_FILE, DriftConfigError, ExpectedDomain
+from tools.drift.render import render_json, render_markdown, render_table
+from tools.github.issues import GitHubError, GitHubIssues, GitHubSearchIncomplete, GitHubSettings
+from tools.postmark.client import PostmarkClient, PostmarkError, api_url_notice, postmark_api_url
+from tools.secrets import logger
+from tools.secrets.account_token import accepted_token
+from tools.secrets.token_rule import TokenRejected
+
+EXIT_CLEAN, EXIT_DRIFT, EXIT_CONFIG = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class DriverSpec:
+    tool: str  # e.g. "runtime-platform-drift"
+    module: str  # e.g. "tools.runtime_platform_drift"
+    description: str
+    issue_title: str
+    issue_labels: tuple[str, ...]
+    build_expected: Callable[[argparse.Namespace], list[ExpectedDomain]]
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+
+
+def _parser(spec: DriverSpec) -> ToolArgumentParser:
+    parser = ToolArgumentParser(prog=f"python -m {spec.module}", description=spec.description)
+    parser.add_argument(
+        "--resolver",
+        default=DEFAULT_RESOLVER,
+        metavar="IP[:PORT]",
+        help=f"DNS resolver to query (default {DEFAULT_RESOLVER})",
+    )
+    parser.add_argument(
+        "--authoritative-port",
+        type=port,
+        default=AUTHORITATIVE_PORT,
+        metavar="PORT",
+        help="port the parent zone's name servers answer on when asked who a zone is delegated to "
+        f"(default {AUTHORITATIVE_PORT}; another only for a lab DNS server)",
+    )
+    parser.add_argument(
+        "--context-file",
+        type=Path,
+        default=DEFAULT_CONTEXT_FILE,
+        metavar="PATH",
+        help="cdk.context.json to read expectations from (default: the project's)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"time limit of each probe (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    parser.add_argument(
+        "--markdown",
+        metavar="PATH",
+        help="also write the Markdown report to PATH (appended; '-' for stdout), e.g. $GITHUB_STEP_SUMMARY",
+    )
+    parser.add_argument(
+        "--open-issue",
+        action="store_true",
+        help="on drift, open a labelled GitHub issue (or comment on the open one); "
+        "needs GITHUB_TOKEN and GITHUB_REPOSITORY, optional GITHUB_API_URL",
+    )
+    if spec.add_arguments:
+        spec.add_arguments(parser)
+    return parser
+
+
+def account_tokens(expected: Sequence[ExpectedDomain], env: Mapping[str, str]) -> dict[PostmarkAccount, str]:
+    """The token of every Postmark account the expected domains live on, under the token rule
+    and registered for redaction (masked first under GitHub Actions)."""
+    tokens: dict[PostmarkAccount, str] = {}
+    for account in dict.fromkeys(e.account for e in expected):
+        raw = env.get(account.token_env_var, "")
+        if not raw:
+            users = ", ".join(e.zone_name for e in expected if e.account is account)
+            raise DriftConfigError(
+                f"{account.token_env_var} is not set (the {account.value} token, needed for {users})"
+            )
+        try:
+            tokens[account] = accepted_token(
+                raw, source=account.token_env_var, fix=f"set it to the {account.value} account token alone"
+            )
+        except TokenRejected as exc:
+            raise DriftConfigError(str(exc)) from None
+    return tokens
+
+
+def _check_markdown_path(value: str | None) -> None:
+    """A report path must be writable before any probe runs (GITHUB_STEP_SUMMARY, a file)."""
+    if not value or value == "-":
+        return
+    folder = Path(value).parent
+    if not folder.is_dir():
+        raise DriftConfigError(
+            f"--markdown {value}: the folder {folder} does not exist; create it or pick another path"
+        )
+    if Path(value).is_dir():
+        raise DriftConfigError(f"--markdown {value} is a folder; give a file path")
+    if not os.access(folder, os.W_OK) or (Path(value).exists() and not os.access(value, os.W_OK)):
+        raise DriftConfigError(
+            f"--markdown {value} is not writable; fix its permissions or pick another path"
+        )
+
+
+def _emit(report: DriftReport, args: argparse.Namespace) -> None:
+    print(render_json(report) if args.json else render_table(report))
+    if args.markdown == "-":
+        print(render_markdown(report))
+    elif args.markdown:
+        with open(args.markdown, "a", encoding="utf-8") as out:
+            out.write(logger.redact(render_markdown(report)))
+
+
+def make_domains_api(token: str, base_url: str, timeout: float) -> PostmarkDomainsApi:
+    """The project's Postmark client; a daily check retries briefly, the next run retries again.
+    Each probe is cut off at `timeout` by the runner; the client's own deadline matches it."""
+    return PostmarkClient(
+        token,
+        base_url=base_url,
+        timeout=timeout,
+        deadline_seconds=2 * timeout,
+        retries=2,
+        backoff_seconds=0.25,
+        max_retry_after_seconds=timeout,
+    )
+
+
+def main(
+    spec: DriverSpec,
+    argv: Sequence[str] | None = None,
+    *,
+    api_factory: Callable[[str, str, float], PostmarkDomainsApi] = make_domains_api,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    args = _parser(spec).parse_args(argv)
+    env = os.environ if env is None else env
+    try:
+        if args.workers < 1:
+            raise DriftConfigError("--workers must be at least 1")
+        try:
+            base_url = postmark_api_url(env)
+        except PostmarkError as exc:
+            raise DriftConfigError(str(exc)) from None
+        address = parse_resolver(args.resolver)
+        _check_markdown_path(args.markdown)
+        expected = spec.build_expected(args)
+        tokens = account_tokens(expected, env)
+        github = GitHubSettings.from_env(env) if args.open_issue else None
+    except DriftConfigError as exc:
+        print(f"{spec.tool}: error: {logger.redact(str(exc))}", file=sys.stderr)
+        return EXIT_CONFIG
+    notice = api_url_notice(base_url, env)
+    if notice:
+        print(f"{spec.tool}: note: {notice}", file=sys.stderr)
+    directory = PostmarkDirectory(
+        {account: api_factory(token, base_url, args.timeout) for account, token in tokens.items()}
+    )
+    report = detect(
+        spec.tool,
+        expected,
+        directory,
+        DnsProbe(address, args.timeout, authoritative_port=args.authoritative_port),
+        timeout=args.timeout,
+        workers=args.workers,
+    )
+    _emit(report, args)
+    if report.clean:
+        return EXIT_CLEAN
+    if github is not None:
+        try:
+            result = GitHubIssues(github).open_or_comment(
+                spec.issue_title, logger.redact(render_markdown(report)), spec.issue_labels
+            )
+        except GitHubSearchIncomplete as exc:
+            print(
+                f"{spec.tool}: error: drift found, but whether its issue is open could not be checked "
+                f"({exc}); no new issue was filed - re-run later",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        except GitHubError as exc:
+            print(f"{spec.tool}: error: drift found but the issue could not be filed: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        print(f"{spec.tool}: {result.action} issue #{result.number} {result.url}".rstrip(), file=sys.stderr)
+    return EXIT_DRIFT
+
+
+def run(spec: DriverSpec) -> None:
+    """A driver's command-line entry: redacted output, one line on Ctrl-C."""
+    run_tool(lambda: main(spec))

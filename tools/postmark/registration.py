@@ -1,0 +1,142 @@
+"""Registering a Postmark sending domain and the context block its stack publishes - one
+implementation for the partitions' pre-deploy CLI and the corporate CLI.
+
+Find the domain on the account (or create it with the placement's Return-Path domain; never
+a server), keep its Return-Path where the placement puts it, optionally start a DKIM
+rotation, and compute the block: the key Postmark signs with plus the pending or revoked key
+of a rotation, each keeping the record it had (ADR-0022).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from platform_lib.context_store import put_context_block
+from platform_lib.errors import PlatformError
+from platform_lib.mail_context import PartitionMailContext, parse_context_block, with_keys
+from tools.postmark.client import PostmarkClient, PostmarkDomain, same_domain_name
+from tools.postmark.rotation import DkimState, DkimStateError, PlacementFor, dkim_state
+from tools.secrets import logger
+
+
+class RegistrationError(Exception):
+    """Postmark's domain disagrees with the placement; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class SendingDomain:
+    """What identifies a sending domain to Postmark and to `cdk.context.json`."""
+
+    postmark_domain_name: str
+    return_path_host_name: str
+    placement_for: PlacementFor
+    context_key: str
+    fix: str  # what to run when its block is missing or malformed
+
+
+@dataclass(frozen=True)
+class Registration:
+    domain: PostmarkDomain
+    created: bool
+    return_path_fixed: bool
+    context: PartitionMailContext
+    state: DkimState
+    rotated: bool
+
+
+def register_domain(
+    client: PostmarkClient,
+    target: SendingDomain,
+    *,
+    fix_return_path: bool,
+    rotate: bool = False,
+    previous: PartitionMailContext | None = None,
+) -> Registration:
+    domain_id = client.find_domain_id(target.postmark_domain_name)
+    created = domain_id is None
+    if domain_id is None:
+        domain = client.create_domain(target.postmark_domain_name, target.return_path_host_name)
+    else:
+        domain = client.get_domain(domain_id)
+
+    fixed = False
+    if not same_domain_name(domain.return_path_domain, target.return_path_host_name):
+        if not fix_return_path:
+            raise RegistrationError(
+                f"Postmark domain {domain.name} has Return-Path {domain.return_path_domain or '(none)'!r}, "
+                f"the placement says {target.return_path_host_name!r}; re-run with "
+                "--fix-return-path to change it in Postmark"
+            )
+        domain = client.set_return_path_domain(domain.id, target.return_path_host_name)
+        fixed = True
+
+    try:
+        state = dkim_state(domain, target.placement_for)
+        rotated = False
+        if rotate:
+            if state.first_key or state.rotation_in_progress:
+                raise RegistrationError(
+                    f"cannot start a DKIM rotation for {domain.name}: {state.describe()}; "
+                    + (
+                        "verify the first key first"
+                        if state.first_key
+                        else "let the running one finish first"
+                    )
+                )
+            client.rotate_dkim(domain.id)
+            domain = client.get_domain(domain.id)
+            state = dkim_state(domain, target.placement_for)
+            rotated = True
+    except DkimStateError as exc:
+        raise RegistrationError(str(exc)) from None
+    candidate = with_keys(
+        domain.return_path_cname_value.rstrip("."), state.signing, state.pending, state.revoked, previous
+    )
+    try:
+        context = parse_context_block(target.context_key, candidate.to_json(), target.fix)
+    except PlatformError as exc:
+        raise RegistrationError(
+            f"Postmark returned DKIM/Return-Path data the stack cannot use: {exc}"
+        ) from None
+    return Registration(
+        domain=domain, created=created, return_path_fixed=fixed, context=context, state=state, rotated=rotated
+    )
+
+
+def registration_lines(registration: Registration, account: str) -> list[str]:
+    """What a registration did, for the operator."""
+    domain, ctx = registration.domain, registration.context
+    lines = [
+        f"Postmark domain {domain.name} {'created' if registration.created else 'found'} (id {domain.id}) on {account}"
+    ]
+    if registration.return_path_fixed:
+        lines.append(f"Return-Path domain changed to {domain.return_path_domain}")
+    if registration.rotated:
+        lines.append(f"DKIM rotation started for {domain.name}")
+    lines.append(f"DKIM rotation state: {registration.state.describe()}")
+    keys = "; ".join(f"{role} {key.selector} (record {key.record})" for role, key in ctx.dkim_keys())
+    lines.append(f"DKIM keys published: {keys}; Return-Path target {ctx.return_path_target}")
+    return lines
+
+
+def register_and_record(
+    client: PostmarkClient,
+    target: SendingDomain,
+    context_file: Path,
+    account: str,
+    *,
+    fix_return_path: bool,
+    rotate: bool,
+    previous: PartitionMailContext | None,
+) -> Registration:
+    """The pre-deploy step for any sending domain (a partition's or the corporate one):
+    register it with Postmark, store its block under the context lock, say what happened."""
+    registration = register_domain(
+        client, target, fix_return_path=fix_return_path, rotate=rotate, previous=previous
+    )
+    changed = put_context_block(context_file, target.context_key, registration.context)
+    for line in registration_lines(registration, account):
+        logger.info(line)
+    logger.info(f"{target.context_key}: {'written to' if changed else 'unchanged in'} {context_file}")
+    return registration

@@ -1,0 +1,177 @@
+"""Resolve a 1Password secret reference with `op read`, bounded in time and size.
+
+`op read op://vault/item/field` returns the field's value (`op item get --fields` can
+return an internal id instead). The value is returned raw: the caller applies the token
+rule (`tools.secrets.token_rule`), so trimming happens once, in one place. Each failure is a
+distinct one-line error naming the fix. `op` runs in its own process group, which is killed
+whenever the read ends early - at the timeout, over `MAX_OUTPUT_BYTES`, on Ctrl-C or SIGTERM -
+so neither it nor a child it left behind outlives the tool; a child that keeps the output
+open after `op` itself has exited does not hold the read either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import time
+
+from tools.runtime.bounded import kill_process_group
+
+DEFAULT_OP_TIMEOUT_SECONDS = 30.0
+MAX_OUTPUT_BYTES = 64 * 1024
+EXITED_GRACE_SECONDS = 0.5  # output still in flight once `op` has exited
+# What `op` documents for the failures an operator can fix, matched on its stderr (which is
+# never shown: it may hold the value being read). Each becomes one line of ours.
+_KNOWN_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        (
+            "not currently signed in",
+            "not signed in",
+            "no accounts configured",
+            "session expired",
+            "authorization prompt dismissed",
+            "authorization timeout",
+        ),
+        "the 1Password CLI is not signed in; run `eval $(op signin)` and re-run",
+    ),
+    (
+        (
+            "isn't a vault",
+            "is not a vault",
+            "doesn't seem to be a vault",
+            "vault not found",
+            "no vault matched",
+        ),
+        "the vault of `{reference}` is not in your 1Password account (or you may not read it); "
+        "check the reference or ask for access",
+    ),
+    (
+        ("isn't an item", "is not an item", "item not found", "no item matched"),
+        "the item of `{reference}` is not in its vault; store the token there (see the runbook)",
+    ),
+    (
+        ("isn't a field", "does not have a field", "no field matched", "field not found"),
+        "the item of `{reference}` has no such field; store the token in that field",
+    ),
+    (
+        ("invalid secret reference", "invalid reference", "could not parse"),
+        "`{reference}` is not a valid secret reference (op://vault/item/field)",
+    ),
+    (
+        (
+            "connecting to desktop app",
+            "cannot connect to 1password",
+            "couldn't connect",
+            "connection refused",
+            "no such host",
+            "network",
+        ),
+        "`op` could not reach 1Password (the desktop app or the network); unlock 1Password, check "
+        "the network and re-run",
+    ),
+)
+
+
+class OpError(Exception):
+    """`op read` could not produce a value; the message names the fix."""
+
+
+class _TooMuchOutput(Exception):
+    pass
+
+
+def _run_bounded(argv: list[str], timeout: float, limit: int) -> tuple[int | None, bytes, bytes]:
+    """(exit code, stdout, stderr); exit code None when stopped at the timeout."""
+    process = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, so its children can be stopped too
+    )
+    assert process.stdout is not None and process.stderr is not None
+    out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
+    buffers = {out_fd: bytearray(), err_fd: bytearray()}
+    deadline = time.monotonic() + timeout
+    finished = False
+    try:
+        with selectors.DefaultSelector() as selector:
+            for fd in buffers:
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                if process.poll() is not None:
+                    deadline = min(deadline, time.monotonic() + EXITED_GRACE_SECONDS)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                for key, _ in selector.select(min(remaining, 0.25)):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                        continue
+                    buffers[key.fd] += chunk
+                    if len(buffers[key.fd]) > limit:
+                        raise _TooMuchOutput
+        if process.poll() is None:  # its output ended; let it exit within the time left
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(max(0.0, deadline - time.monotonic()))
+        code = process.poll()
+        finished = code is not None
+        return (code if finished else None), bytes(buffers[out_fd]), bytes(buffers[err_fd])
+    finally:
+        if not finished:
+            kill_process_group(process)
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # children `op` left behind
+        process.stdout.close()
+        process.stderr.close()
+
+
+def _failure(reference: str, code: int, stderr: bytes) -> OpError:
+    """One line of ours for a failed `op read`; `op`'s own text is never echoed."""
+    said = " ".join(stderr.decode("utf-8", "replace").lower().split())
+    for markers, message in _KNOWN_FAILURES:
+        if any(marker in said for marker in markers):
+            return OpError(message.format(reference=reference))
+    return OpError(
+        f"`op read {reference}` failed (exit {code}); run `op read {reference} >/dev/null` yourself "
+        "to see why (its message is not shown here: it may hold the value)"
+    )
+
+
+def read_op_reference(reference: str, *, timeout: float = DEFAULT_OP_TIMEOUT_SECONDS) -> str:
+    """The raw value behind `reference`; never logged, never passed on argv by us."""
+    executable = shutil.which("op")
+    if executable is None:
+        raise OpError(
+            "the 1Password CLI `op` is not on PATH; install it "
+            "(https://developer.1password.com/docs/cli/get-started/) or set POSTMARK_ACCOUNT_TOKEN"
+        )
+    try:
+        code, out, err = _run_bounded(
+            [executable, "read", "--no-newline", reference], timeout, MAX_OUTPUT_BYTES
+        )
+    except _TooMuchOutput:
+        raise OpError(
+            f"`op read {reference}` wrote more than {MAX_OUTPUT_BYTES} bytes; check the item holds a token"
+        ) from None
+    except OSError as exc:
+        raise OpError(f"cannot run `op` ({exc.strerror or type(exc).__name__}); reinstall it") from None
+    if code is None:
+        raise OpError(
+            f"`op read {reference}` did not finish within {timeout:g} s; unlock 1Password and re-run"
+        )
+    if code != 0:
+        raise _failure(reference, code, err)
+    try:
+        value = out.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OpError(f"`op read {reference}` returned bytes that are not text; check the item") from None
+    if not value.strip():
+        raise OpError(f"`op read {reference}` returned an empty value; store the token in that item")
+    return value
