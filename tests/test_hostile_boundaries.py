@@ -138,7 +138,12 @@ def test_a_failing_op_is_one_line_of_ours_and_never_its_own_text(
 
 _TOKENS = st.text(alphabet=sorted(TOKEN_CHARACTERS), min_size=16, max_size=64)
 _AROUND = st.text(alphabet=" !#$%&()*,:;<>?@[]^{|}'\"", max_size=300)
-_SPLITS = st.lists(st.sampled_from([" ", "\n", "\r\n", "\t", "  \n  ", "\u2028", "\x0b"]), max_size=6)
+_SPLITS = st.lists(
+    st.sampled_from(
+        [" ", "\n", "\r\n", "\t", "  \n  ", "\u2028", "\x0b", "\u200b", "\xad", "\x00", "\x1b", "\u202e"]
+    ),
+    max_size=6,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -163,6 +168,25 @@ def test_a_secret_never_survives_the_outside_text_rule(
     line = outside_text(before + echoed + after, limit, secrets=(token,))
     assert not set(line) & (TOKEN_CHARACTERS - set("*")), line
     assert len(line) <= limit and "\n" not in line
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    token=_TOKENS,
+    before=_AROUND,
+    after=_AROUND,
+    start=st.integers(min_value=0, max_value=56),
+    length=st.integers(min_value=8, max_value=64),
+)
+def test_no_part_of_a_secret_survives_either(
+    token: str, before: str, after: str, start: int, length: int
+) -> None:
+    """A server echoing only part of a token (eight characters or more) shows none of it."""
+    part = token[start : start + length]
+    if len(part) < 8:
+        return
+    line = outside_text(before + part + after, 1000, secrets=(token,))
+    assert not set(line) & (TOKEN_CHARACTERS - set("*")), line
 
 
 @settings(max_examples=200, deadline=None)
@@ -208,6 +232,8 @@ def _drift(dns: LoopbackDnsServer, env: dict[str, str]) -> subprocess.CompletedP
     "message",
     [
         "x" * 190 + f" Bad token {GITHUB_CANARY} refused",  # straddles the 200-character cut
+        f"Bad token {GITHUB_CANARY[:8]}\u200b{GITHUB_CANARY[8:]} refused",  # a zero-width space inside it
+        f"Bad token {GITHUB_CANARY[:24]}... refused",  # only the start of it
         f"Bad token {GITHUB_CANARY[:20]}\n{GITHUB_CANARY[20:]} refused",  # a line break inside it
         f"Bad token {GITHUB_CANARY.lower()} refused",
     ],
@@ -245,6 +271,8 @@ def test_a_plain_http_github_on_loopback_never_goes_through_a_proxy(dns: Loopbac
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
+        ({"GITHUB_API_URL": "GITHUB_URL#"}, "GITHUB_API_URL must not have a query or fragment ('?' or '#')"),
+        ({"GITHUB_API_URL": "GITHUB_URL?"}, "GITHUB_API_URL must not have a query or fragment ('?' or '#')"),
         (
             {"GITHUB_API_URL": "http://api.github.example"},
             "uses plain http:// for api.github.example, which would send the token unencrypted",
@@ -265,7 +293,7 @@ def test_github_settings_that_would_misdirect_the_token_are_refused_before_any_r
             GITHUB_API_URL=github.url,
             HTTP_PROXY=proxy.url,
         )
-        env.update(variables)
+        env.update({name: value.replace("GITHUB_URL", github.url) for name, value in variables.items()})
         result = _drift(dns, env)
         assert github.requests == []
     assert result.returncode == 2
@@ -531,6 +559,30 @@ def test_a_run_never_widens_to_every_partition_by_accident(args: list[str], mess
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--skip-cascade", "\u200b", "Alpha001", "prod"],
+            "argument --skip-cascade: '\\u200b' holds a control",
+        ),
+        (
+            ["--profile", "Admin\x1b[31m", "Alpha001", "prod"],
+            "argument --profile: 'Admin\\x1b[31m' holds a control",
+        ),
+        (
+            ["--root-profile", "Root\n", "Alpha001", "prod"],
+            "argument --root-profile: 'Root\\x0a' holds a control",
+        ),
+    ],
+)
+def test_operator_text_with_invisible_or_control_characters_is_refused(args: list[str], message: str) -> None:
+    result = _amm("--dry-run", *args)
+    assert result.returncode == 2
+    assert message in _one_error_line(result)
+    assert "\x1b" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
     ("module", "args"),
     [
         ("tools.register_partition_mail_signature", ["Alpha002", "dev", "--rot"]),
@@ -671,6 +723,47 @@ def test_a_hang_up_or_kill_during_op_read_ends_op_too(
     assert _live_processes_in_group(op_pid) == []  # op and the sleep it started are gone
     assert context_copy.read_bytes() == before
     assert sorted(p.name for p in context_copy.parent.iterdir()) == ["cdk.context.json"]
+
+
+@pytest.mark.parametrize("second", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_second_signal_during_the_clean_up_changes_nothing(
+    tmp_path: Path, context_copy: Path, second: int
+) -> None:
+    """HUP then a second signal at once: still one line, the first signal's exit code, no
+    traceback (a second signal must not cut the clean-up the first one started)."""
+    bin_dir, pid_file = tmp_path / "bin", tmp_path / "op.pid"
+    write_fake_op(bin_dir, token=CANARY, hang_seconds=60, pid_file=pid_file)
+    env = _clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", POSTMARK_API_URL="http://127.0.0.1:9")
+    for _ in range(3):
+        pid_file.unlink(missing_ok=True)
+        tool = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tools.register_partition_mail_signature",
+                "Alpha002",
+                "dev",
+                "--context-file",
+                str(context_copy),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 20
+        while not pid_file.exists() or not pid_file.read_text().strip():
+            assert time.monotonic() < deadline, "op never started"
+            time.sleep(0.05)
+        tool.send_signal(signal.SIGHUP)
+        tool.send_signal(second)
+        _, err = tool.communicate(timeout=20)
+        assert tool.returncode == 129, err
+        assert [line for line in err.splitlines() if not NOTE.match(line)] == [
+            "error: hung up; every file is complete or untouched; re-run to finish"
+        ]
+        assert _live_processes_in_group(int(pid_file.read_text())) == []
 
 
 def test_a_hang_up_in_the_middle_of_the_context_write_leaves_no_temporary_file(

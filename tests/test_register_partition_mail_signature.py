@@ -416,6 +416,8 @@ def test_numeric_options_must_be_finite_and_positive(
         ("https://user:secret@api.postmarkapp.com", "must not hold a user name or password"),
         ("ftp://api.postmarkapp.com", "is not an https:// URL"),
         ("https://api.postmarkapp.com/?x=1", "must not have a query or fragment"),
+        ("https://api.postmarkapp.com?", "must not have a query or fragment"),
+        ("https://api.postmarkapp.com#", "must not have a query or fragment"),
     ],
 )
 def test_an_unsafe_api_url_is_refused_before_anything_is_sent(

@@ -61,7 +61,7 @@ from tools import register_partition_mail_signature, verify_partition_mail
 from tools.aws import cdk as cdk_cli
 from tools.aws.hosted_zone import stack_zone_delegation_set
 from tools.aws.session import AwsProblem, caller_account, session_for
-from tools.cli.arguments import ToolArgumentParser
+from tools.cli.arguments import ToolArgumentParser, visible
 from tools.cli.entry import run_tool
 from tools.cli.run_log import RunLog, RunLogUnavailable
 from tools.dns.probe import DEFAULT_RESOLVER, ResolverAddress, parse_resolver
@@ -117,14 +117,21 @@ def _parser() -> ToolArgumentParser:
         help="deploy every active partition of <infrastructure> in rollout order (instead of naming one)",
     )
     parser.add_argument(
-        "--profile", metavar="NAME", help="AWS profile (default: the registry's for the infrastructure)"
+        "--profile",
+        metavar="NAME",
+        type=visible,
+        help="AWS profile (default: the registry's for the infrastructure)",
     )
     parser.add_argument(
-        "--region", metavar="R", help="AWS region (default: the registry's for the infrastructure)"
+        "--region",
+        metavar="R",
+        type=visible,
+        help="AWS region (default: the registry's for the infrastructure)",
     )
     parser.add_argument(
         "--root-profile",
         metavar="NAME",
+        type=visible,
         help="AWS profile of the PlatformRoot account, to read the deployed Root stack (default: the registry's)",
     )
     parser.add_argument(
@@ -136,6 +143,7 @@ def _parser() -> ToolArgumentParser:
     parser.add_argument(
         "--skip-cascade",
         metavar="REASON",
+        type=visible,
         help="deploy without the earlier partitions verified live; REASON goes into the run log and summary",
     )
     parser.add_argument(

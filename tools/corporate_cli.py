@@ -45,7 +45,7 @@ from platform_lib.placement import corporate_sending_domain_placement
 from platform_lib.postmark import corporate_postmark_op_reference
 from platform_lib.registry import CORPORATE, corporate_infrastructure, root_infrastructure
 from tools.aws import cdk as cdk_cli
-from tools.cli.arguments import ToolArgumentParser
+from tools.cli.arguments import ToolArgumentParser, visible
 from tools.cli.entry import run_tool
 from tools.cli.run_log import RunLog, RunLogUnavailable
 from tools.operator import gates
@@ -99,10 +99,13 @@ def _parser() -> ToolArgumentParser:
         ),
     )
     infra = corporate_infrastructure()
-    parser.add_argument("--profile", metavar="NAME", help=f"AWS profile (default: {infra.default_profile})")
+    parser.add_argument(
+        "--profile", metavar="NAME", type=visible, help=f"AWS profile (default: {infra.default_profile})"
+    )
     parser.add_argument(
         "--root-profile",
         metavar="NAME",
+        type=visible,
         help="AWS profile of the PlatformRoot account (default: the registry's)",
     )
     parser.add_argument(

@@ -25,6 +25,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -438,7 +439,11 @@ class PostmarkSimulator:
         server = {
             "ID": next(self._ids),
             "Name": name,
-            "ApiTokens": [f"server-token-{len(account.servers) + 1}-{name.lower()}-7f3e"],
+            # A UUID, as Postmark issues them (redaction masks any 8 characters of a token, so a
+            # made-up token holding the server's name would mask the name too).
+            "ApiTokens": [
+                str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account.name}/{name}/{len(account.servers)}"))
+            ],
             "Color": color,
             "SmtpApiActivated": True,
             "RawEmailEnabled": False,

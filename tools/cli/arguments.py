@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from platform_lib.context_store import CONTEXT_FILE_NAME, PROJECT_CONTEXT_FILE
 from tools.postmark.client import DEFAULT_TIMEOUT_SECONDS
+from tools.secrets.outside_text import printable, unprintable
 
 EXIT_USAGE = 2
 
@@ -63,6 +64,14 @@ def port(text: str) -> int:
     if not text.isascii() or not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
     return int(text)
+
+
+def visible(text: str) -> str:
+    """Operator text (a profile, a region, a reason): no control or invisible characters,
+    which would reach the terminal and the run log as they are or hide what was given."""
+    if any(unprintable(char) for char in text):
+        raise argparse.ArgumentTypeError(f"'{printable(text)}' holds a control or invisible character")
+    return text
 
 
 def name(text: str) -> str:

@@ -35,9 +35,14 @@ class Terminated(BaseException):
         self.signum = signum
 
 
+def _during_cleanup(signum: int, frame: FrameType | None) -> None:
+    """A second TERM, HUP or Ctrl-C while the first one's clean-up runs: noted by doing
+    nothing (SIG_IGN would make Python report a signal already pending as an error)."""
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
-    for other in _SIGNALS:  # a second TERM or HUP must not cut the clean-up the first started
-        signal.signal(other, signal.SIG_IGN)
+    for other in (*_SIGNALS, signal.SIGINT):  # the clean-up the first signal starts must finish
+        signal.signal(other, _during_cleanup)
     raise Terminated(signum)
 
 

@@ -106,6 +106,8 @@ def check_api_url(url: str, source: str = API_URL_ENV_VAR) -> str:
     if any(char.isspace() or unprintable(char) for char in url.strip()):
         # urlsplit would silently drop an inner line break or tab; never guess what was meant.
         raise PostmarkConfigError(f"{source} holds whitespace or a control character; set it to one URL")
+    if "?" in url or "#" in url:  # even empty: `base?` + a path would move where the token goes
+        raise PostmarkConfigError(f"{source} must not have a query or fragment ('?' or '#'); remove it")
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname or ""
@@ -125,8 +127,6 @@ def check_api_url(url: str, source: str = API_URL_ENV_VAR) -> str:
             f"{source} {url!r} uses plain http:// for {host}, which would send the token "
             "unencrypted; use https:// (plain http is allowed only to loopback)"
         )
-    if parts.query or parts.fragment:
-        raise PostmarkConfigError(f"{source} {url!r} must not have a query or fragment; remove it")
     return url.strip().rstrip("/")
 
 

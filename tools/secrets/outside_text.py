@@ -1,9 +1,10 @@
 """The one rule for text from outside (Postmark, GitHub, `op`, AWS, DNS) before it is shown,
 logged, written to a file or filed in an issue: redact, then escape, then cut.
 
-1. Redact every known secret - in any letter case, and also when whitespace or line breaks
-   split it (a server may echo a token wrapped over two lines), or when it comes back
-   percent-encoded or JSON-escaped.
+1. Redact every known secret - in any letter case, also when whitespace, line breaks or
+   invisible characters split it (a server may echo a token wrapped over two lines), when it
+   comes back percent-encoded or `\\u`-escaped, and any 8 consecutive characters of one (a
+   server that echoes half a token shows none of it).
 2. Make it one line, then escape what a terminal would act on (control characters, lone
    surrogates, bidirectional overrides) - only those: every other character stays as it is.
 3. Cut it to a length last, so a cut can never expose part of a secret that step 1 would
@@ -12,7 +13,6 @@ logged, written to a file or filed in an issue: redact, then escape, then cut.
 
 from __future__ import annotations
 
-import re
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 MASK = "***"
 MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words (redaction ignores case)
+FRAGMENT = MIN_SECRET_LENGTH  # any run this long of a secret is masked too
 MESSAGE_CHARACTERS = 200
 # Control (Cc) and format (Cf: bidi overrides, zero-width characters) characters, lone
 # surrogates, private-use and unassigned code points: what can drive or fool a terminal.
@@ -48,22 +49,41 @@ def printable(text: str) -> str:
 
 
 def _variants(secret: str) -> list[str]:
-    """How a secret may come back: as it is, percent-encoded, JSON-escaped."""
-    return list(dict.fromkeys([secret, quote(secret, safe=""), secret.replace("/", "\\/")]))
+    """How a secret may come back: as it is, percent-encoded (its special characters, or every
+    character), JSON-escaped (`\\/`, or every character as `\\u00XX`)."""
+    every_percent = "".join(f"%{byte:02x}" for byte in secret.encode())
+    every_unicode = "".join(f"\\u{ord(char):04x}" for char in secret)
+    return list(
+        dict.fromkeys(
+            [secret, quote(secret, safe=""), every_percent, secret.replace("/", "\\/"), every_unicode]
+        )
+    )
 
 
-def _pattern(secret: str) -> re.Pattern[str]:
-    """`secret` in any case, with any whitespace (line breaks included) between characters."""
-    return re.compile(r"\s*".join(re.escape(char) for char in secret), re.IGNORECASE)
+def _ignorable(char: str) -> bool:
+    """What may sit between a secret's characters without hiding it: whitespace (a line
+    break), control and format characters (a zero-width space, a soft hyphen, NUL, ESC)."""
+    return char.isspace() or unprintable(char)
+
+
+def _folded(char: str) -> str:
+    lower = char.lower()
+    return lower if len(lower) == 1 else char  # one code point per code point: indices stay aligned
 
 
 class Redactor:
-    """The secrets of this process, and the text without them."""
+    """The secrets of this process, and the text without them.
+
+    Text is compared in a squeezed view - without whitespace, control and format characters,
+    case folded - so a secret split by a line break or a zero-width space is still found.
+    Besides every whole secret, any `FRAGMENT` consecutive characters of one are masked: a
+    server that echoes half a token, or a message cut through one, shows none of it.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: list[str] = []
-        self._patterns: list[re.Pattern[str]] = []
+        self._fragments: frozenset[str] = frozenset()
 
     def add(self, secret: str) -> bool:
         """Remember `secret`; False when it was already known (or too short to mask)."""
@@ -73,20 +93,51 @@ class Redactor:
             if secret in self._secrets:
                 return False
             self._secrets.append(secret)
-            variants = {v for s in self._secrets for v in _variants(s.strip())}
-            # Longest first: a secret that contains another is masked whole.
-            self._patterns = [_pattern(v) for v in sorted(variants, key=len, reverse=True)]
+            self._fragments = _fragments_of(self._secrets)
             return True
 
     def redact(self, text: str, extra: Iterable[str] = ()) -> str:
-        """`text` without any registered secret (nor any of `extra`)."""
-        patterns = self._patterns
-        more = [
-            _pattern(v) for s in extra if len(s.strip()) >= MIN_SECRET_LENGTH for v in _variants(s.strip())
-        ]
-        for pattern in [*more, *patterns]:
-            text = pattern.sub(MASK, text)
+        """`text` without any registered secret (nor any of `extra`), nor a part of one."""
+        fragments = self._fragments
+        more = [s for s in extra if len(s.strip()) >= MIN_SECRET_LENGTH]
+        if more:
+            fragments = fragments | _fragments_of(more)
+        if not fragments or len(text) < FRAGMENT:
+            return text
+        kept = [index for index, char in enumerate(text) if not _ignorable(char)]
+        squeezed = "".join(_folded(text[index]) for index in kept)
+        covered = [False] * len(squeezed)
+        for start in range(len(squeezed) - FRAGMENT + 1):
+            if squeezed[start : start + FRAGMENT] in fragments:
+                covered[start : start + FRAGMENT] = [True] * FRAGMENT
+        if not any(covered):
+            return text
+        spans: list[tuple[int, int]] = []
+        for position, hit in enumerate(covered):
+            if not hit:
+                continue
+            begin, end = kept[position], kept[position] + 1
+            if spans and not any(
+                not _ignorable(char) for char in text[spans[-1][1] : begin]
+            ):  # only ignorable characters between: one masked span
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((begin, end))
+        for begin, end in reversed(spans):
+            text = text[:begin] + MASK + text[end:]
         return text
+
+
+def _fragments_of(secrets: Iterable[str]) -> frozenset[str]:
+    """Every FRAGMENT-long run of characters of every way each secret may come back."""
+    found: set[str] = set()
+    for secret in secrets:
+        for variant in _variants(secret.strip()):
+            folded = "".join(_folded(char) for char in variant if not _ignorable(char))
+            if len(folded) < FRAGMENT:
+                found.add(folded)  # never: secrets are at least MIN_SECRET_LENGTH
+            found.update(folded[i : i + FRAGMENT] for i in range(len(folded) - FRAGMENT + 1))
+    return frozenset(found)
 
 
 REDACTOR = Redactor()
