@@ -35,13 +35,19 @@ from platform_lib.registry import (
     partition_host_infrastructures,
     root_infrastructure,
 )
-from stacks.purpose.corporate_mail import CorporateMailProps, CorporateMailStack, FreeKanbanToolMailDnsStack
+from platform_lib.sending_domain import free_kanban_tool_leaf
+from stacks.purpose.corporate_mail import (
+    CorporateMailProps,
+    CorporateMailStack,
+    FreeKanbanToolMailDnsProps,
+    FreeKanbanToolMailDnsStack,
+)
 from stacks.purpose.partition_email import (
     PartitionEmailInstanceConfig,
     PartitionEmailProps,
     PartitionEmailStack,
 )
-from stacks.root_dns import RootDnsStack
+from stacks.root_dns import RootDnsProps, RootDnsStack
 
 
 class MissingInstance(PlatformError):
@@ -88,11 +94,6 @@ def load_instance_config(partition: Partition) -> PartitionEmailInstanceConfig:
     config = getattr(module, "CONFIG", None)
     if not isinstance(config, PartitionEmailInstanceConfig):
         raise MissingInstance(f"{module_name} must define CONFIG = PartitionEmailInstanceConfig(...)")
-    if (config.infrastructure, config.partition) != (partition.infrastructure, partition.name):
-        raise MissingInstance(
-            f"{module_name} configures {config.infrastructure}/{config.partition}; "
-            f"expected {partition.infrastructure}/{partition.name}"
-        )
     return config
 
 
@@ -116,16 +117,18 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         RootDnsStack(
             app,
             ROOT_DNS_STACK_NAME,
-            env=cdk.Environment(account=root.account, region=root.region),
-            delegating_accounts=[i.account for i in partition_host_infrastructures()],
-            delegated_zone_names=[partition_zone_name(p) for p in active_partitions()]
-            + [corporate_zone_name()],
+            RootDnsProps(
+                env=cdk.Environment(account=root.account, region=root.region),
+                delegating_accounts=[i.account for i in partition_host_infrastructures()],
+                delegated_zone_names=[partition_zone_name(p) for p in active_partitions()]
+                + [corporate_zone_name()],
+            ),
         )
 
     # Resolve every partition's props before creating any stack: one bad block fails fast.
     all_props = [
         PartitionEmailProps.resolve(
-            load_instance_config(partition), app.node.try_get_context(context_key(partition))
+            partition, load_instance_config(partition), app.node.try_get_context(context_key(partition))
         )
         for partition in selection.partitions
     ]
@@ -135,10 +138,13 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         else None
     )
     for props in all_props:
-        PartitionEmailStack(app, props=props).publish()
+        PartitionEmailStack(app, props.stack_name, props).publish()
     if corporate_props is not None:
-        corporate = CorporateMailStack(app, props=corporate_props)
-        FreeKanbanToolMailDnsStack(app, env=corporate_props.env, after=[corporate])
+        corporate = CorporateMailStack(app, corporate_props.domain.stack_name, corporate_props)
+        leaf = free_kanban_tool_leaf()
+        FreeKanbanToolMailDnsStack(
+            app, leaf.stack_name, FreeKanbanToolMailDnsProps(corporate_props.env, [corporate])
+        )
     return app
 
 

@@ -10,20 +10,22 @@ Targets: 4 partitions <= 1 s, 100 partitions <= 5 s. Run: `python -m bench.drift
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from platform_lib.context_block import ContextBlock
+from platform_lib.context_store import PROJECT_CONTEXT_FILE
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, split_txt_value
-from platform_lib.mail_context import PartitionMailContext
 from platform_lib.naming import MAIL_ROOT_DOMAIN, dmarc_host_name, dmarc_report_authorization_names, fqdn
-from platform_lib.placement import SendingDomainPlacement, _anchored_placement
 from platform_lib.registry import PostmarkAccount
 from tests.support.dns_server import LoopbackDnsServer, publish_delegation
-from tools.checks.postmark_probe import PostmarkDirectory
+from tools.checks.catalogue import ExpectedDomain
+from tools.checks.probes import PostmarkDirectory, Sources
+from tools.checks.report import evaluate
 from tools.dns.probe import DnsProbe, parse_resolver
-from tools.drift.core import detect
-from tools.drift.expected import DEFAULT_CONTEXT_FILE, ExpectedDomain, partition_expected_domains
+from tools.drift.expected import partition_expected_domains
 from tools.postmark.client import DomainSummary, PostmarkDomain
 
 LATENCY_SECONDS = 0.2
@@ -47,27 +49,20 @@ class DelayedDomainsApi:
 
 
 def synthetic_domains(count: int, template: ExpectedDomain) -> list[ExpectedDomain]:
-    assert template.context is not None
-    domains = []
-    for index in range(count):
-        anchor = fqdn(f"bench{index:03d}", MAIL_ROOT_DOMAIN)
-
-        def placement_for(selector: str, anchor: str = anchor) -> SendingDomainPlacement:
-            return _anchored_placement(anchor, selector, None)
-
-        domains.append(
-            ExpectedDomain(
+    """`count` domains like `template`'s, each its own zone, half on each Postmark account."""
+    block = ContextBlock(template.block.dkim_selector, template.block.dkim_public_key, "pm.mtasv.net")
+    return [
+        ExpectedDomain(
+            dataclasses.replace(
+                template.domain,
                 label=f"bench{index:03d}",
-                zone_name=anchor,
-                account=PostmarkAccount.NON_PROD if index % 2 else PostmarkAccount.PROD,
-                placement_for=placement_for,
-                context=PartitionMailContext(
-                    template.context.dkim_selector, template.context.dkim_public_key, "pm.mtasv.net"
-                ),
-                context_source="synthetic",
-            )
+                zone_name=fqdn(f"bench{index:03d}", MAIL_ROOT_DOMAIN),
+                postmark_account=PostmarkAccount.NON_PROD if index % 2 else PostmarkAccount.PROD,
+            ),
+            block,
         )
-    return domains
+        for index in range(count)
+    ]
 
 
 def publish(
@@ -76,17 +71,16 @@ def publish(
     """Make DNS and Postmark agree with every expectation (a clean run)."""
     publish_delegation(dns.records, MAIL_ROOT_DOMAIN)  # the parent every zone is delegated from
     for domain in expected:
-        assert domain.context is not None
-        placement = domain.placement_for(domain.context.dkim_selector)
-        value = dkim_txt_value(domain.context.dkim_public_key)
+        placement = domain.signing
+        value = dkim_txt_value(domain.block.dkim_public_key)
         publish_delegation(dns.records, domain.zone_name)
         dns.records.put(domain.zone_name, "TXT", [[SPF_VALUE]])
         dns.records.put(dmarc_host_name(domain.zone_name), "TXT", [[dmarc_value()]])
         # What arda.cards publishes so receivers send it this domain's reports (RFC 7489 §7.1).
         dns.records.put(dmarc_report_authorization_names(domain.zone_name)[0], "TXT", [["v=DMARC1"]])
         dns.records.put(placement.dkim_host_name, "TXT", [split_txt_value(value)])
-        dns.records.put(placement.return_path_host_name, "CNAME", [domain.context.return_path_target])
-        api = apis[domain.account]
+        dns.records.put(placement.return_path_host_name, "CNAME", [domain.block.return_path_target])
+        api = apis[domain.domain.postmark_account]
         api.domains[len(api.domains) + 1] = {
             "ID": len(api.domains) + 1,
             "Name": domain.zone_name,
@@ -96,7 +90,7 @@ def publish(
             "DKIMPendingTextValue": "",
             "DKIMVerified": True,
             "ReturnPathDomain": placement.return_path_host_name,
-            "ReturnPathDomainCNAMEValue": domain.context.return_path_target,
+            "ReturnPathDomainCNAMEValue": domain.block.return_path_target,
             "ReturnPathDomainVerified": True,
         }
 
@@ -108,13 +102,8 @@ def measure(expected: list[ExpectedDomain], latency: float) -> tuple[float, list
         publish(expected, dns, apis)
         dns.latency_seconds = latency
         started = time.monotonic()
-        report = detect(
-            "drift-bench",
-            expected,
-            PostmarkDirectory(apis),
-            DnsProbe(parse_resolver(dns.address), 10.0, authoritative_port=dns.port),
-            timeout=10.0,
-        )
+        dns_probe = DnsProbe(parse_resolver(dns.address), 10.0, authoritative_port=dns.port)
+        report = evaluate("drift-bench", expected, Sources(dns_probe, PostmarkDirectory(apis)), timeout=10.0)
         elapsed = time.monotonic() - started
     return elapsed, [f"{f.domain} {f.check}: {f.message}" for f in report.failures]
 
@@ -125,7 +114,7 @@ def main() -> int:
         "--latency", type=float, default=LATENCY_SECONDS, help="seconds added to every answer"
     )
     args = parser.parse_args()
-    partitions = partition_expected_domains(DEFAULT_CONTEXT_FILE)
+    partitions = partition_expected_domains(PROJECT_CONTEXT_FILE)
     cases = {4: partitions, 100: synthetic_domains(100, partitions[0])}
     all_met = True
     print(f"drift bench: {args.latency * 1000:.0f} ms injected per Postmark and DNS answer")

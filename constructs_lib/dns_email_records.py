@@ -1,15 +1,15 @@
-"""`DnsEmailRecords`: the mail records of one sending domain, shape-neutral.
+"""`DnsEmailRecords`: the mail records of one sending domain.
 
 SPF and DMARC at a name (the zone apex by default, or any absolute name such as a sending
 leaf), one DKIM TXT record per key at the absolute host names a placement gives, and the
 Return-Path CNAME; a sending leaf that inherits its parent's DKIM and Return-Path gives
-neither. It adds its records to the scope it is given rather than under a
-construct of its own, so the logical ids and construct paths are those the partition stack
-always had (`Spf`, `Dmarc`, `Dkim`, `ReturnPath`) and a template is byte-identical whether
-the stack writes the records itself or through this construct.
+neither. The records keep the logical ids they had when stacks wrote them directly
+(`constructs_lib.template_identity`), so moving them here changed no template.
 
-DKIM values longer than 255 characters are split into quoted strings, and written through
-`RecordSet` because aws-cdk-lib's `TxtRecord` neither splits nor passes quotes through.
+DKIM values longer than 255 characters are split here into quoted strings of at most 255
+characters, joined by a space (`"…" "…"`, the zone-file form the source documents use) and
+written through `RecordSet`, which passes them through unchanged: aws-cdk-lib's `TxtRecord`
+splits long values too, but joins the strings without a space.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aws_cdk import CfnResource
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
+from constructs_lib.template_identity import keep_stack_level_identity
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
 from platform_lib.errors import PlatformError
 from platform_lib.naming import DMARC_LABEL, dmarc_host_name
@@ -38,66 +40,79 @@ class DkimTxt:
     public_key: str
 
 
+@dataclass(frozen=True)
+class DnsEmailRecordsProps:
+    zone: route53.IHostedZone
+    zone_name: str
+    dkim: Sequence[DkimTxt] = ()
+    return_path_host_name: str | None = None
+    return_path_target: str | None = None
+    dmarc_policy: str = "none"
+    policy_name: str | None = None  # where SPF and DMARC go (None: the zone apex)
+
+    def validate(self) -> None:
+        if (self.return_path_host_name is None) != (self.return_path_target is None):
+            raise InvalidEmailRecords(
+                f"{self.zone_name}: a Return-Path needs both its host name and its target"
+            )
+        names = [key.host_name for key in self.dkim] + [
+            n for n in (self.return_path_host_name, self.policy_name) if n is not None
+        ]
+        outside = [name for name in names if not _within(name, self.zone_name)]
+        if outside:
+            raise InvalidEmailRecords(f"records outside zone {self.zone_name}: {', '.join(outside)}")
+        hosts = [key.host_name.lower() for key in self.dkim]
+        ids = [key.record_id for key in self.dkim]
+        if len(set(hosts)) != len(hosts) or len(set(ids)) != len(ids):
+            raise InvalidEmailRecords(f"two DKIM keys of {self.zone_name} share a host name or a record id")
+
+
 def _within(name: str, zone_name: str) -> bool:
     name, zone_name = name.rstrip(".").lower(), zone_name.rstrip(".").lower()
     return name == zone_name or name.endswith("." + zone_name)
 
 
-class DnsEmailRecords:
-    """Add SPF, DMARC, DKIM and Return-Path records for one sending domain to `scope`."""
+class DnsEmailRecords(Construct):
+    """SPF, DMARC, DKIM and Return-Path records of one sending domain, in `props.zone`.
 
-    def __init__(
-        self,
-        scope: Construct,
-        *,
-        zone: route53.IHostedZone,
-        zone_name: str,
-        dkim: Sequence[DkimTxt] = (),
-        return_path_host_name: str | None = None,
-        return_path_target: str | None = None,
-        dmarc_policy: str = "none",
-        policy_name: str | None = None,
-    ) -> None:
-        if (return_path_host_name is None) != (return_path_target is None):
-            raise InvalidEmailRecords(f"{zone_name}: a Return-Path needs both its host name and its target")
-        names = [key.host_name for key in dkim] + [
-            n for n in (return_path_host_name, policy_name) if n is not None
-        ]
-        outside = [name for name in names if not _within(name, zone_name)]
-        if outside:
-            raise InvalidEmailRecords(f"records outside zone {zone_name}: {', '.join(outside)}")
-        hosts = [key.host_name.lower() for key in dkim]
-        ids = [key.record_id for key in dkim]
-        if len(set(hosts)) != len(hosts) or len(set(ids)) != len(ids):
-            raise InvalidEmailRecords(f"two DKIM keys of {zone_name} share a host name or a record id")
+    Exposes `spf`, `dmarc`, `dkim` (one record set per key) and `return_path` (or None)."""
 
-        if policy_name is None:  # SPF and DMARC at the zone apex, as the partition stacks have them
+    def __init__(self, scope: Construct, construct_id: str, props: DnsEmailRecordsProps) -> None:
+        props.validate()
+        super().__init__(scope, construct_id)
+        zone = props.zone
+        if props.policy_name is None:  # SPF and DMARC at the zone apex, as the partition stacks have them
             spf_name, dmarc_name = None, DMARC_LABEL
         else:
-            spf_name, dmarc_name = policy_name + ".", dmarc_host_name(policy_name) + "."
-        self.spf = route53.TxtRecord(scope, "Spf", zone=zone, record_name=spf_name, values=[SPF_VALUE])
+            spf_name, dmarc_name = props.policy_name + ".", dmarc_host_name(props.policy_name) + "."
+        self.spf = route53.TxtRecord(self, "Spf", zone=zone, record_name=spf_name, values=[SPF_VALUE])
         self.dmarc = route53.TxtRecord(
-            scope, "Dmarc", zone=zone, record_name=dmarc_name, values=[dmarc_value(dmarc_policy)]
+            self, "Dmarc", zone=zone, record_name=dmarc_name, values=[dmarc_value(props.dmarc_policy)]
         )
         self.dkim = [
             route53.RecordSet(
-                scope,
+                self,
                 key.record_id,
                 zone=zone,
                 record_type=route53.RecordType.TXT,
                 record_name=key.host_name + ".",
                 target=route53.RecordTarget.from_values(quoted_txt_strings(dkim_txt_value(key.public_key))),
             )
-            for key in dkim
+            for key in props.dkim
         ]
         self.return_path = (
             None
-            if return_path_host_name is None or return_path_target is None
+            if props.return_path_host_name is None or props.return_path_target is None
             else route53.CnameRecord(
-                scope,
+                self,
                 "ReturnPath",
                 zone=zone,
-                record_name=return_path_host_name + ".",
-                domain_name=return_path_target,
+                record_name=props.return_path_host_name + ".",
+                domain_name=props.return_path_target,
             )
         )
+        for record in (self.spf, self.dmarc, *self.dkim, self.return_path):
+            if record is not None:
+                resource = record.node.default_child
+                assert isinstance(resource, CfnResource)
+                keep_stack_level_identity(resource, record.node.id)

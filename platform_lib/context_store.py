@@ -1,7 +1,7 @@
 """`cdk.context.json` on disk: one strict reader and one locked, atomic writer.
 
 The pre-deploy CLI writes `partitionMail:{infra}:{partition}` blocks here and the CDK app
-reads them back (through CDK's context, validated by `parse_mail_context`). The writer keeps
+reads them back (through CDK's context, validated by `SendingDomain.parse_block`). The writer keeps
 every other key, renders the file one stable way (sorted keys, two-space indent, trailing
 newline) and leaves it untouched when nothing changed. Concurrent runs (dev and stage at
 once) serialize on an exclusive lock around read-modify-write, so neither loses the other's
@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from platform_lib.context_block import ContextBlock
 from platform_lib.errors import PlatformError
-from platform_lib.mail_context import PartitionMailContext, parse_mail_context
-from platform_lib.naming import context_key
 from platform_lib.registry import Partition
+from platform_lib.sending_domain import partition_sending_domain
 
 CONTEXT_FILE_NAME = "cdk.context.json"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -220,12 +220,12 @@ def write_context_atomically(path: Path, data: dict[str, Any]) -> None:
         os.close(directory_fd)
 
 
-def read_partition_mail_context(path: Path, partition: Partition) -> PartitionMailContext:
+def read_partition_mail_context(path: Path, partition: Partition) -> ContextBlock:
     """The partition's block, validated exactly as the CDK app validates it."""
-    return parse_mail_context(partition, read_context(path).get(context_key(partition)))
+    return partition_sending_domain(partition).block_in(read_context(path))
 
 
-def put_context_block(path: Path, key: str, value: PartitionMailContext) -> bool:
+def put_context_block(path: Path, key: str, value: ContextBlock) -> bool:
     """Store a sending domain's block under `key`; False (and no write) when already there.
 
     The read, the comparison and the write happen under the file's lock, so a concurrent

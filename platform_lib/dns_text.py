@@ -10,7 +10,8 @@ from __future__ import annotations
 from platform_lib.naming import DMARC_REPORT_MAILBOX
 
 MAX_TXT_STRING = 255
-SPF_VALUE = "v=spf1 include:spf.mtasv.net ~all"
+POSTMARK_SPF_INCLUDE = "include:spf.mtasv.net"
+SPF_VALUE = f"v=spf1 {POSTMARK_SPF_INCLUDE} ~all"
 DMARC_POLICIES = ("none", "quarantine", "reject")
 
 

@@ -29,6 +29,7 @@ POSTMARK_ACCOUNT_TOKEN_PARAMETER = "PostmarkAccountToken"  # noqa: S105 (a name,
 PARTITION_EMAIL_CONTRACT_VERSION = "partition-email/v1"
 PARTITION_EMAIL_WITNESS_OUTPUT = "PartitionEmailContract"
 PRE_DEPLOY_COMMAND = "python -m tools.register_partition_mail_signature"
+VERIFY_COMMAND = "python -m tools.verify_partition_mail"
 AMM_COMMAND = "./amm.sh"
 CORPORATE_CLI_COMMAND = "./corporate-cli"
 CORPORATE_PUBLISHING_PREFIX = "Corporate"

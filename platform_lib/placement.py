@@ -20,14 +20,6 @@ from platform_lib.slugs import validate_dkim_selector, validate_tenant_slug
 
 
 @dataclass(frozen=True)
-class PostmarkDomainPlacement:
-    """What registering the domain with Postmark needs, before any DKIM selector exists."""
-
-    postmark_domain_name: str
-    return_path_host_name: str
-
-
-@dataclass(frozen=True)
 class SendingDomainPlacement:
     from_domain: str
     postmark_domain_name: str
@@ -35,7 +27,7 @@ class SendingDomainPlacement:
     return_path_host_name: str
 
 
-def _anchored_placement(
+def anchored_placement(
     anchor_domain: str, dkim_selector: str, leaf_label: str | None
 ) -> SendingDomainPlacement:
     selector = validate_dkim_selector(dkim_selector)
@@ -44,15 +36,6 @@ def _anchored_placement(
         postmark_domain_name=anchor_domain,
         dkim_host_name=fqdn(selector, DKIM_LABEL, anchor_domain),
         return_path_host_name=fqdn(RETURN_PATH_LABEL, anchor_domain),
-    )
-
-
-def postmark_domain_placement(partition: str) -> PostmarkDomainPlacement:
-    """The partition's Postmark domain and Return-Path host (the same as its placement's)."""
-    part = get_partition(partition, require_active=False)
-    anchor = partition_zone_name(part)
-    return PostmarkDomainPlacement(
-        postmark_domain_name=anchor, return_path_host_name=fqdn(RETURN_PATH_LABEL, anchor)
     )
 
 
@@ -67,11 +50,11 @@ def sending_domain_placement(
     """
     part = get_partition(partition, require_active=False)
     leaf = validate_tenant_slug(tenant) if tenant is not None else None
-    return _anchored_placement(partition_zone_name(part), dkim_selector, leaf)
+    return anchored_placement(partition_zone_name(part), dkim_selector, leaf)
 
 
 def corporate_sending_domain_placement(
     dkim_selector: str, *, leaf: str | None = None
 ) -> SendingDomainPlacement:
     """Placement for the corporate domain: DKIM anchored at `arda.ardamails.com` (DQ-R1-009)."""
-    return _anchored_placement(corporate_zone_name(), dkim_selector, leaf)
+    return anchored_placement(corporate_zone_name(), dkim_selector, leaf)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from platform_lib.registry import PostmarkAccount, get_partition, postmark_account_of
+from platform_lib.registry import CORPORATE, PostmarkAccount, get_partition, postmark_account_of
 
 __all__ = ["PostmarkAccount", "postmark_account_of", "postmark_credential_op_reference"]
 
@@ -19,4 +19,4 @@ def postmark_credential_op_reference(partition: str) -> str:
 def corporate_postmark_op_reference() -> str:
     """The PostmarkProd account token's reference for the corporate CLI: the same account (and
     token) demo and prod use, so the same 1Password item (ADR-0023)."""
-    return postmark_credential_op_reference("prod")
+    return postmark_credential_op_reference(CORPORATE.token_partition)

@@ -106,13 +106,20 @@ PARTITIONS: tuple[Partition, ...] = (
 class CorporateInstanceGroup:
     """The corporate instance group (the seeds' Phase 3): `arda.ardamails.com` and the Free
     Kanban Tool's sending leaf. Its stacks deploy into `infrastructure`'s account; the seeds
-    name no other account, so it is PlatformRoot's, beside `ardamails.com` (ADR-0023)."""
+    name no other account, so it is PlatformRoot's, beside `ardamails.com` (ADR-0023). Its
+    Postmark account's token is the one in `token_partition`'s 1Password item (the same
+    account, so the same token)."""
 
     infrastructure: str
     postmark_account: PostmarkAccount
+    token_partition: str
 
 
-CORPORATE = CorporateInstanceGroup(infrastructure="PlatformRoot", postmark_account=PostmarkAccount.PROD)
+CORPORATE = CorporateInstanceGroup(
+    infrastructure="PlatformRoot",
+    postmark_account=PostmarkAccount.PROD,
+    token_partition="prod",  # noqa: S106 (a partition name)
+)
 
 
 def corporate_infrastructure() -> Infrastructure:

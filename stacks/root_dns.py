@@ -1,11 +1,12 @@
 """Root DNS stack (PlatformRoot account): `ardamails.com` and the NS delegation role.
 
-Its template is pinned byte for byte by `tests/golden/root_dns.template.json`.
+Its template is pinned byte for byte by `tests/golden/PlatformRoot-RootDns.template.json`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_route53 as route53
@@ -23,19 +24,22 @@ from platform_lib.naming import (
 )
 
 
-class RootDnsStack(Stack):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        env: Environment,
-        delegating_accounts: Sequence[str],
-        delegated_zone_names: Sequence[str],
-    ) -> None:
-        if not delegating_accounts or not delegated_zone_names:
+@dataclass(frozen=True)
+class RootDnsProps:
+    env: Environment
+    delegating_accounts: Sequence[str]  # the accounts whose stacks write NS records upstream
+    delegated_zone_names: Sequence[str]  # the only names they may write
+
+    def validate(self) -> None:
+        if not self.delegating_accounts or not self.delegated_zone_names:
             raise ValueError("RootDnsStack needs at least one delegating account and one delegated zone")
-        super().__init__(scope, construct_id, env=env)
+
+
+class RootDnsStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, props: RootDnsProps) -> None:
+        props.validate()
+        super().__init__(scope, construct_id, env=props.env)
+        delegating_accounts, delegated_zone_names = props.delegating_accounts, props.delegated_zone_names
 
         zone = route53.PublicHostedZone(self, "ArdamailsZone", zone_name=MAIL_ROOT_DOMAIN)
         zone.apply_removal_policy(RemovalPolicy.RETAIN)

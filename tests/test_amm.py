@@ -214,21 +214,24 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace) -> N
         lines[0] == "plan for Alpha001 (profile Admin-Alpha1, region us-east-1); nothing will be contacted:"
     )
     assert (
-        f"  gate (Root placeholder): the PlatformRoot account is {ROOT_ACCOUNT} (not the placeholder)"
+        f"  gate (Root placeholder): ok now - the PlatformRoot account is {ROOT_ACCOUNT} (not the placeholder)"
         in lines
     )
-    assert "  (production: type 'prod' to confirm)" in lines
-    assert "  gate (cascade): stage, demo verified live (Postmark, DNS via 8.8.8.8:53)" in lines
+    assert "  (type 'prod' to confirm)" in lines
+    assert (
+        "  gate (cascade): stage, demo verified live (Postmark; DNS via 8.8.8.8:53; NS = each one's hosted zone)"
+        in lines
+    )
     deploys = [line for line in lines if "cdk deploy" in line]
     assert deploys == [
         f"  cdk deploy Alpha001-{p}-Email -c partition={p} --require-approval never --progress events "
-        "--parameters PostmarkAccountToken=***   # via scripts/cdk-with-secret-parameter.cjs: "
-        "the token stays off every command line"
+        "--parameters PostmarkAccountToken=***   # the account token, via scripts/cdk-with-secret-parameter.cjs: "
+        "it stays off every command line"
         for p in ("demo", "prod")
     ]
     diff = lines.index("  cdk diff Alpha001-prod-Email -c partition=prod --method template (shown)")
     assert lines.index("partition demo:") < lines.index("partition prod:") < diff
-    assert diff < lines.index("  (production: type 'prod' to confirm)")
+    assert diff < lines.index("  (type 'prod' to confirm)")
     assert not (workspace.root / "logs").exists()
 
 

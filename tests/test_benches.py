@@ -8,7 +8,8 @@ bench did once the DMARC report authorization row joined the drift checks.
 from __future__ import annotations
 
 from bench.drift_bench import measure, synthetic_domains
-from tools.drift.expected import DEFAULT_CONTEXT_FILE, partition_expected_domains
+from platform_lib.context_store import PROJECT_CONTEXT_FILE as DEFAULT_CONTEXT_FILE
+from tools.drift.expected import partition_expected_domains
 
 
 def test_the_drift_bench_publishes_what_the_drift_core_expects() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from platform_lib.context_block import MalformedContextBlock
 from platform_lib.context_store import (
     ContextFileBusy,
     ContextWriteFailed,
@@ -22,7 +23,6 @@ from platform_lib.context_store import (
     read_partition_mail_context,
     render_context,
 )
-from platform_lib.mail_context import MalformedMailContext
 from platform_lib.naming import context_key
 from platform_lib.registry import get_partition
 from tests.synth import PROJECT_ROOT
@@ -111,7 +111,7 @@ def test_missing_block_names_the_pre_deploy_command(tmp_path: Path) -> None:
     path = tmp_path / "cdk.context.json"
     path.write_text("{}")
     with pytest.raises(
-        MalformedMailContext,
+        MalformedContextBlock,
         match=re.escape("python -m tools.register_partition_mail_signature Alpha002 dev"),
     ):
         read_partition_mail_context(path, DEV)

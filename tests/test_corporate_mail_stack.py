@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from platform_lib.context_block import MalformedContextBlock
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
-from platform_lib.mail_context import MalformedMailContext
 from stacks.purpose.corporate_mail import CorporateMailProps
 from tests.synth import PROJECT_ROOT, Synthesized
 
@@ -100,6 +100,6 @@ def test_the_leaf_publishes_its_own_spf_and_dmarc_in_the_imported_zone(
 
 def test_a_missing_corporate_block_names_the_corporate_cli() -> None:
     with pytest.raises(
-        MalformedMailContext, match=r"has no 'corporateMail:PlatformRoot:arda'; run `\./corporate-cli`"
+        MalformedContextBlock, match=r"has no 'corporateMail:PlatformRoot:arda'; run `\./corporate-cli`"
     ):
         CorporateMailProps.resolve(None)

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from platform_lib.context_block import KeyRole, MalformedContextBlock, with_keys
 from platform_lib.context_store import read_partition_mail_context
 from platform_lib.dns_text import dkim_public_key_of
-from platform_lib.mail_context import KeyRole, MalformedMailContext, parse_mail_context, with_keys
 from platform_lib.registry import get_partition
+from platform_lib.sending_domain import partition_sending_domain
 from tests.conftest import NONPROD_TOKEN
 from tests.support.postmark_simulator import PostmarkSimulator, SimulatedDomain
 from tests.synth import PROJECT_ROOT, project_context
@@ -136,19 +137,19 @@ OTHER = _block()["dkimPublicKey"]
     ],
 )
 def test_malformed_rotation_fields_name_the_problem(extra: dict[str, Any], problem: str) -> None:
-    with pytest.raises(MalformedMailContext, match=problem.replace(".", r"\.")):
-        parse_mail_context(DEV, _block(**extra))
+    with pytest.raises(MalformedContextBlock, match=problem.replace(".", r"\.")):
+        partition_sending_domain(DEV).parse_block(_block(**extra))
 
 
 def test_a_block_written_before_rotation_existed_reads_and_writes_back_unchanged() -> None:
     block = _block()
-    context = parse_mail_context(DEV, block)
+    context = partition_sending_domain(DEV).parse_block(block)
     assert context.to_json() == block
     assert [role for role, _ in context.dkim_keys()] == [KeyRole.SIGNING]
 
 
 def test_new_selectors_take_the_free_record_and_kept_ones_stay() -> None:
-    previous = parse_mail_context(DEV, _block())
+    previous = partition_sending_domain(DEV).parse_block(_block())
     a = (previous.dkim_selector, previous.dkim_public_key)
     b = ("20270101000000pm", OTHER)
     pending = with_keys("pm.mtasv.net", a, b, None, previous)
@@ -169,8 +170,8 @@ def test_the_stack_publishes_every_key_of_a_rotation_block() -> None:
 
     block = _block(dkimPending={"selector": "20270101000000pm", "publicKey": OTHER, "record": "DkimNext"})
     app = cdk.App(context=project_context())
-    props = PartitionEmailProps.resolve(load_instance_config(DEV), block)
-    template = Template.from_stack(PartitionEmailStack(app, props=props))
+    props = PartitionEmailProps.resolve(DEV, load_instance_config(DEV), block)
+    template = Template.from_stack(PartitionEmailStack(app, props.stack_name, props))
     records = {
         logical: resource["Properties"]["Name"]
         for logical, resource in template.find_resources("AWS::Route53::RecordSet").items()

@@ -26,14 +26,15 @@ from platform_lib.placement import corporate_sending_domain_placement, sending_d
 from platform_lib.registry import PostmarkAccount, active_partitions
 from tests.support.dns_server import LoopbackDnsServer, publish_delegation, records_from_templates
 from tests.synth import PROJECT_ROOT, Synthesized
+from tools.checks.catalogue import ExpectedDomain
 from tools.checks.findings import Status
-from tools.checks.postmark_probe import PostmarkDirectory
+from tools.checks.probes import PostmarkDirectory, Sources
+from tools.checks.report import CheckReport as DriftReport
+from tools.checks.report import evaluate
 from tools.checks.runner import run_probes
 from tools.dns.probe import DnsProbe, parse_resolver
-from tools.drift.core import DriftReport, detect
 from tools.drift.expected import (
     DriftConfigError,
-    ExpectedDomain,
     corporate_expected_domains,
     load_context_file,
     partition_expected_domains,
@@ -109,13 +110,12 @@ def apis(partitions_expected: list[ExpectedDomain]) -> dict[PostmarkAccount, Fak
     """Both accounts holding exactly what cdk.context.json and the placement say."""
     result = {account: FakeDomainsApi() for account in PostmarkAccount}
     for expected in partitions_expected:
-        assert expected.context is not None
-        placement = sending_domain_placement(expected.label, expected.context.dkim_selector)
-        result[expected.account].add(
+        placement = expected.signing
+        result[expected.domain.postmark_account].add(
             **postmark_record(
                 placement.postmark_domain_name,
                 placement.dkim_host_name,
-                expected.context.dkim_public_key,
+                expected.block.dkim_public_key,
                 placement.return_path_host_name,
             )
         )
@@ -155,13 +155,8 @@ def run(
     dns: LoopbackDnsServer,
     timeout: float = 3.0,
 ) -> DriftReport:
-    return detect(
-        "test-drift",
-        expected,
-        PostmarkDirectory(apis),
-        DnsProbe(parse_resolver(dns.address), timeout, authoritative_port=dns.port),
-        timeout=timeout,
-    )
+    probe = DnsProbe(parse_resolver(dns.address), timeout, authoritative_port=dns.port)
+    return evaluate("test-drift", expected, Sources(probe, PostmarkDirectory(apis)), timeout=timeout)
 
 
 def failures(report: DriftReport) -> dict[tuple[str, str], str]:
@@ -297,7 +292,8 @@ def test_postmark_domain_missing_names_the_account(partitions_expected, apis, dn
         (
             "prod.ardamails.com",
             "postmark.domain",
-        ): "no domain prod.ardamails.com on PostmarkProd (domains there: demo.ardamails.com)"
+        ): "no domain prod.ardamails.com on PostmarkProd (domains there: demo.ardamails.com); "
+        "run `python -m tools.register_partition_mail_signature Alpha001 prod`"
     }
 
 
@@ -320,7 +316,8 @@ def test_pending_dkim_host_not_matching_the_selector(partitions_expected, apis, 
         f"(placement: '{placement.dkim_host_name}')"
     )
     assert found[("dev.ardamails.com", "postmark.dkim_verified")] == (
-        "Postmark reports DKIM not verified for dev.ardamails.com"
+        "Postmark reports DKIM not verified for dev.ardamails.com on PostmarkNonProd; "
+        "run `python -m tools.verify_partition_mail Alpha002 dev`"
     )
 
 
@@ -332,11 +329,13 @@ def test_postmark_unverified(partitions_expected, apis, dns) -> None:  # type: i
         (
             "demo.ardamails.com",
             "postmark.dkim_verified",
-        ): "Postmark reports DKIM not verified for demo.ardamails.com",
+        ): "Postmark reports DKIM not verified for demo.ardamails.com on PostmarkProd; "
+        "run `python -m tools.verify_partition_mail Alpha001 demo`",
         (
             "demo.ardamails.com",
             "postmark.return_path_verified",
-        ): "Postmark reports Return-Path pm-bounces.demo.ardamails.com not verified",
+        ): "Postmark reports Return-Path pm-bounces.demo.ardamails.com not verified; "
+        "run `python -m tools.verify_partition_mail Alpha001 demo`",
     }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from platform_lib.context_store import PROJECT_CONTEXT_FILE as DEFAULT_CONTEXT_FILE
 from platform_lib.registry import PostmarkAccount
 from tests.conftest import NONPROD_TOKEN, PROD_TOKEN
 from tests.support.dns_server import LoopbackDnsServer
@@ -17,7 +18,7 @@ from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import Synthesized
 from tests.test_drift_core import load_zones
 from tools.drift.driver import main
-from tools.drift.expected import DEFAULT_CONTEXT_FILE, partition_expected_domains
+from tools.drift.expected import partition_expected_domains
 from tools.runtime_platform_drift import SPEC
 
 TOKENS = {PostmarkAccount.NON_PROD: NONPROD_TOKEN, PostmarkAccount.PROD: PROD_TOKEN}
@@ -33,15 +34,14 @@ def dns(synthesized: Synthesized) -> Iterator[LoopbackDnsServer]:
 @pytest.fixture
 def deployed(postmark: PostmarkSimulator, monkeypatch: pytest.MonkeyPatch) -> PostmarkSimulator:
     for expected in partition_expected_domains(DEFAULT_CONTEXT_FILE):
-        assert expected.context is not None
-        placement = expected.placement_for(expected.context.dkim_selector)
+        placement = expected.signing
         postmark.add_domain(
-            TOKENS[expected.account],
+            TOKENS[expected.domain.postmark_account],
             placement.postmark_domain_name,
             placement.return_path_host_name,
             verified=True,
-            public_key=expected.context.dkim_public_key,
-            selector=expected.context.dkim_selector,
+            public_key=expected.block.dkim_public_key,
+            selector=expected.block.dkim_selector,
         )
     monkeypatch.setenv("POSTMARK_API_URL", postmark.url)
     monkeypatch.setenv(PostmarkAccount.NON_PROD.token_env_var, NONPROD_TOKEN)

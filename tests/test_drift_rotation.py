@@ -13,11 +13,12 @@ import pytest
 from platform_lib.dns_text import dkim_txt_value, split_txt_value
 from platform_lib.placement import sending_domain_placement
 from platform_lib.registry import PostmarkAccount, get_partition
+from platform_lib.sending_domain import partition_sending_domain
 from tests.support.dns_server import LoopbackDnsServer
 from tests.support.postmark_simulator import new_dkim_public_key
 from tests.synth import Synthesized
 from tests.test_drift_core import CONTEXT_FILE, FakeDomainsApi, failures, load_zones, postmark_record, run
-from tools.drift.expected import partition_expected_domain
+from tools.drift.expected import expected_domain
 
 DEV = get_partition("dev")
 ZONE = "dev.ardamails.com"
@@ -53,7 +54,7 @@ def postmark(**dkim: str | bool) -> dict[PostmarkAccount, FakeDomainsApi]:
 
 
 def expected(block: dict[str, Any]) -> list[Any]:
-    return [partition_expected_domain(DEV, {"partitionMail:Alpha002:dev": block})]
+    return [expected_domain(partition_sending_domain(DEV), {"partitionMail:Alpha002:dev": block})]
 
 
 PENDING_IN_POSTMARK = {"DKIMPendingHost": host(NEW_SELECTOR), "DKIMPendingTextValue": dkim_txt_value(NEW_KEY)}

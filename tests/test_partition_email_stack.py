@@ -9,8 +9,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from platform_lib import naming
+from platform_lib.context_block import MalformedContextBlock
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, join_txt_strings
-from platform_lib.mail_context import MalformedMailContext
 from platform_lib.naming import ExportKey
 from platform_lib.registry import Partition, active_partitions, get_infrastructure, get_partition
 from stacks.purpose.partition_email import (
@@ -22,6 +22,7 @@ from stacks.purpose.partition_email import (
 from tests.synth import PROJECT_ROOT, Synthesized, project_context, synthesize
 
 PARTITIONS = [p.name for p in active_partitions()]
+DEV = get_partition("dev")
 
 
 def _resources(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
@@ -260,30 +261,29 @@ def test_props_are_validated_before_any_resource() -> None:
     context = project_context()
     good = context["partitionMail:Alpha002:dev"]
     with pytest.raises(
-        MalformedMailContext,
+        MalformedContextBlock,
         match=re.escape(
             "has no 'partitionMail:Alpha002:dev'; run `python -m tools.register_partition_mail_signature Alpha002 dev`"
         ),
     ):
-        PartitionEmailProps.resolve(PartitionEmailInstanceConfig("Alpha002", "dev"), None)
+        PartitionEmailProps.resolve(DEV, PartitionEmailInstanceConfig(), None)
     with pytest.raises(
-        MalformedMailContext, match="dkimPublicKey: the DKIM public key is not a complete DER"
+        MalformedContextBlock, match="dkimPublicKey: the DKIM public key is not a complete DER"
     ):
         PartitionEmailProps.resolve(
-            PartitionEmailInstanceConfig("Alpha002", "dev"), {**good, "dkimPublicKey": "bm90IGEga2V5"}
+            DEV, PartitionEmailInstanceConfig(), {**good, "dkimPublicKey": "bm90IGEga2V5"}
         )
-    with pytest.raises(MalformedMailContext, match="missing returnPathTarget"):
+    with pytest.raises(MalformedContextBlock, match="missing returnPathTarget"):
         PartitionEmailProps.resolve(
-            PartitionEmailInstanceConfig("Alpha002", "dev"),
-            {k: v for k, v in good.items() if k != "returnPathTarget"},
+            DEV, PartitionEmailInstanceConfig(), {k: v for k, v in good.items() if k != "returnPathTarget"}
         )
     with pytest.raises(InvalidPartitionEmailProps, match="valid: none, quarantine, reject"):
-        PartitionEmailProps.resolve(PartitionEmailInstanceConfig("Alpha002", "dev", dmarc_policy="x"), good)
-    with pytest.raises(Exception, match="is on Alpha002, not Alpha001"):
-        PartitionEmailProps.resolve(PartitionEmailInstanceConfig("Alpha001", "dev"), good)
-    props = PartitionEmailProps.resolve(PartitionEmailInstanceConfig("Alpha002", "dev"), good)
+        PartitionEmailProps.resolve(DEV, PartitionEmailInstanceConfig(dmarc_policy="x"), good)
+    props = PartitionEmailProps.resolve(DEV, PartitionEmailInstanceConfig(), good)
     assert props.stack_name == "Alpha002-dev-Email"
-    assert props.placement.dkim_host_name == f"{good['dkimSelector']}._domainkey.dev.ardamails.com"
+    assert props.domain.placement(props.block.dkim_selector).dkim_host_name == (
+        f"{good['dkimSelector']}._domainkey.dev.ardamails.com"
+    )
 
 
 def test_committed_context_keys_are_2048_bit_rsa() -> None:
@@ -302,11 +302,11 @@ def test_exports_are_emitted_only_by_publish() -> None:
     from stacks.purpose.partition_email import PartitionEmailStack
 
     props = PartitionEmailProps.resolve(
-        PartitionEmailInstanceConfig("Alpha002", "dev"), project_context()["partitionMail:Alpha002:dev"]
+        DEV, PartitionEmailInstanceConfig(), project_context()["partitionMail:Alpha002:dev"]
     )
-    unpublished = PartitionEmailStack(cdk.App(), props=props)
+    unpublished = PartitionEmailStack(cdk.App(), props.stack_name, props)
     assert Template.from_stack(unpublished).find_outputs("*") == {}
-    published = PartitionEmailStack(cdk.App(), props=props)
+    published = PartitionEmailStack(cdk.App(), props.stack_name, props)
     outputs = published.publish()
     assert len(Template.from_stack(published).find_outputs("*", {"Export": Match.any_value()})) == 6
     assert set(outputs.by_export_key()) == set(ExportKey)

@@ -116,8 +116,11 @@ def test_the_client_has_no_way_to_create_a_server() -> None:
 
 
 def test_only_the_corporate_cli_can_reach_the_servers_api() -> None:
-    """`PostmarkServerAdmin` is the one place a Postmark server is ever created."""
+    """`PostmarkServerAdmin` is the one place a Postmark server is ever created: the operator's
+    server step, which only a target that creates a server has - the corporate group's."""
+    from platform_lib.registry import active_partitions
     from tests.synth import PROJECT_ROOT
+    from tools.operator.targets import corporate_target, partition_target
 
     users = sorted(
         str(path.relative_to(PROJECT_ROOT))
@@ -125,7 +128,9 @@ def test_only_the_corporate_cli_can_reach_the_servers_api() -> None:
         if "PostmarkServerAdmin" in path.read_text()
         and path != PROJECT_ROOT / "tools" / "postmark" / "servers.py"
     )
-    assert users == ["tools/corporate_cli.py"]
+    assert users == ["tools/operator/deploy_steps.py"]
+    assert corporate_target().creates_server == "FreeKanbanTool"
+    assert all(partition_target(p).creates_server is None for p in active_partitions())
 
 
 def test_servers_are_found_by_name_or_created_once() -> None:

@@ -138,14 +138,20 @@ def test_registry_errors_exit_2_and_contact_nothing(
     assert postmark.exchanges == [] and context_file.read_bytes() == before
 
 
-@pytest.mark.parametrize("args", [[], ["--help"], ["-h"]])
-def test_no_arguments_or_help_print_usage_and_exit_2(
-    args: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(args, {}) == 2
-    captured = capsys.readouterr()
-    assert "usage: python -m tools.register_partition_mail_signature" in captured.out + captured.err
-    assert "--fix-return-path" in captured.out + captured.err
+@pytest.mark.parametrize("args", [["--help"], ["-h"]])
+def test_help_prints_the_usage_and_exits_0(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """As every command's --help does (ADR-0026; ADR-0019 had it exit 2)."""
+    assert main(args, {}) == 0
+    out = capsys.readouterr().out
+    assert "usage: python -m tools.register_partition_mail_signature" in out and "--fix-return-path" in out
+
+
+def test_no_arguments_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([], {}) == 2
+    assert capsys.readouterr().err == (
+        "error: the following arguments are required: infrastructure, partition; "
+        "see python -m tools.register_partition_mail_signature --help\n"
+    )
 
 
 def test_postmark_401(

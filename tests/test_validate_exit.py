@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +32,10 @@ from tests.conftest import NONPROD_TOKEN
 from tests.support.dns_server import LoopbackDnsServer, records_from_templates
 from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import PROJECT_ROOT, Synthesized
-from tests.test_drift_core import authorize_dmarc_reports
+from tests.test_drift_core import OTHER_KEY, authorize_dmarc_reports
 from tools import validate_exit
 from tools.checks.findings import abbreviate
-from tools.dns.probe import ResolverAddress, parse_resolver
-from tools.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
+from tools.dns.probe import NoSystemResolver, ResolverAddress, parse_resolver, system_resolver_address
 from tools.exit_validation.pre_merge import VENV_BIN, run_command, shell_scripts
 from tools.validate_exit import main
 
@@ -43,25 +43,25 @@ DEV = get_partition("dev")
 STACK = "Alpha002-dev-Email"
 ZONE = "dev.ardamails.com"
 REGION = "us-east-1"
-MOTO_ACCOUNT = "123456789012"
+MOTO_ACCOUNT = "139852620346"  # Alpha002's, so the pre-flight's account check passes
 CONTEXT = read_partition_mail_context(PROJECT_CONTEXT_FILE, DEV)
 CONTEXT_SOURCE = "cdk.context.json 'partitionMail:Alpha002:dev'"
 DKIM_HOST = f"{CONTEXT.dkim_selector}._domainkey.{ZONE}"
-ALL_CHECKS = [
+ALL_CHECKS = [  # the catalogue's post_merge checks, in its order
     "stack status",
-    "NS delegation",
-    "SPF",
-    "DMARC",
-    "DKIM",
-    "Return-Path",
-    "DMARC report authorization",
     "Postmark domain",
     "Postmark DKIM verified",
     "Postmark Return-Path verified",
+    "NS delegation",
+    "SPF",
+    "DMARC",
+    "DMARC report authorization",
+    "DKIM",
+    "Return-Path",
     "Postmark DKIM = DNS",
-    "DKIM rotation",
-    "token secret",
-    "encryption key secret",
+    "DKIM rotation keys in DNS",
+    "DKIM rotation state",
+    "secrets",
     "exports",
 ]
 
@@ -94,9 +94,15 @@ class Deployed:
     zone_id: str
     name_servers: list[str]
     postmark: PostmarkSimulator
+    context_file: Path = PROJECT_CONTEXT_FILE
 
     def run(self, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
-        code = main(["dev", "--post-merge", "--resolver", self.dns.address, "--dns-timeout", "2", *extra])
+        code = main(
+            [
+                *("dev", "--post-merge", "--resolver", self.dns.address, "--dns-timeout", "2"),
+                *("--context-file", str(self.context_file), *extra),
+            ]
+        )
         return code, capsys.readouterr().out
 
     def stack_body(self, drop_export: str | None = None) -> dict[str, Any]:
@@ -127,6 +133,7 @@ def _write_aws_config(tmp_path: Path) -> None:
 
 
 def _aws_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", MOTO_ACCOUNT)
     _write_aws_config(tmp_path)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
@@ -191,12 +198,11 @@ def test_all_checks_pass(deployed: Deployed, capsys: pytest.CaptureFixture[str])
     assert {verdict for verdict, _ in table.values()} == {"PASS"}
     assert out.rstrip().endswith("15/15 PASS")
     assert table["stack status"][1] == "Alpha002-dev-Email CREATE_COMPLETE"
-    assert (
-        table["NS delegation"][1]
-        == f"delegated to the stack's hosted zone {deployed.zone_id} (4 name servers)"
+    assert table["NS delegation"][1] == (
+        f"NS {ZONE} answers the hosted zone's delegation set (4 name servers, read through AWS)"
     )
     assert table["exports"][1] == "6/6 exports in the outputs of Alpha002-dev-Email"
-    assert table["token secret"][1] == "secret dev-I-EmailPostmarkAccountToken (AWSCURRENT)"
+    assert table["secrets"][1] == "dev-I-EmailPostmarkAccountToken, dev-I-EmailEncryptionKey (AWSCURRENT)"
 
 
 def _stack_rolled_back(d: Deployed) -> None:
@@ -225,6 +231,26 @@ def _pending_key_in_postmark(d: Deployed, selector: str) -> None:
     assert domain is not None
     domain.dkim_pending_host = f"{selector}._domainkey.{ZONE}"
     domain.dkim_pending_text_value = f"k=rsa;p={CONTEXT.dkim_public_key}"
+
+
+PENDING_SELECTOR = "20270101000000pm"
+
+
+def _pending_key_in_the_block_only(d: Deployed) -> None:
+    """The block (the deploy's context) holds a pending key DNS does not serve."""
+    data = json.loads(PROJECT_CONTEXT_FILE.read_text())
+    data["partitionMail:Alpha002:dev"]["dkimPending"] = {
+        "selector": PENDING_SELECTOR,
+        "publicKey": OTHER_KEY,
+        "record": "DkimNext",
+    }
+    d.context_file = _scratch_context(data)
+
+
+def _scratch_context(data: dict[str, Any]) -> Path:
+    path = Path(tempfile.mkdtemp(prefix="validate-exit-context-")) / "cdk.context.json"
+    path.write_text(json.dumps(data))
+    return path
 
 
 BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
@@ -261,13 +287,12 @@ BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
         f"{CONTEXT_SOURCE} expects pm.mtasv.net",
     ),
     "token secret deleted": (
-        "token secret",
+        "secrets",
         _delete_secret("dev-I-EmailPostmarkAccountToken", ForceDeleteWithoutRecovery=True),
-        "secret dev-I-EmailPostmarkAccountToken: ResourceNotFoundException: "
-        "Secrets Manager can't find the specified secret.",
+        "secret dev-I-EmailPostmarkAccountToken does not exist",
     ),
     "encryption key scheduled for deletion": (
-        "encryption key secret",
+        "secrets",
         _delete_secret("dev-I-EmailEncryptionKey", RecoveryWindowInDays=7),
         "secret dev-I-EmailEncryptionKey is scheduled for deletion (DeletedDate {date}); "
         "restore it with `aws secretsmanager restore-secret --secret-id dev-I-EmailEncryptionKey`",
@@ -280,8 +305,8 @@ BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
     "parent still delegates to an old zone": (
         "NS delegation",
         lambda d: d.dns.records.put(ZONE, "NS", ["ns-1.old-zone.test", "ns-2.old-zone.test"]),
-        "NS dev.ardamails.com answers ns-1.old-zone.test, ns-2.old-zone.test; the stack's hosted zone "
-        "{zone_id} has {name_servers}",
+        "NS dev.ardamails.com answers ns-1.old-zone.test, ns-2.old-zone.test; its hosted zone's delegation set "
+        "is {name_servers}",
     ),
     "two SPF records": (
         "SPF",
@@ -301,7 +326,7 @@ BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
     "no domain on Postmark": (
         "Postmark domain",
         lambda d: d.postmark.accounts[NONPROD_TOKEN].domains.clear(),
-        "no domain dev.ardamails.com on PostmarkNonProd; run "
+        "no domain dev.ardamails.com on PostmarkNonProd (domains there: none); run "
         "`python -m tools.register_partition_mail_signature Alpha002 dev`",
     ),
     "DKIM not verified in Postmark": (
@@ -325,10 +350,15 @@ BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
         f"(p={abbreviate(CONTEXT.dkim_public_key)})",
     ),
     "a pending key Postmark issued is not published": (
-        "DKIM rotation",
+        "DKIM rotation state",
         lambda d: _pending_key_in_postmark(d, "20270101000000pm"),
         "Postmark's pending key 20270101000000pm is not published, so Postmark cannot verify it; "
         "re-run `./amm.sh Alpha002 dev`",
+    ),
+    "a pending key in the block is not in DNS": (
+        "DKIM rotation keys in DNS",
+        _pending_key_in_the_block_only,
+        f"the pending key {PENDING_SELECTOR} is not published at {PENDING_SELECTOR}._domainkey.{ZONE}",
     ),
     "DKIM split inside a string": (
         "DKIM",
@@ -359,11 +389,12 @@ def _expected_detail(template: str, d: Deployed) -> str:
 # also DNS serving another key than Postmark's.
 ALSO_FAILS = {
     "DKIM key differs from the context": ["Postmark DKIM = DNS"],
+    "a pending key in the block is not in DNS": ["DKIM rotation state"],
     "no domain on Postmark": [
         "Postmark DKIM verified",
         "Postmark Return-Path verified",
         "Postmark DKIM = DNS",
-        "DKIM rotation",
+        "DKIM rotation state",
     ],
 }
 
@@ -395,13 +426,12 @@ def test_a_missing_stack_fails_the_rows_that_read_it_and_only_those(
     boto3.client("cloudformation", region_name=REGION).delete_stack(StackName=STACK)
     code, out = deployed.run(capsys)
     table = rows(out)
-    missing = (
-        "describe stack Alpha002-dev-Email: ValidationError: Stack with id Alpha002-dev-Email does not exist"
-    )
+    missing = "stack Alpha002-dev-Email is not deployed; run `./amm.sh Alpha002 dev`"
     assert code == 1
     assert {name: detail for name, (verdict, detail) in table.items() if verdict == "FAIL"} == {
         "stack status": missing,
-        "NS delegation": f"NS {ZONE} answers, but the stack's hosted zone is unknown: {missing}",
+        "NS delegation": f"NS {ZONE} answers, but the stack's hosted zone is unknown: stack Alpha002-dev-Email "
+        "has no output exported as Alpha002-dev-API-PartitionMailZoneId: is it deployed?",
         "exports": missing,
     }
     assert out.rstrip().endswith("12/15 PASS")
@@ -415,15 +445,21 @@ def test_an_unanswering_resolver_fails_the_dns_rows_and_the_aws_rows_still_run(
     table = rows(out)
     address = str(parse_resolver(deployed.dns.address))
     assert code == 1
-    assert table["NS delegation"] == ("FAIL", f"DNS NS {ZONE} @{address}: no answer within 0.1s")
-    assert table["DKIM"] == ("FAIL", f"DNS TXT {DKIM_HOST} @{address}: no answer within 0.1s")
+    assert table["NS delegation"] == (
+        "FAIL",
+        f"DNS probe failed: DNS NS {ZONE} @{address}: no answer within 0.1s",
+    )
+    assert table["DKIM"] == (
+        "FAIL",
+        f"DNS probe failed: DNS TXT {DKIM_HOST} @{address}: no answer within 0.1s",
+    )
     assert [n for n, (v, _) in table.items() if v == "FAIL"] == [
         "NS delegation",
         "SPF",
         "DMARC",
+        "DMARC report authorization",
         "DKIM",
         "Return-Path",
-        "DMARC report authorization",
         "Postmark DKIM = DNS",
     ]
     assert out.rstrip().endswith("8/15 PASS")
@@ -468,7 +504,7 @@ def test_system_resolver_is_the_first_name_server_of_resolv_conf(tmp_path: Path)
         (["dev", "--post-merge", "--skip-tests"], "error: --skip-tests is a pre-merge option"),
         (
             ["dev", "--post-merge", "--profile", "NoSuchProfile", "--resolver", "127.0.0.1"],
-            "error: AWS profile 'NoSuchProfile' is not in your AWS config; pass --profile NAME",
+            "error: AWS profile 'NoSuchProfile' not found in your AWS config; pass --profile NAME",
         ),
     ],
 )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from platform_lib.registry import get_partition
+from platform_lib.sending_domain import partition_sending_domain
 from tests.conftest import NONPROD_TOKEN
 from tests.support.postmark_simulator import PostmarkSimulator
 from tools.postmark.client import PostmarkClient
-from tools.verify_partition_mail import main, verify
+from tools.postmark.verification import verify_domain
+from tools.verify_partition_mail import main
 
-DEV = get_partition("dev")
+DEV = partition_sending_domain(get_partition("dev"))
 
 
 class FakeClock:
@@ -39,7 +41,7 @@ def dev_domain(postmark: PostmarkSimulator) -> PostmarkSimulator:
 def test_second_dkim_call_verifies_after_one_backoff(dev_domain: PostmarkSimulator) -> None:
     clock = FakeClock()
     with PostmarkClient(NONPROD_TOKEN, base_url=dev_domain.url) as client:
-        result = verify(client, DEV, deadline_seconds=300, sleep=clock.sleep, clock=clock)
+        result = verify_domain(client, DEV, deadline_seconds=300, sleep=clock.sleep, clock=clock)
     assert result.verified
     assert (result.dkim.attempts, result.return_path.attempts) == (2, 1)
     assert clock.sleeps == [2.0]
@@ -53,7 +55,7 @@ def test_backoff_doubles_is_capped_and_stops_at_the_deadline(dev_domain: Postmar
     dev_domain.dkim_verify_attempts = 10**6
     clock = FakeClock()
     with PostmarkClient(NONPROD_TOKEN, base_url=dev_domain.url) as client:
-        result = verify(client, DEV, deadline_seconds=100, sleep=clock.sleep, clock=clock)
+        result = verify_domain(client, DEV, deadline_seconds=100, sleep=clock.sleep, clock=clock)
     assert not result.verified and result.return_path.verified
     assert clock.sleeps == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 10.0]
     assert result.dkim.attempts == len(clock.sleeps) + 1

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import argparse
 
+from tools.checks.catalogue import ExpectedDomain
 from tools.drift.driver import DriverSpec, run
-from tools.drift.expected import ExpectedDomain, corporate_expected_domains
+from tools.drift.expected import corporate_expected_domains
 
 
 def _build_expected(args: argparse.Namespace) -> list[ExpectedDomain]:

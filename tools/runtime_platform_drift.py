@@ -15,8 +15,9 @@ import argparse
 
 from platform_lib.errors import PlatformError
 from platform_lib.registry import get_partition
+from tools.checks.catalogue import ExpectedDomain
 from tools.drift.driver import DriverSpec, run
-from tools.drift.expected import DriftConfigError, ExpectedDomain, partition_expected_domains
+from tools.drift.expected import DriftConfigError, partition_expected_domains
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:

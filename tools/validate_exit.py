@@ -15,27 +15,26 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import boto3
-import botocore.exceptions
-
-from platform_lib.context_store import PROJECT_ROOT, read_partition_mail_context
-from platform_lib.errors import PlatformError
+from platform_lib.context_store import PROJECT_ROOT, read_context
 from platform_lib.registry import active_partitions, get_infrastructure, get_partition
+from platform_lib.sending_domain import partition_sending_domain
+from tools.aws.deployment import Deployments, InfrastructureSessions
+from tools.aws.session import AwsProblem
+from tools.checks.catalogue import ExpectedDomain
+from tools.checks.probes import OpenedOnFirstUse, PostmarkDirectory, Sources
 from tools.cli.arguments import ToolArgumentParser, add_context_file_argument, seconds
-from tools.cli.entry import run_tool
-from tools.dns.probe import DnsProbe, parse_resolver
-from tools.drift.expected import DriftConfigError
-from tools.exit_validation.dns_checks import NoSystemResolver, system_resolver_address
+from tools.cli.contract import ExitStatus, UsageError
+from tools.cli.entry import exit_status, run_tool
+from tools.dns.probe import DnsProbe, parse_resolver, system_resolver_address
 from tools.exit_validation.post_merge import post_merge_checks
 from tools.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
 from tools.exit_validation.results import CheckResult, render_table
-from tools.exit_validation.target import PostMergeTarget
 from tools.postmark.client import PostmarkClient, PostmarkError, api_url_notice, postmark_api_url
 from tools.secrets import logger
 from tools.secrets.account_token import resolve_account_token
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DNS_TIMEOUT_SECONDS = 5.0
+POST_MERGE_PROBE_SECONDS = 30.0  # each probe: a DNS answer, a Postmark lookup, an AWS read
 
 EPILOG = """\
 modes:
@@ -96,21 +95,16 @@ def _parser() -> ToolArgumentParser:
 
 def _verdict(title: str, results: Sequence[CheckResult]) -> int:
     logger.info(render_table(title, results))
-    return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
+    return ExitStatus.OK if all(r.passed for r in results) else ExitStatus.FAILED
 
 
 def _post_merge(args: argparse.Namespace) -> int:
     partition = get_partition(args.partition)
     infrastructure = get_infrastructure(partition.infrastructure)
-    context = read_partition_mail_context(args.context_file, partition)
+    domain = partition_sending_domain(partition)
+    expected = ExpectedDomain(domain, domain.block_in(read_context(args.context_file)))
     resolver = parse_resolver(args.resolver) if args.resolver else system_resolver_address()
     profile = args.profile or infrastructure.default_profile
-    try:
-        session = boto3.Session(profile_name=profile, region_name=infrastructure.region)
-    except botocore.exceptions.ProfileNotFound:
-        raise PlatformError(
-            f"AWS profile {profile!r} is not in your AWS config; pass --profile NAME"
-        ) from None
     env = os.environ
     try:
         notice = api_url_notice(postmark_api_url(env), env)
@@ -120,17 +114,23 @@ def _post_merge(args: argparse.Namespace) -> int:
         logger.note(notice)
 
     def open_postmark() -> PostmarkClient:
-        token = resolve_account_token(partition, env)
-        return PostmarkClient(token, base_url=postmark_api_url(env))
+        return PostmarkClient(resolve_account_token(partition, env), base_url=postmark_api_url(env))
 
-    target = PostMergeTarget(
-        partition, context, session, DnsProbe(resolver, args.dns_timeout), open_postmark, profile
+    sessions = InfrastructureSessions({infrastructure.name: profile})
+    try:
+        sessions.of(infrastructure.name)  # a profile that does not exist is a usage error
+    except AwsProblem as exc:
+        raise UsageError(str(exc)) from None
+    sources = Sources(
+        DnsProbe(resolver, args.dns_timeout),
+        PostmarkDirectory({partition.postmark_account: OpenedOnFirstUse(open_postmark)}),
+        Deployments(sessions),
     )
     title = (
         f"post-merge validation of {partition.name} ({infrastructure.name} {infrastructure.region}, "
         f"profile {profile}, resolver {resolver}):"
     )
-    return _verdict(title, post_merge_checks(target))
+    return _verdict(title, post_merge_checks(expected, sources, timeout=POST_MERGE_PROBE_SECONDS))
 
 
 def _progress(line: str) -> None:
@@ -153,15 +153,18 @@ def _pre_merge(args: argparse.Namespace, root: Path, runner: Runner, bin_dir: Pa
     return _verdict(f"pre-merge validation ({scope}):", results)
 
 
-def _usage_problem(args: argparse.Namespace) -> str | None:
+def _check_usage(args: argparse.Namespace) -> None:
     """Options that belong to the other mode are refused rather than silently ignored."""
     if args.post_merge and not args.partition:
-        return "--post-merge needs a partition, e.g. `python -m tools.validate_exit dev --post-merge`"
+        raise UsageError(
+            "--post-merge needs a partition, e.g. `python -m tools.validate_exit dev --post-merge`"
+        )
     if args.post_merge and args.skip_tests:
-        return "--skip-tests is a pre-merge option; --post-merge runs no tests"
+        raise UsageError("--skip-tests is a pre-merge option; --post-merge runs no tests")
     if not args.post_merge and (args.profile or args.resolver):
-        return "--profile and --resolver need --post-merge (without it the pre-merge code checks run)"
-    return None
+        raise UsageError(
+            "--profile and --resolver need --post-merge (without it the pre-merge code checks run)"
+        )
 
 
 def main(
@@ -172,20 +175,13 @@ def main(
     bin_dir: Path = VENV_BIN,
 ) -> int:
     """The CLI; `root`, `runner` and `bin_dir` let tests run pre-merge without subprocesses."""
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    problem = _usage_problem(args)
-    if problem:
-        logger.error(problem)
-        return EXIT_USAGE
-    try:
+
+    def validate() -> int:
+        args = _parser().parse_args(argv)
+        _check_usage(args)
         return _post_merge(args) if args.post_merge else _pre_merge(args, root, runner, bin_dir)
-    except (PlatformError, DriftConfigError, NoSystemResolver) as exc:
-        logger.error(str(exc))
-        return EXIT_USAGE
+
+    return exit_status(validate)
 
 
 if __name__ == "__main__":

@@ -2,4 +2,4 @@
 
 from stacks.purpose.partition_email import PartitionEmailInstanceConfig
 
-CONFIG = PartitionEmailInstanceConfig(infrastructure="Alpha002", partition="dev")
+CONFIG = PartitionEmailInstanceConfig()

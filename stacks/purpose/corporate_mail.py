@@ -25,33 +25,28 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from constructs_lib.dns_email_records import DnsEmailRecords
+from constructs_lib.dns_email_records import DnsEmailRecords, DnsEmailRecordsProps
 from constructs_lib.nag import acknowledge
-from constructs_lib.postmark_sending_domain import PostmarkSendingDomain
-from platform_lib.mail_context import PartitionMailContext, parse_context_block
+from constructs_lib.postmark_sending_domain import PostmarkSendingDomain, PostmarkSendingDomainProps
+from platform_lib.context_block import ContextBlock
 from platform_lib.naming import (
-    CORPORATE_CLI_COMMAND,
     CORPORATE_SLUG,
     FREE_KANBAN_TOOL_SERVER_TOKEN_PARAMETER,
-    FREE_KANBAN_TOOL_STACK_NAME,
     MAIL_ROOT_DOMAIN,
     ROOT_ZONE_EXPORT_NAME,
-    corporate_context_key,
-    corporate_mail_stack_name,
     corporate_zone_export_name,
-    corporate_zone_name,
-    free_kanban_tool_domain,
     free_kanban_tool_server_token_secret_name,
     root_delegation_role_arn,
 )
-from platform_lib.placement import corporate_sending_domain_placement
 from platform_lib.registry import Infrastructure, corporate_infrastructure, root_infrastructure
+from platform_lib.sending_domain import SendingDomain, corporate_sending_domain, free_kanban_tool_leaf
 
 
 @dataclass(frozen=True)
 class CorporateMailProps:
     infrastructure: Infrastructure
-    mail_context: PartitionMailContext
+    domain: SendingDomain
+    block: ContextBlock
     same_account_as_root: bool
 
     @property
@@ -62,19 +57,22 @@ class CorporateMailProps:
     def resolve(cls, context_value: Any) -> CorporateMailProps:
         """Validate the corporate context block (a one-line error naming the corporate CLI)."""
         infrastructure = corporate_infrastructure()
+        domain = corporate_sending_domain()
         return cls(
             infrastructure=infrastructure,
-            mail_context=parse_context_block(
-                corporate_context_key(), context_value, f"run `{CORPORATE_CLI_COMMAND}`"
-            ),
+            domain=domain,
+            block=domain.parse_block(context_value),
             same_account_as_root=infrastructure.account == root_infrastructure().account,
         )
 
 
 class CorporateMailStack(Stack):
-    def __init__(self, scope: Construct, *, props: CorporateMailProps) -> None:
-        super().__init__(scope, corporate_mail_stack_name(), env=props.env)
-        zone_name = corporate_zone_name()
+    """`arda.ardamails.com` (retained), delegated from ardamails.com, its mail records, the Free
+    Kanban Tool's server-token secret, and the zone id export the leaf's stack imports."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: CorporateMailProps) -> None:
+        super().__init__(scope, construct_id, env=props.env)
+        zone_name = props.domain.zone_name
         zone = route53.PublicHostedZone(
             self,
             "CorporateMailZone",
@@ -82,8 +80,18 @@ class CorporateMailStack(Stack):
             comment="Mail zone of the corporate instance group",
         )
         zone.apply_removal_policy(RemovalPolicy.RETAIN)
+        self._delegate(zone, props.same_account_as_root)
+        self.mail = PostmarkSendingDomain(
+            self, "MailDomain", PostmarkSendingDomainProps(zone, props.domain, props.block)
+        )
+        self.server_token_secret = self._server_token_secret()
+        self.zone = zone
+        CfnOutput(self, "MailZoneId", value=zone.hosted_zone_id, export_name=corporate_zone_export_name())
 
-        if props.same_account_as_root:
+    def _delegate(self, zone: route53.PublicHostedZone, same_account_as_root: bool) -> None:
+        """NS records in ardamails.com: directly in the same account (ADR-0023), else through
+        the Root delegation role. Retained, so a retained zone stays delegated."""
+        if same_account_as_root:
             parent = route53.HostedZone.from_hosted_zone_attributes(
                 self,
                 "RootZone",
@@ -98,26 +106,19 @@ class CorporateMailStack(Stack):
                 name_servers=zone.hosted_zone_name_servers or [],
             )
             delegation.apply_removal_policy(RemovalPolicy.RETAIN)
-        else:
-            route53.CrossAccountZoneDelegationRecord(
-                self,
-                "NsDelegation",
-                delegated_zone=zone,
-                parent_hosted_zone_name=MAIL_ROOT_DOMAIN,
-                delegation_role=iam.Role.from_role_arn(
-                    self, "RootDelegationRole", root_delegation_role_arn(), mutable=False
-                ),
-                removal_policy=RemovalPolicy.RETAIN,
-            )
-
-        PostmarkSendingDomain(
+            return
+        route53.CrossAccountZoneDelegationRecord(
             self,
-            zone=zone,
-            zone_name=zone_name,
-            context=props.mail_context,
-            placement_for=corporate_sending_domain_placement,
+            "NsDelegation",
+            delegated_zone=zone,
+            parent_hosted_zone_name=MAIL_ROOT_DOMAIN,
+            delegation_role=iam.Role.from_role_arn(
+                self, "RootDelegationRole", root_delegation_role_arn(), mutable=False
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
         )
 
+    def _server_token_secret(self) -> secretsmanager.Secret:
         token_parameter = CfnParameter(
             self,
             FREE_KANBAN_TOOL_SERVER_TOKEN_PARAMETER,
@@ -126,7 +127,7 @@ class CorporateMailStack(Stack):
             min_length=1,
             description="Postmark server token of the FreeKanbanTool server (via the corporate CLI)",
         )
-        token_secret = secretsmanager.Secret(
+        secret = secretsmanager.Secret(
             self,
             "FreeKanbanToolServerTokenSecret",
             secret_name=free_kanban_tool_server_token_secret_name(),
@@ -135,26 +136,38 @@ class CorporateMailStack(Stack):
             removal_policy=RemovalPolicy.DESTROY,
         )
         acknowledge(
-            token_secret,
+            secret,
             "AwsSolutions::AwsSolutions-SMG4",
             "The server token is issued by Postmark and delivered again by each corporate CLI "
             "run; Secrets Manager cannot rotate it.",
         )
-        self.zone = zone
-        CfnOutput(self, "MailZoneId", value=zone.hosted_zone_id, export_name=corporate_zone_export_name())
+        return secret
+
+
+@dataclass(frozen=True)
+class FreeKanbanToolMailDnsProps:
+    env: Environment
+    after: Sequence[Stack] = ()  # the stack exporting the corporate zone id
 
 
 class FreeKanbanToolMailDnsStack(Stack):
-    def __init__(self, scope: Construct, *, env: Environment, after: Sequence[Stack] = ()) -> None:
-        super().__init__(scope, FREE_KANBAN_TOOL_STACK_NAME, env=env)
+    """The Free Kanban Tool's sending leaf in the imported corporate zone: its own SPF and
+    DMARC (it uses the corporate domain's DKIM key and Return-Path)."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: FreeKanbanToolMailDnsProps) -> None:
+        super().__init__(scope, construct_id, env=props.env)
+        leaf = free_kanban_tool_leaf()
+        assert leaf.leaf_of is not None
         zone = route53.HostedZone.from_hosted_zone_attributes(
             self,
             "CorporateMailZone",
             hosted_zone_id=Fn.import_value(corporate_zone_export_name()),
-            zone_name=corporate_zone_name(),
+            zone_name=leaf.leaf_of,
         )
-        DnsEmailRecords(
-            self, zone=zone, zone_name=corporate_zone_name(), policy_name=free_kanban_tool_domain()
+        self.records = DnsEmailRecords(
+            self,
+            "LeafRecords",
+            DnsEmailRecordsProps(zone=zone, zone_name=leaf.leaf_of, policy_name=leaf.zone_name),
         )
-        for stack in after:
+        for stack in props.after:
             self.add_stack_dependency(stack, "imports the corporate zone id it exports")

@@ -119,8 +119,9 @@ class LoopbackDnsServer:
         # UDP takes a free port; TCP must share it, and another test's TCP listener may hold
         # it already: then try another pair.
         # `port` given: that port on `host` (a second server answering as other name servers).
+        wanted = port
         for attempt in range(20):
-            self._udp = DNSServer(resolver, address=host, port=port, logger=quiet, handler=_QuietHandler)
+            self._udp = DNSServer(resolver, address=host, port=wanted, logger=quiet, handler=_QuietHandler)
             port = self._udp.server.server_address[1]
             try:
                 self._tcp = DNSServer(

@@ -17,6 +17,7 @@ from typing import Any
 from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.naming import ROOT_DNS_STACK_NAME
 from platform_lib.registry import Partition
+from tools.cli.contract import OperatorError
 from tools.cli.run_log import RunLog
 from tools.secrets.account_token import TOKEN_ENV_VAR
 
@@ -28,12 +29,11 @@ DEPLOY_FLAGS = ("--require-approval", "never", "--progress", "events")
 SECRET_ENV_VAR = "CDK_SECRET_PARAMETER_VALUE"  # noqa: S105 (a variable name): read and removed by the wrapper
 
 
-class CdkFailed(Exception):
+class CdkFailed(OperatorError):
     """A CDK CLI step exited non-zero; its output is in the run log."""
 
     def __init__(self, step: str, code: int) -> None:
-        self.code = code
-        super().__init__(f"{step} failed (exit {code}); its output is above and in the run log")
+        super().__init__(f"{step} failed (exit {code}); its output is above and in the run log", code)
 
 
 def partition_context(partition: Partition) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from tools.cli.contract import OperatorError
 from tools.secrets.outside_text import outside_text
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -22,7 +23,7 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 CLIENT_CONFIG = Config(connect_timeout=10, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"})
 
 
-class AwsProblem(Exception):
+class AwsProblem(OperatorError):
     """An AWS call failed; the message is one line naming the profile and the fix."""
 
 

@@ -1,0 +1,5 @@
+"""The check catalogue (`tools.checks.catalogue`) and its seams; importing this package
+registers every check, in the order drift reports them: Postmark, DNS, across seams, the
+DKIM rotation, AWS."""
+
+from tools.checks import aws, cross, dns, postmark, rotation  # noqa: F401 (registration)

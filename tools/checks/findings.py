@@ -18,6 +18,7 @@ class Seam(StrEnum):
     POSTMARK = "postmark"
     DNS = "dns"
     CROSS = "cross-seam"
+    AWS = "aws"
 
 
 MESSAGE_CHARACTERS = 600

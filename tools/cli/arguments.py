@@ -1,7 +1,7 @@
 """Arguments every tool takes, spelled, checked and explained once.
 
-`ToolArgumentParser` reports a bad argument as one line (`error: ...; see --help`) with exit
-2 instead of argparse's usage block; `seconds` accepts only finite numbers above zero and
+`ToolArgumentParser` reports a bad argument as a `UsageError` (one line, `error: ...; see
+--help`, exit 2) instead of argparse's usage block, and takes no abbreviated options; `seconds` accepts only finite numbers above zero and
 at most a day (`0`, `-1`, `nan`, `inf` and `1e300` are usage errors), and `name` refuses
 empty or blank words.
 """
@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from platform_lib.context_store import CONTEXT_FILE_NAME, PROJECT_CONTEXT_FILE
+from tools.cli.contract import UsageError
 from tools.postmark.client import DEFAULT_TIMEOUT_SECONDS
 from tools.secrets.outside_text import printable, unprintable
-
-EXIT_USAGE = 2
 
 
 class ToolArgumentParser(argparse.ArgumentParser):
@@ -38,9 +36,7 @@ class ToolArgumentParser(argparse.ArgumentParser):
         return parsed
 
     def error(self, message: str) -> NoReturn:
-        line = " ".join(message.split())
-        sys.stderr.write(f"error: {line}; see {self.prog} --help\n")
-        sys.exit(EXIT_USAGE)
+        raise UsageError(f"{' '.join(message.split())}; see {self.prog} --help")
 
 
 MAX_SECONDS = 24 * 3600.0  # a day: far beyond any wait here, small enough for every timer

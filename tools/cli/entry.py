@@ -1,6 +1,10 @@
-"""How every operator tool starts and ends: redacted output, one line on a signal, exit codes.
+"""How every operator tool starts and ends: redacted output, one line per error, exit codes.
 
-`run_tool(main)` installs the redacting logger and turns SIGTERM (`kill`) and SIGHUP (the
+`exit_status(work)` is the one place an error becomes a line and a code: an `OperatorError`
+(every outside party's error is one) prints its line (`error: …`, or `{prefix}: error: …`)
+and its detail lines and gives its status; a registry or input error from `platform_lib`
+is a usage error; `--help` and argparse's own exits give their status. `run_tool(main)`
+installs the redacting logger and turns SIGTERM (`kill`) and SIGHUP (the
 terminal closed) into the same orderly stop as Ctrl-C: the exception unwinds through every
 `finally`, so children's process groups are ended (`op`, the CDK CLI) and a file being
 written is removed before it replaces anything. The tool then says one line and exits 130
@@ -19,12 +23,14 @@ from collections.abc import Callable
 from types import FrameType
 from typing import NoReturn
 
+from platform_lib.errors import PlatformError
+from tools.cli.contract import ExitStatus, OperatorError, UsageError
 from tools.secrets import logger
 
-EXIT_INTERRUPTED = 130
-EXIT_HANGUP = 129
-EXIT_TERMINATED = 143
-_SIGNALS = {signal.SIGTERM: ("terminated", EXIT_TERMINATED), signal.SIGHUP: ("hung up", EXIT_HANGUP)}
+_SIGNALS = {
+    signal.SIGTERM: ("terminated", ExitStatus.TERMINATED),
+    signal.SIGHUP: ("hung up", ExitStatus.HANGUP),
+}
 
 
 class Terminated(BaseException):
@@ -46,6 +52,28 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise Terminated(signum)
 
 
+def report(error: OperatorError, prefix: str = "") -> None:
+    """The error's one line on stderr, then its detail lines (both redacted and escaped)."""
+    logger.error(str(error), prefix=prefix)
+    for line in error.details:
+        logger.detail(line)
+
+
+def exit_status(work: Callable[[], int | None], *, prefix: str = "") -> int:
+    """Run a command's body; whatever stops it becomes one line and an exit status here."""
+    try:
+        result = work()
+    except OperatorError as error:
+        report(error, prefix)
+        return int(error.code)
+    except PlatformError as error:  # a registry, placement or context-block input problem
+        report(UsageError(str(error)), prefix)
+        return int(ExitStatus.USAGE)
+    except SystemExit as finished:  # argparse's --help (0)
+        return finished.code if isinstance(finished.code, int) else int(ExitStatus.USAGE)
+    return int(ExitStatus.OK if result is None else result)
+
+
 def _say(message: str) -> None:
     """The last line; the terminal may be gone (SIGHUP), which must not become a traceback."""
     with contextlib.suppress(OSError, ValueError):
@@ -62,6 +90,7 @@ def _exit(code: int) -> NoReturn:
 
 
 def run_tool(main: Callable[[], int]) -> NoReturn:
+    """The process around a command: redacting streams, signals as orderly stops, the exit."""
     logger.install()
     for signum in _SIGNALS:
         signal.signal(signum, _on_signal)
@@ -69,11 +98,11 @@ def run_tool(main: Callable[[], int]) -> NoReturn:
         code = main()
     except KeyboardInterrupt:
         _say("interrupted; every file is complete or untouched; re-run to finish")
-        code = EXIT_INTERRUPTED
+        code = ExitStatus.INTERRUPTED
     except Terminated as stop:
-        what, code = _SIGNALS.get(signal.Signals(stop.signum), ("terminated", EXIT_TERMINATED))
+        what, code = _SIGNALS.get(signal.Signals(stop.signum), ("terminated", ExitStatus.TERMINATED))
         _say(f"{what}; every file is complete or untouched; re-run to finish")
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno() if sys.__stdout__ else 1)
-        code = 1
-    _exit(code)
+        code = ExitStatus.FAILED
+    _exit(int(code))

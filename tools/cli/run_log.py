@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from platform_lib.errors import PlatformError
+from tools.cli.contract import UsageError
 from tools.runtime.bounded import kill_process_group
 from tools.secrets import logger
 from tools.secrets.outside_text import REDACTOR, outside_text
 
 
-class RunLogUnavailable(PlatformError):
+class RunLogUnavailable(UsageError):
     """The run log cannot be created; found before anything changes (a usage error)."""
 
 

@@ -10,8 +10,10 @@ whose TCP retry could not be made.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dns.exception
@@ -23,14 +25,21 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
-from tools.drift.expected import DriftConfigError
+from tools.cli.contract import OperatorError, UsageError
 
 DEFAULT_RESOLVER = "8.8.8.8"
 AUTHORITATIVE_PORT = 53
 MAX_PARENT_SERVERS = 4  # asked in turn until one answers; each within the probe's timeout
 
 
-class DnsProbeError(Exception):
+SYSTEM_RESOLV_CONF = "/etc/resolv.conf"
+
+
+class NoSystemResolver(UsageError):
+    """No usable name server in the system's resolver configuration."""
+
+
+class DnsProbeError(OperatorError):
     """The resolver could not answer (timeout, SERVFAIL, refused...)."""
 
 
@@ -55,14 +64,25 @@ def parse_resolver(text: str) -> ResolverAddress:
     try:
         ipaddress.ip_address(host)
     except ValueError as exc:
-        raise DriftConfigError(
-            f"--resolver {text!r}: expected IP[:PORT], e.g. 8.8.8.8 or 127.0.0.1:5353"
-        ) from exc
+        raise UsageError(f"--resolver {text!r}: expected IP[:PORT], e.g. 8.8.8.8 or 127.0.0.1:5353") from exc
     if not port_text:
         return ResolverAddress(host)
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise DriftConfigError(f"--resolver {text!r}: port must be 1-65535")
+        raise UsageError(f"--resolver {text!r}: port must be 1-65535")
     return ResolverAddress(host, int(port_text))
+
+
+def system_resolver_address(resolv_conf: str = SYSTEM_RESOLV_CONF) -> ResolverAddress:
+    """The system's first name server, so a run says which resolver answered it."""
+    hint = f"no name server in {resolv_conf}; pass --resolver IP[:PORT], e.g. 8.8.8.8"
+    try:
+        configured = dns.resolver.Resolver(filename=resolv_conf)
+    except dns.resolver.NoResolverConfiguration:
+        raise NoSystemResolver(hint) from None
+    servers = [server for server in configured.nameservers if isinstance(server, str)]
+    if not servers:
+        raise NoSystemResolver(hint)
+    return ResolverAddress(servers[0], configured.port)
 
 
 @dataclass(frozen=True)
@@ -108,7 +128,8 @@ class DnsProbe:
         self.timeout = timeout
         self.authoritative_port = authoritative_port
         self._lock = threading.Lock()
-        self._parents: dict[str, list[tuple[str, str | None]]] = {}
+        self._gates: dict[tuple[str, str], threading.Lock] = {}
+        self._known: dict[tuple[str, str], list[str]] = {}
 
     def _resolver(self) -> dns.resolver.Resolver:
         resolver = dns.resolver.Resolver(configure=False)
@@ -155,31 +176,37 @@ class DnsProbe:
         Its servers come from the resolver; each (at most MAX_PARENT_SERVERS) is asked
         directly, without recursion, until one answers."""
         failures: list[str] = []
-        for server, address in self._parent_servers(parent):
-            if address is None:
+        for server in self._once(("NS", parent), lambda: self._parent_names(parent)):
+            address = self._once(("A", server), functools.partial(self._addresses, server))
+            if not address:
                 failures.append(f"{server} has no address")
                 continue
             try:
-                return self._referral(zone, address)
+                return self._referral(zone, address[0])
             except DnsProbeError as exc:
                 failures.append(f"{server}: {exc}")
         raise DnsProbeError(
             f"none of {parent}'s name servers answered for the delegation of {zone} ({'; '.join(failures)})"
         )
 
-    def _parent_servers(self, parent: str) -> list[tuple[str, str | None]]:
-        """(name, first address) of `parent`'s name servers, looked up once per probe."""
-        with self._lock:
-            known = self._parents.get(parent)
-        if known is not None:
-            return known
+    def _addresses(self, server: str) -> list[str]:
+        return self.query(server, "A").single_values()
+
+    def _parent_names(self, parent: str) -> list[str]:
         servers = sorted(self.query(parent, "NS").single_values())[:MAX_PARENT_SERVERS]
         if not servers:
             raise DnsProbeError(f"DNS NS {parent} @{self.address}: no name servers, so no delegation to read")
-        found = [(server, next(iter(self.query(server, "A").single_values()), None)) for server in servers]
+        return servers
+
+    def _once(self, key: tuple[str, str], compute: Callable[[], list[str]]) -> list[str]:
+        """`compute()` once per key for this probe, however many domains ask at once (a
+        failure is not kept: the next domain asks again)."""
         with self._lock:
-            self._parents[parent] = found
-        return found
+            gate = self._gates.setdefault(key, threading.Lock())
+        with gate:
+            if key not in self._known:
+                self._known[key] = compute()
+            return self._known[key]
 
     def _referral(self, zone: str, address: str) -> tuple[str, ...]:
         query = dns.message.make_query(zone, dns.rdatatype.NS)

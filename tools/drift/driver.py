@@ -13,21 +13,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from platform_lib.context_store import PROJECT_CONTEXT_FILE
 from platform_lib.registry import PostmarkAccount
-from tools.checks.postmark_probe import PostmarkDirectory, PostmarkDomainsApi
+from tools.checks.catalogue import ExpectedDomain
+from tools.checks.probes import PostmarkDirectory, PostmarkDomainsApi, Sources
+from tools.checks.report import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, CheckReport, evaluate
 from tools.cli.arguments import ToolArgumentParser, port, seconds
-from tools.cli.entry import run_tool
+from tools.cli.contract import ExitStatus, OperatorError
+from tools.cli.entry import exit_status, run_tool
 from tools.dns.probe import AUTHORITATIVE_PORT, DEFAULT_RESOLVER, DnsProbe, parse_resolver
-from tools.drift.core import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, DriftReport, detect
-from tools.drift.expected import DEFAULT_CONTEXT_FILE, DriftConfigError, ExpectedDomain
+from tools.drift.expected import DriftConfigError
 from tools.drift.render import render_json, render_markdown, render_table
-from tools.github.issues import GitHubError, GitHubIssues, GitHubSearchIncomplete, GitHubSettings
-from tools.postmark.client import PostmarkClient, PostmarkError, api_url_notice, postmark_api_url
+from tools.github.issues import GitHubIssues, GitHubSearchIncomplete, GitHubSettings
+from tools.postmark.client import PostmarkClient, api_url_notice, postmark_api_url
 from tools.secrets import logger
 from tools.secrets.account_token import accepted_token
 from tools.secrets.token_rule import TokenRejected
-
-EXIT_CLEAN, EXIT_DRIFT, EXIT_CONFIG = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def _parser(spec: DriverSpec) -> ToolArgumentParser:
     parser.add_argument(
         "--context-file",
         type=Path,
-        default=DEFAULT_CONTEXT_FILE,
+        default=PROJECT_CONTEXT_FILE,
         metavar="PATH",
         help="cdk.context.json to read expectations from (default: the project's)",
     )
@@ -93,10 +94,10 @@ def account_tokens(expected: Sequence[ExpectedDomain], env: Mapping[str, str]) -
     """The token of every Postmark account the expected domains live on, under the token rule
     and registered for redaction (masked first under GitHub Actions)."""
     tokens: dict[PostmarkAccount, str] = {}
-    for account in dict.fromkeys(e.account for e in expected):
+    for account in dict.fromkeys(e.domain.postmark_account for e in expected):
         raw = env.get(account.token_env_var, "")
         if not raw:
-            users = ", ".join(e.zone_name for e in expected if e.account is account)
+            users = ", ".join(e.zone_name for e in expected if e.domain.postmark_account is account)
             raise DriftConfigError(
                 f"{account.token_env_var} is not set (the {account.value} token, needed for {users})"
             )
@@ -104,7 +105,7 @@ def account_tokens(expected: Sequence[ExpectedDomain], env: Mapping[str, str]) -
             tokens[account] = accepted_token(
                 raw, source=account.token_env_var, fix=f"set it to the {account.value} account token alone"
             )
-        except TokenRejected as exc:
+        except TokenRejected as exc:  # drift's token variables are its configuration
             raise DriftConfigError(str(exc)) from None
     return tokens
 
@@ -126,7 +127,7 @@ def _check_markdown_path(value: str | None) -> None:
         )
 
 
-def _emit(report: DriftReport, args: argparse.Namespace) -> None:
+def _emit(report: CheckReport, args: argparse.Namespace) -> None:
     print(render_json(report) if args.json else render_table(report))
     if args.markdown == "-":
         print(render_markdown(report))
@@ -149,6 +150,54 @@ def make_domains_api(token: str, base_url: str, timeout: float) -> PostmarkDomai
     )
 
 
+def _detect(
+    spec: DriverSpec,
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    api_factory: Callable[[str, str, float], PostmarkDomainsApi],
+) -> int:
+    if args.workers < 1:
+        raise DriftConfigError("--workers must be at least 1")
+    base_url = postmark_api_url(env)
+    address = parse_resolver(args.resolver)
+    _check_markdown_path(args.markdown)
+    expected = spec.build_expected(args)
+    tokens = account_tokens(expected, env)
+    github = GitHubSettings.from_env(env) if args.open_issue else None
+    notice = api_url_notice(base_url, env)
+    if notice:
+        print(f"{spec.tool}: note: {notice}", file=sys.stderr)
+    postmark = PostmarkDirectory(
+        {account: api_factory(token, base_url, args.timeout) for account, token in tokens.items()}
+    )
+    dns = DnsProbe(address, args.timeout, authoritative_port=args.authoritative_port)
+    report = evaluate(spec.tool, expected, Sources(dns, postmark), timeout=args.timeout, workers=args.workers)
+    _emit(report, args)
+    if report.clean:
+        return ExitStatus.OK
+    if github is not None:
+        _file_issue(spec, github, report)
+    return ExitStatus.FAILED
+
+
+def _file_issue(spec: DriverSpec, github: GitHubSettings, report: CheckReport) -> None:
+    try:
+        result = GitHubIssues(github).open_or_comment(
+            spec.issue_title, logger.redact(render_markdown(report)), spec.issue_labels
+        )
+    except GitHubSearchIncomplete as exc:
+        raise OperatorError(
+            f"drift found, but whether its issue is open could not be checked ({exc}); no new issue was filed "
+            "- re-run later",
+            ExitStatus.USAGE,
+        ) from None
+    except OperatorError as exc:
+        raise OperatorError(
+            f"drift found but the issue could not be filed: {exc}", ExitStatus.USAGE
+        ) from None
+    print(f"{spec.tool}: {result.action} issue #{result.number} {result.url}".rstrip(), file=sys.stderr)
+
+
 def main(
     spec: DriverSpec,
     argv: Sequence[str] | None = None,
@@ -156,57 +205,10 @@ def main(
     api_factory: Callable[[str, str, float], PostmarkDomainsApi] = make_domains_api,
     env: Mapping[str, str] | None = None,
 ) -> int:
-    args = _parser(spec).parse_args(argv)
-    env = os.environ if env is None else env
-    try:
-        if args.workers < 1:
-            raise DriftConfigError("--workers must be at least 1")
-        try:
-            base_url = postmark_api_url(env)
-        except PostmarkError as exc:
-            raise DriftConfigError(str(exc)) from None
-        address = parse_resolver(args.resolver)
-        _check_markdown_path(args.markdown)
-        expected = spec.build_expected(args)
-        tokens = account_tokens(expected, env)
-        github = GitHubSettings.from_env(env) if args.open_issue else None
-    except DriftConfigError as exc:
-        print(f"{spec.tool}: error: {logger.redact(str(exc))}", file=sys.stderr)
-        return EXIT_CONFIG
-    notice = api_url_notice(base_url, env)
-    if notice:
-        print(f"{spec.tool}: note: {notice}", file=sys.stderr)
-    directory = PostmarkDirectory(
-        {account: api_factory(token, base_url, args.timeout) for account, token in tokens.items()}
+    environment = os.environ if env is None else env
+    return exit_status(
+        lambda: _detect(spec, _parser(spec).parse_args(argv), environment, api_factory), prefix=spec.tool
     )
-    report = detect(
-        spec.tool,
-        expected,
-        directory,
-        DnsProbe(address, args.timeout, authoritative_port=args.authoritative_port),
-        timeout=args.timeout,
-        workers=args.workers,
-    )
-    _emit(report, args)
-    if report.clean:
-        return EXIT_CLEAN
-    if github is not None:
-        try:
-            result = GitHubIssues(github).open_or_comment(
-                spec.issue_title, logger.redact(render_markdown(report)), spec.issue_labels
-            )
-        except GitHubSearchIncomplete as exc:
-            print(
-                f"{spec.tool}: error: drift found, but whether its issue is open could not be checked "
-                f"({exc}); no new issue was filed - re-run later",
-                file=sys.stderr,
-            )
-            return EXIT_CONFIG
-        except GitHubError as exc:
-            print(f"{spec.tool}: error: drift found but the issue could not be filed: {exc}", file=sys.stderr)
-            return EXIT_CONFIG
-        print(f"{spec.tool}: {result.action} issue #{result.number} {result.url}".rstrip(), file=sys.stderr)
-    return EXIT_DRIFT
 
 
 def run(spec: DriverSpec) -> None:

@@ -6,7 +6,7 @@ import json
 import os
 
 from tools.checks.findings import Finding, Status
-from tools.drift.core import DriftReport
+from tools.checks.report import CheckReport as DriftReport
 
 _MARK = {Status.OK: "ok", Status.DRIFT: "DRIFT", Status.ERROR: "ERROR"}
 

@@ -1,43 +1,36 @@
-"""Post-merge checks of one deployed partition, in the order an operator reads them.
+"""Post-merge checks of one deployed partition: the catalogue's `POST_MERGE` checks, one row each.
 
-Names come from `platform_lib`, the expected DKIM/Return-Path values from the context block
-the deploy used; the Postmark rows read the partition's domain on its bound account. Every
-check runs even when an earlier one failed or raised.
+The same checks drift and the cascade gate run (`tools.checks`), with AWS access besides:
+the stack's status, secrets and exports, and the NS answer compared with the delegation set
+of the hosted zone the stack created. Every row runs even when an earlier one failed; a
+check that cannot judge because another failed says which.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
-from platform_lib.naming import encryption_key_secret_name, postmark_account_token_secret_name
-from tools.exit_validation.aws_checks import exports, secret_check, stack_status
-from tools.exit_validation.dns_checks import DNS_CHECKS
-from tools.exit_validation.postmark_checks import (
-    dkim_matches_dns,
-    dkim_rotation,
-    dkim_verified,
-    dmarc_report_authorization,
-    domain_exists,
-    return_path_verified,
-)
-from tools.exit_validation.results import CheckResult, run_check
-from tools.exit_validation.target import PostMergeTarget
-
-POST_MERGE_CHECKS: tuple[tuple[str, Callable[[PostMergeTarget], str]], ...] = (
-    ("stack status", stack_status),
-    *DNS_CHECKS,
-    ("DMARC report authorization", dmarc_report_authorization),
-    ("Postmark domain", domain_exists),
-    ("Postmark DKIM verified", dkim_verified),
-    ("Postmark Return-Path verified", return_path_verified),
-    ("Postmark DKIM = DNS", dkim_matches_dns),
-    ("DKIM rotation", dkim_rotation),
-    ("token secret", secret_check(postmark_account_token_secret_name)),
-    ("encryption key secret", secret_check(encryption_key_secret_name)),
-    ("exports", exports),
-)
+from tools.checks.catalogue import ExpectedDomain, Tag
+from tools.checks.probes import Sources
+from tools.checks.report import Judged, evaluate
+from tools.exit_validation.results import CheckResult
 
 
-def post_merge_checks(target: PostMergeTarget) -> list[CheckResult]:
-    return [run_check(name, functools.partial(check, target)) for name, check in POST_MERGE_CHECKS]
+def _row(judged: Judged, everything: list[Judged]) -> CheckResult:
+    if judged.finding is not None:
+        return CheckResult(judged.check.title, not judged.finding.failed, judged.finding.message)
+    shared = set(judged.check.probes)
+    blocker = next(
+        (
+            j
+            for j in everything
+            if j.finding is not None and j.finding.failed and shared & set(j.check.probes)
+        ),
+        None,
+    )
+    why = f"'{blocker.check.title}' failed" if blocker is not None else "nothing to judge"
+    return CheckResult(judged.check.title, False, f"not checked: {why}")
+
+
+def post_merge_checks(expected: ExpectedDomain, sources: Sources, *, timeout: float) -> list[CheckResult]:
+    report = evaluate("validate-exit", [expected], sources, tags=[Tag.POST_MERGE], timeout=timeout)
+    judged = list(report.judged)
+    return [_row(item, judged) for item in judged]

@@ -29,6 +29,7 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3.exceptions
 
+from tools.cli.contract import OperatorError
 from tools.drift.expected import DriftConfigError
 from tools.postmark.client import PostmarkConfigError, check_api_url, is_loopback
 from tools.runtime.bounded import TimedOut, within
@@ -46,7 +47,7 @@ _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
-class GitHubError(Exception):
+class GitHubError(OperatorError):
     """The GitHub API refused or failed; the message names the call and the status."""
 
 

@@ -1,14 +1,10 @@
 """The cascade gate: a partition deploys only when every partition its rule names
 (`Partition.needs`: dev first; stage and demo need dev; prod needs stage and demo) is
-verified *live* now - Postmark says DKIM and the Return-Path are verified, and public DNS
-(or `--resolver`) serves the stack's records, the NS answer being the partition's hosted
-zone's own delegation set (read through AWS with the profile of the partition's
-infrastructure), not just any name servers.
-
-It is the drift check's own core, run for the earlier partitions with their own tokens
-(each read from its own 1Password reference), judged on the checks that say "deployed and
-verified"; the DMARC report authorization at arda.cards, which this project does not own,
-does not hold a rollout back.
+verified *live* now - the check catalogue's `LIVE` checks: Postmark says DKIM and the
+Return-Path are verified, and DNS (or `--resolver`) serves the stack's records, its NS
+answer being the partition's hosted zone's own delegation set (read through AWS in the
+partition's account). The DMARC report authorization at arda.cards, which this project does
+not own, is not `LIVE`: it does not hold a rollout back.
 """
 
 from __future__ import annotations
@@ -19,22 +15,12 @@ from pathlib import Path
 from platform_lib.context_store import read_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import Partition
-from tools.checks.postmark_probe import PostmarkDirectory
+from platform_lib.sending_domain import partition_sending_domain
+from tools.checks.catalogue import ExpectedDomain, Tag
+from tools.checks.probes import AwsView, PostmarkDirectory, Sources
+from tools.checks.report import evaluate
 from tools.dns.probe import DnsProbe, ResolverAddress
-from tools.drift.core import HostedNameServers, detect
-from tools.drift.expected import DriftConfigError, partition_expected_domain
 from tools.postmark.client import PostmarkClient
-
-LIVE_CHECKS = (
-    "postmark.domain",
-    "postmark.dkim_verified",
-    "postmark.return_path_verified",
-    "dns.delegation",
-    "dns.spf",
-    "dns.dmarc",
-    "dns.dkim",
-    "dns.return_path",
-)
 
 
 @dataclass(frozen=True)
@@ -55,27 +41,22 @@ def verify_live(
     resolver: ResolverAddress,
     context_file: Path,
     timeout: float,
-    hosted_ns: HostedNameServers,
+    aws: AwsView,
 ) -> LiveVerdict:
-    """Is `partition` deployed and verified right now? (Postmark and DNS, through drift.)"""
+    """Is `partition` deployed and verified right now? Every `LIVE` check must pass."""
+    domain = partition_sending_domain(partition)
     try:
-        expected = partition_expected_domain(partition, read_context(context_file))
-    except (DriftConfigError, PlatformError) as exc:
+        expected = ExpectedDomain(domain, domain.block_in(read_context(context_file)))
+    except PlatformError as exc:
         return LiveVerdict(partition, (f"no usable context block: {exc}",))
     with PostmarkClient(token, base_url=base_url, timeout=timeout, deadline_seconds=3 * timeout) as client:
-        report = detect(
-            "cascade",
-            [expected],
-            PostmarkDirectory({partition.postmark_account: client}),
-            DnsProbe(resolver, timeout),
-            timeout=timeout,
-            hosted_ns=hosted_ns,
+        sources = Sources(
+            DnsProbe(resolver, timeout), PostmarkDirectory({domain.postmark_account: client}), aws
         )
-    judged = {f.check: f for f in report.findings if f.check in LIVE_CHECKS}
+        report = evaluate("cascade", [expected], sources, tags=[Tag.LIVE], timeout=timeout)
     problems = [
-        f"{check}: {judged[check].message}"
-        for check in LIVE_CHECKS
-        if check in judged and judged[check].failed
+        f"{judged.check.id}: {judged.finding.message if judged.finding else 'not checked'}"
+        for judged in report.judged
+        if judged.finding is None or judged.finding.failed
     ]
-    problems += [f"{check}: not checked" for check in LIVE_CHECKS if check not in judged]
     return LiveVerdict(partition, tuple(problems))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
+from tools.cli.contract import OperatorError
 from tools.cli.run_log import RunLog
 
 
-class NotConfirmed(Exception):
+class NotConfirmed(OperatorError):
     """The operator did not confirm; the message says how to."""
 
 

@@ -39,6 +39,7 @@ from platform_lib.registry import (
     root_infrastructure,
 )
 from tools.aws.session import AWS_ERRORS, client, error_code, explain
+from tools.cli.contract import OperatorError
 from tools.secrets.outside_text import outside_text
 
 ROOT_DEPLOY_COMMAND = "./amm.sh PlatformRoot"
@@ -58,12 +59,11 @@ UPDATABLE_STATUSES = frozenset(
 FAILED_CREATE_STATUSES = frozenset({"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_FAILED"})
 
 
-class GateRefused(Exception):
+class GateRefused(OperatorError):
     """A gate said no; `str()` is one line, `details` the lines that show why or what to do."""
 
     def __init__(self, message: str, details: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.details = details or []
+        super().__init__(message, details=details or [])
 
 
 def root_placeholder() -> str:

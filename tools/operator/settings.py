@@ -15,16 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from platform_lib.context_store import PROJECT_ROOT
-from platform_lib.errors import PlatformError
 from tools.cli.arguments import MAX_SECONDS
+from tools.cli.contract import UsageError
 from tools.postmark.client import PostmarkConfigError, api_url_notice, postmark_api_url
+from tools.postmark.verification import DEFAULT_DEADLINE_SECONDS
 from tools.secrets.op import DEFAULT_OP_TIMEOUT_SECONDS
 from tools.secrets.outside_text import outside_text, unprintable
 
-DEFAULT_VERIFY_DEADLINE_SECONDS = 300.0
+SETTINGS_HELP = """\
+environment (checked before anything changes): AMM_VERIFY_DEADLINE_SECONDS (default 300)
+bounds the Postmark verification poll; AMM_OP_TIMEOUT_SECONDS (default 30) bounds each
+`op read`; AMM_LOG_DIR (default ./logs) is where the token-free run log goes;
+POSTMARK_API_URL (default https://api.postmarkapp.com; plain http only to loopback)."""
 
 
-class SettingError(PlatformError):
+class SettingError(UsageError):
     """An environment setting is unusable; the message names the variable and the fix."""
 
 
@@ -83,7 +88,7 @@ def read_settings(env: Mapping[str, str]) -> Settings:
     except PostmarkConfigError as exc:
         raise SettingError(str(exc)) from None
     return Settings(
-        verify_deadline=seconds_setting(env, "AMM_VERIFY_DEADLINE_SECONDS", DEFAULT_VERIFY_DEADLINE_SECONDS),
+        verify_deadline=seconds_setting(env, "AMM_VERIFY_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS),
         op_timeout=seconds_setting(env, "AMM_OP_TIMEOUT_SECONDS", DEFAULT_OP_TIMEOUT_SECONDS),
         log_dir=log_dir_setting(env),
         postmark_url=url,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from tools.cli.contract import ExitStatus, OperatorError
 
-class PostmarkError(Exception):
+
+class PostmarkError(OperatorError):
     """Postmark could not do what was asked; the message is one line naming the fix."""
 
 
 class PostmarkConfigError(PostmarkError):
     """POSTMARK_API_URL (or a tool's setting) is unusable; nothing was sent."""
+
+    code = ExitStatus.USAGE
 
 
 class PostmarkAuthError(PostmarkError):

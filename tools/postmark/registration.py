@@ -12,27 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from platform_lib.context_store import put_context_block
+from platform_lib.context_block import ContextBlock, with_keys
+from platform_lib.context_store import put_context_block, read_context
 from platform_lib.errors import PlatformError
-from platform_lib.mail_context import PartitionMailContext, parse_context_block, with_keys
+from platform_lib.sending_domain import SendingDomain
+from tools.cli.contract import OperatorError
 from tools.postmark.client import PostmarkClient, PostmarkDomain, same_domain_name
-from tools.postmark.rotation import DkimState, DkimStateError, PlacementFor, dkim_state
+from tools.postmark.rotation import DkimState, DkimStateError, dkim_state
 from tools.secrets import logger
 
 
-class RegistrationError(Exception):
+class RegistrationError(OperatorError):
     """Postmark's domain disagrees with the placement; the message names the fix."""
-
-
-@dataclass(frozen=True)
-class SendingDomain:
-    """What identifies a sending domain to Postmark and to `cdk.context.json`."""
-
-    postmark_domain_name: str
-    return_path_host_name: str
-    placement_for: PlacementFor
-    context_key: str
-    fix: str  # what to run when its block is missing or malformed
 
 
 @dataclass(frozen=True)
@@ -40,7 +31,7 @@ class Registration:
     domain: PostmarkDomain
     created: bool
     return_path_fixed: bool
-    context: PartitionMailContext
+    context: ContextBlock
     state: DkimState
     rotated: bool
 
@@ -51,7 +42,7 @@ def register_domain(
     *,
     fix_return_path: bool,
     rotate: bool = False,
-    previous: PartitionMailContext | None = None,
+    previous: ContextBlock | None = None,
 ) -> Registration:
     domain_id = client.find_domain_id(target.postmark_domain_name)
     created = domain_id is None
@@ -72,7 +63,7 @@ def register_domain(
         fixed = True
 
     try:
-        state = dkim_state(domain, target.placement_for)
+        state = dkim_state(domain, target)
         rotated = False
         if rotate:
             if state.first_key or state.rotation_in_progress:
@@ -86,7 +77,7 @@ def register_domain(
                 )
             client.rotate_dkim(domain.id)
             domain = client.get_domain(domain.id)
-            state = dkim_state(domain, target.placement_for)
+            state = dkim_state(domain, target)
             rotated = True
     except DkimStateError as exc:
         raise RegistrationError(str(exc)) from None
@@ -94,7 +85,7 @@ def register_domain(
         domain.return_path_cname_value.rstrip("."), state.signing, state.pending, state.revoked, previous
     )
     try:
-        context = parse_context_block(target.context_key, candidate.to_json(), target.fix)
+        context = target.parse_block(candidate.to_json())
     except PlatformError as exc:
         raise RegistrationError(
             f"Postmark returned DKIM/Return-Path data the stack cannot use: {exc}"
@@ -120,23 +111,33 @@ def registration_lines(registration: Registration, account: str) -> list[str]:
     return lines
 
 
+def previous_block(target: SendingDomain, context_file: Path) -> ContextBlock | None:
+    """The block the file holds now (None when it has none, or an unusable one: then every key
+    takes a fresh record); a file that cannot be read at all stops the step before Postmark."""
+    context = read_context(context_file)
+    try:
+        return target.block_in(context)
+    except PlatformError:
+        return None
+
+
 def register_and_record(
-    client: PostmarkClient,
-    target: SendingDomain,
-    context_file: Path,
-    account: str,
-    *,
-    fix_return_path: bool,
-    rotate: bool,
-    previous: PartitionMailContext | None,
+    client: PostmarkClient, target: SendingDomain, context_file: Path, *, fix_return_path: bool, rotate: bool
 ) -> Registration:
     """The pre-deploy step for any sending domain (a partition's or the corporate one):
     register it with Postmark, store its block under the context lock, say what happened."""
+    try:
+        previous = previous_block(target, context_file)
+    except PlatformError as exc:  # the context file itself is unusable: a failed step, not usage
+        raise OperatorError(str(exc)) from None
     registration = register_domain(
         client, target, fix_return_path=fix_return_path, rotate=rotate, previous=previous
     )
-    changed = put_context_block(context_file, target.context_key, registration.context)
-    for line in registration_lines(registration, account):
+    try:
+        changed = put_context_block(context_file, target.context_key, registration.context)
+    except PlatformError as exc:
+        raise OperatorError(str(exc)) from None
+    for line in registration_lines(registration, target.postmark_account.value):
         logger.info(line)
     logger.info(f"{target.context_key}: {'written to' if changed else 'unchanged in'} {context_file}")
     return registration

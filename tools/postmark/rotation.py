@@ -11,19 +11,18 @@ and it is published as the signing key (nothing else can sign).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from platform_lib.dns_text import dkim_public_key_of
 from platform_lib.errors import PlatformError
-from platform_lib.placement import SendingDomainPlacement
+from platform_lib.sending_domain import SendingDomain
+from tools.cli.contract import OperatorError
 from tools.postmark.client import PostmarkDomain, same_domain_name
 
-PlacementFor = Callable[[str], SendingDomainPlacement]
 Key = tuple[str, str]  # (selector, public key)
 
 
-class DkimStateError(Exception):
+class DkimStateError(OperatorError):
     """Postmark's DKIM fields cannot be published as they are; the message says why."""
 
 
@@ -57,10 +56,10 @@ class DkimState:
         return f"no rotation (Postmark signs with {self.signing[0]})"
 
 
-def _key(domain: PostmarkDomain, field: str, host: str, value: str, placement_for: PlacementFor) -> Key:
+def _key(domain: PostmarkDomain, field: str, host: str, value: str, sending: SendingDomain) -> Key:
     selector = host.split(".", 1)[0]
     try:
-        expected = placement_for(selector).dkim_host_name
+        expected = sending.placement(selector).dkim_host_name
     except PlatformError:
         expected = None
     if expected is None or not same_domain_name(host, expected):
@@ -74,9 +73,11 @@ def _key(domain: PostmarkDomain, field: str, host: str, value: str, placement_fo
     return selector, key
 
 
-def dkim_state(domain: PostmarkDomain, placement_for: PlacementFor) -> DkimState:
+def dkim_state(domain: PostmarkDomain, sending: SendingDomain) -> DkimState:
+    """Postmark's keys of `domain`, each checked to sit where `sending` places its selector."""
+
     def key(field: str, host: str, value: str) -> Key | None:
-        return _key(domain, field, host, value, placement_for) if host and value else None
+        return _key(domain, field, host, value, sending) if host and value else None
 
     active = key("DKIMHost", domain.dkim_host, domain.dkim_text_value)
     pending = key("DKIMPendingHost", domain.dkim_pending_host, domain.dkim_pending_text_value)

@@ -12,8 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from platform_lib.sending_domain import SendingDomain
 from tools.postmark.client import PostmarkClient, PostmarkDomain, PostmarkError
 
+DEFAULT_DEADLINE_SECONDS = 300.0  # how long a verification polls by default (DNS propagation)
 FIRST_WAIT_SECONDS = 2.0
 MAX_WAIT_SECONDS = 30.0
 
@@ -40,17 +42,17 @@ class Verification:
 
 def verify_domain(
     client: PostmarkClient,
-    name: str,
-    register_command: str,
+    target: SendingDomain,
     *,
     deadline_seconds: float,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Verification:
     """Poll until both checks pass or the deadline; each pass asks only for what is pending."""
+    name = target.postmark_domain_name
     domain_id = client.find_domain_id(name)
     if domain_id is None:
-        raise PostmarkError(f"Postmark has no domain {name}; run `{register_command}` and deploy first")
+        raise PostmarkError(f"Postmark has no domain {name}; run `{target.writer}` and deploy first")
     started = clock()
     dkim, return_path = CheckStatus("DKIM"), CheckStatus("Return-Path")
     wait = FIRST_WAIT_SECONDS

@@ -106,9 +106,11 @@ def note(message: str) -> None:
     print(f"note: {outside_text(message, MESSAGE_LIMIT)}", file=sys.stderr, flush=True)
 
 
-def error(message: str) -> None:
-    """A one-line error on stderr, prefixed `error:`; outside text in it cannot drive the terminal."""
-    print(f"error: {outside_text(message, MESSAGE_LIMIT)}", file=sys.stderr, flush=True)
+def error(message: str, prefix: str = "") -> None:
+    """A one-line error on stderr, `error: …` (or `{prefix}: error: …`); outside text in it
+    cannot drive the terminal."""
+    lead = f"{prefix}: " if prefix else ""
+    print(f"{lead}error: {outside_text(message, MESSAGE_LIMIT)}", file=sys.stderr, flush=True)
 
 
 def detail(line: str) -> None:

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import time
 
+from tools.cli.contract import OperatorError
 from tools.runtime.bounded import kill_process_group
 
 DEFAULT_OP_TIMEOUT_SECONDS = 30.0
@@ -76,7 +77,7 @@ _KNOWN_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-class OpError(Exception):
+class OpError(OperatorError):
     """`op read` could not produce a value; the message names the fix."""
 
 

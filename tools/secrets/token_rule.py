@@ -14,13 +14,15 @@ Actions that masks each of its lines first.
 
 from __future__ import annotations
 
+from tools.cli.contract import OperatorError
+
 # RFC 7235 token68: what an HTTP credential is made of (Postmark's are UUIDs). Nothing here
 # needs escaping in JSON, repr() or a URL, so an echoed token is always the same text and the
 # redactor finds it.
 TOKEN_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
 
 
-class TokenRejected(ValueError):
+class TokenRejected(OperatorError):
     """The value cannot be a token; the message names where it came from and the fix."""
 
 

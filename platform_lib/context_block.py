@@ -1,4 +1,5 @@
-"""A sending domain's block of `cdk.context.json` (`partitionMail:{infra}:{partition}`).
+"""A sending domain's block of `cdk.context.json` (`partitionMail:{infra}:{partition}`, or the
+corporate `corporateMail:{infra}:arda`).
 
 One parser for the CDK app (which reads the block at synth) and the pre-deploy CLI (which
 writes it), so both agree on what a well-formed block is.
@@ -29,8 +30,6 @@ from typing import Any
 
 from platform_lib.dkim_key import InvalidDkimKey, dkim_key_bits
 from platform_lib.errors import PlatformError
-from platform_lib.naming import PRE_DEPLOY_COMMAND, context_key
-from platform_lib.registry import Partition
 from platform_lib.slugs import validate_dkim_selector
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -39,7 +38,7 @@ _SIGNING_FIELDS = {"dkimSelector", "dkimPublicKey", "returnPathTarget"}
 _OPTIONAL_FIELDS = {"dkimRecord", "dkimPending", "dkimRevoked"}
 
 
-class MalformedMailContext(PlatformError):
+class MalformedContextBlock(PlatformError):
     """The context block is missing or malformed; the message names the command to run."""
 
 
@@ -60,7 +59,7 @@ class DkimKey:
 
 
 @dataclass(frozen=True)
-class PartitionMailContext:
+class ContextBlock:
     dkim_selector: str
     dkim_public_key: str
     return_path_target: str
@@ -105,8 +104,8 @@ def with_keys(
     signing: tuple[str, str],
     pending: tuple[str, str] | None,
     revoked: tuple[str, str] | None,
-    previous: PartitionMailContext | None,
-) -> PartitionMailContext:
+    previous: ContextBlock | None,
+) -> ContextBlock:
     """A block for these (selector, key) pairs, each selector keeping the record it had in
     `previous`, a new selector taking the first record no kept key holds."""
     kept = {key.selector: key.record for _, key in previous.dkim_keys()} if previous else {}
@@ -123,7 +122,7 @@ def with_keys(
 
     signing_key = placed(signing)
     assert signing_key is not None
-    return PartitionMailContext(
+    return ContextBlock(
         dkim_selector=signing_key.selector,
         dkim_public_key=signing_key.public_key,
         return_path_target=return_path_target,
@@ -133,22 +132,14 @@ def with_keys(
     )
 
 
-def fix_hint(partition: Partition) -> str:
-    return f"run `{PRE_DEPLOY_COMMAND} {partition.infrastructure} {partition.name}`"
-
-
-def parse_mail_context(partition: Partition, value: Any) -> PartitionMailContext:
-    """Validate a raw context value; MalformedMailContext names the key and the fix."""
-    return parse_context_block(context_key(partition), value, fix_hint(partition))
-
-
-def parse_context_block(key: str, value: Any, fix: str) -> PartitionMailContext:
+def parse_context_block(key: str, value: Any, fix: str) -> ContextBlock:
+    """Validate a raw context value; MalformedContextBlock names the key and `fix`."""
     if value is None:
-        raise MalformedMailContext(f"cdk.context.json has no {key!r}; {fix}")
+        raise MalformedContextBlock(f"cdk.context.json has no {key!r}; {fix}")
     problem = _problem(value)
     if problem:
-        raise MalformedMailContext(f"cdk.context.json {key!r} is malformed ({problem}); {fix}")
-    return PartitionMailContext(
+        raise MalformedContextBlock(f"cdk.context.json {key!r} is malformed ({problem}); {fix}")
+    return ContextBlock(
         dkim_selector=value["dkimSelector"],
         dkim_public_key=value["dkimPublicKey"],
         return_path_target=value["returnPathTarget"],

@@ -1,0 +1,96 @@
+"""What AWS says about deployed sending domains, each read in its own infrastructure's account.
+
+`InfrastructureSessions` opens one boto3 session per infrastructure - with the profile the
+operator named for it, else the registry's default profile - and checks it lands in that
+infrastructure's account before anything is read. `Deployments` answers the checks' AWS
+probes (`tools.checks.probes.AwsView`): a stack's description, its secrets, and the
+delegation set of the hosted zone it created (found through its exported zone id).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from platform_lib.registry import get_infrastructure
+from platform_lib.sending_domain import SendingDomain
+from tools.aws.hosted_zone import ZoneUnknown, stack_zone_delegation_set
+from tools.aws.session import AWS_ERRORS, AwsProblem, caller_account, client, error_code, explain, session_for
+
+
+class InfrastructureSessions:
+    """Sessions by infrastructure name, opened once and checked to be the right account."""
+
+    def __init__(
+        self, profiles: Mapping[str, str] | None = None, opened: Mapping[str, Any] | None = None
+    ) -> None:
+        self._profiles = dict(profiles or {})
+        self._sessions: dict[str, Any] = dict(opened or {})
+        self._lock = threading.Lock()
+
+    def remember(self, infrastructure: str, session: Any) -> None:
+        """A session opened and checked elsewhere (the run's pre-flight)."""
+        with self._lock:
+            self._sessions[infrastructure] = session
+
+    def profile_of(self, infrastructure: str) -> str:
+        return self._profiles.get(infrastructure) or get_infrastructure(infrastructure).default_profile
+
+    def of(self, infrastructure: str) -> tuple[Any, str]:
+        """(session, profile) for `infrastructure`; AwsProblem naming the profile otherwise."""
+        profile = self.profile_of(infrastructure)
+        with self._lock:
+            if infrastructure not in self._sessions:
+                infra = get_infrastructure(infrastructure)
+                session = session_for(profile, infra.region)
+                found = caller_account(session, profile)
+                if found != infra.account:
+                    raise AwsProblem(
+                        f"AWS profile {profile!r} is account {found}, not {infra.name}'s {infra.account}; "
+                        f"configure profile {profile} for account {infra.account}"
+                    )
+                self._sessions[infrastructure] = session
+            return self._sessions[infrastructure], profile
+
+
+class Deployments:
+    """The checks' view of AWS (`AwsView`), through `sessions`."""
+
+    def __init__(self, sessions: InfrastructureSessions) -> None:
+        self.sessions = sessions
+
+    def hosted_name_servers(self, domain: SendingDomain) -> frozenset[str]:
+        if domain.zone_export is None:
+            raise ZoneUnknown(f"{domain.zone_name} has no hosted zone of its own")
+        session, profile = self.sessions.of(domain.infrastructure)
+        return stack_zone_delegation_set(
+            session,
+            stack=domain.stack_name,
+            export=domain.zone_export,
+            zone=domain.zone_name,
+            profile=profile,
+        )
+
+    def stack(self, domain: SendingDomain) -> dict[str, Any] | None:
+        session, profile = self.sessions.of(domain.infrastructure)
+        try:
+            stacks = client(session, "cloudformation").describe_stacks(StackName=domain.stack_name)["Stacks"]
+        except AWS_ERRORS as exc:
+            if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
+                return None
+            raise explain(exc, profile, f"describing stack {domain.stack_name}") from None
+        return dict(stacks[0]) if stacks else None
+
+    def secrets(self, domain: SendingDomain) -> dict[str, dict[str, Any] | None]:
+        session, profile = self.sessions.of(domain.infrastructure)
+        manager = client(session, "secretsmanager")
+        found: dict[str, dict[str, Any] | None] = {}
+        for name in domain.secret_names:
+            try:
+                found[name] = dict(manager.describe_secret(SecretId=name))
+            except AWS_ERRORS as exc:
+                if error_code(exc) != "ResourceNotFoundException":
+                    raise explain(exc, profile, f"describing secret {name}") from None
+                found[name] = None
+        return found

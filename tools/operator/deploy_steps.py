@@ -1,0 +1,301 @@
+"""A target's deploy as steps: the diff and typed confirmation, the token, the pre-deploy
+(Postmark registration and the context block), `cdk deploy`, Postmark verification, and the
+end of a DKIM rotation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from platform_lib.context_store import PROJECT_CONTEXT_FILE, read_context
+from platform_lib.errors import PlatformError
+from tools.aws import cdk as cdk_cli
+from tools.cli.contract import ExitStatus, OperatorError
+from tools.operator.confirm import typed_confirmation
+from tools.operator.flow import Operation, TargetRun
+from tools.operator.targets import StackDeploy
+from tools.operator.tokens import token_for
+from tools.postmark.client import PostmarkClient, PostmarkError
+from tools.postmark.registration import register_and_record
+from tools.postmark.rotation import DkimStateError, dkim_state
+from tools.postmark.servers import PostmarkServerAdmin
+from tools.postmark.verification import render, verify_domain
+from tools.secrets import logger
+
+
+def _block(state: TargetRun) -> Any:
+    return read_context(PROJECT_CONTEXT_FILE).get(state.target.domain.context_key)
+
+
+def _published(state: TargetRun) -> frozenset[tuple[str, str, str]] | None:
+    try:
+        return state.target.domain.parse_block(_block(state)).published()
+    except PlatformError:
+        return None
+
+
+def _diff_and_confirm(op: Operation, state: TargetRun) -> None:
+    target = state.target
+    for stack in target.stacks:
+        cdk_cli.diff(op.log, stack.stack, target.context_args, op.cdk_env())
+    if target.confirmation_word is not None:
+        typed_confirmation(
+            target.confirmation_word,
+            target.confirmation_prompt,
+            assume_yes=op.assume_yes,
+            log=op.log,
+            what=target.confirmation_kind,
+        )
+
+
+@dataclass
+class DiffAndConfirm:
+    """`cdk diff` of the target's stacks, then its typed confirmation (or `--yes`, logged)."""
+
+    state: TargetRun
+
+    def describe(self, op: Operation) -> list[str]:
+        target = self.state.target
+        lines = [
+            f"cdk diff {s.stack} {' '.join(target.context_args)} --method template (shown)"
+            for s in target.stacks
+        ]
+        if target.confirmation_word is not None:
+            how = (
+                "confirmed by --yes, after the diff"
+                if op.assume_yes
+                else f"type '{target.confirmation_word}' to confirm"
+            )
+            lines.append(f"({how})")
+        return lines
+
+    def run(self, op: Operation) -> None:
+        _diff_and_confirm(op, self.state)
+
+
+@dataclass
+class ConfirmAgainIfChanged:
+    """The pre-deploy changed the block (a first deploy, a new key): the template to deploy is
+    no longer the one confirmed, so its diff is shown and confirmed again."""
+
+    state: TargetRun
+
+    def describe(self, op: Operation) -> list[str]:
+        return [
+            f"if the pre-deploy changed {self.state.target.domain.context_key}: the diff again, confirmed again"
+        ]
+
+    def run(self, op: Operation) -> None:
+        if _block(self.state) != self.state.block_before:
+            op.log.say(
+                f"the pre-deploy step changed {self.state.target.domain.context_key}: the diff to confirm is now this one"
+            )
+            _diff_and_confirm(op, self.state)
+
+
+@dataclass
+class ReadToken:
+    state: TargetRun
+
+    def describe(self, op: Operation) -> list[str]:
+        reference = self.state.target.domain.token_reference
+        return [
+            f"op read --no-newline {reference}   # within {op.settings.op_timeout:g} s; masked; the token rule"
+        ]
+
+    def run(self, op: Operation) -> None:
+        self.state.token = token_for(op, self.state.target.domain.token_reference)
+
+
+def _token(state: TargetRun) -> str:
+    if state.token is None:
+        raise OperatorError(f"no token was read for {state.target.name}")
+    return state.token
+
+
+@dataclass
+class RotationState:
+    """Postmark's DKIM rotation state, logged at the start and the end of a deploy. At the
+    start a Postmark that cannot be reached or refuses the token stops the target (the
+    pre-deploy's first call would, a moment later)."""
+
+    state: TargetRun
+    at: str  # "start" or "end"
+
+    def describe(self, op: Operation) -> list[str]:
+        stop = " (Postmark unreachable or refusing: stop here)" if self.at == "start" else ""
+        return [f"DKIM rotation state at {self.at}{stop}"]
+
+    def run(self, op: Operation) -> None:
+        op.log.say(f"DKIM rotation state at {self.at}: {self._state(op)}")
+
+    def _state(self, op: Operation) -> str:
+        domain = self.state.target.domain
+        try:
+            with PostmarkClient(
+                _token(self.state), base_url=op.settings.postmark_url, timeout=10, deadline_seconds=30
+            ) as client:
+                domain_id = client.find_domain_id(domain.postmark_domain_name)
+                if domain_id is None:
+                    return f"no Postmark domain {domain.postmark_domain_name} yet"
+                return dkim_state(client.get_domain(domain_id), domain).describe()
+        except PostmarkError as exc:
+            if self.at == "start":
+                raise OperatorError(f"{exc}; nothing was deployed") from None
+            return f"unknown ({exc})"
+        except DkimStateError as exc:
+            return f"unknown ({exc})"
+
+
+@dataclass
+class PreDeploy:
+    """Register the domain with Postmark (find or create; never a server) and write its block."""
+
+    state: TargetRun
+    rotate: bool = False
+
+    def describe(self, op: Operation) -> list[str]:
+        domain = self.state.target.domain
+        rotation = "; start a DKIM rotation" if self.rotate else ""
+        return [
+            f"pre-deploy: register {domain.postmark_domain_name} on {domain.postmark_account.value} "
+            f"(find or create; never a server){rotation}; write {domain.context_key} (no write when unchanged)"
+        ]
+
+    def run(self, op: Operation) -> None:
+        self.state.block_before = _block(self.state)
+        pre_deploy(op, self.state, rotate=self.rotate)
+
+
+def pre_deploy(op: Operation, state: TargetRun, *, rotate: bool) -> None:
+    name = f"pre-deploy {state.target.label}" + (" --rotate-dkim" if rotate else "")
+    with op.log.step(name) as outcome:
+        outcome.append(ExitStatus.FAILED)
+        with PostmarkClient(_token(state), base_url=op.settings.postmark_url) as client:
+            register_and_record(
+                client,
+                state.target.domain,
+                PROJECT_CONTEXT_FILE,
+                fix_return_path=op.fix_return_path,
+                rotate=rotate,
+            )
+        outcome.append(ExitStatus.OK)
+
+
+@dataclass
+class ServerToken:
+    """Find or create the target's Postmark server (the one place a server is ever created)
+    and take its token, which a stack's NoEcho parameter carries."""
+
+    state: TargetRun
+
+    def describe(self, op: Operation) -> list[str]:
+        return [f"find or create the Postmark server {self.state.target.creates_server}"]
+
+    def run(self, op: Operation) -> None:
+        name = self.state.target.creates_server
+        assert name is not None
+        with op.log.step(f"Postmark server {name}") as outcome:
+            outcome.append(ExitStatus.FAILED)
+            with PostmarkServerAdmin(_token(self.state), base_url=op.settings.postmark_url) as admin:
+                server = admin.find_server(name)
+                if server is None:
+                    server = admin.create_server(name)
+                    logger.info(f"Postmark server {server.name} created (id {server.id})")
+                else:
+                    logger.info(f"Postmark server {server.name} found (id {server.id})")
+            if not server.api_tokens:
+                raise OperatorError(
+                    f"Postmark server {server.name} has no API token; add one in Postmark and re-run"
+                )
+            self.state.server_token = server.api_tokens[0]  # redacted since PostmarkServer.from_api read it
+            outcome.append(ExitStatus.OK)
+
+
+def _secret(state: TargetRun, stack: StackDeploy) -> tuple[str, str] | None:
+    if stack.secret_parameter is None:
+        return None
+    value = state.server_token if stack.carries == "server token" else state.token
+    if value is None:
+        raise OperatorError(f"no {stack.carries} for {stack.stack}")
+    return stack.secret_parameter, value
+
+
+def _deploy(op: Operation, state: TargetRun, stack: StackDeploy) -> None:
+    extra = ("--exclusively",) if stack.exclusively else ()
+    cdk_cli.deploy(
+        op.log, stack.stack, state.target.context_args, op.cdk_env(), _secret(state, stack), extra=extra
+    )
+
+
+@dataclass
+class Deploy:
+    state: TargetRun
+    stack: StackDeploy
+
+    def describe(self, op: Operation) -> list[str]:
+        flags = " ".join([*self.state.target.context_args, *cdk_cli.DEPLOY_FLAGS])
+        line = f"cdk deploy {self.stack.stack} {flags}" + (" --exclusively" if self.stack.exclusively else "")
+        if self.stack.secret_parameter is not None:
+            line += (
+                f" --parameters {self.stack.secret_parameter}=***   # the {self.stack.carries}, via "
+                "scripts/cdk-with-secret-parameter.cjs: it stays off every command line"
+            )
+        return [line]
+
+    def run(self, op: Operation) -> None:
+        _deploy(op, self.state, self.stack)
+
+
+@dataclass
+class Verify:
+    """Ask Postmark to verify DKIM and the Return-Path, polling up to the deadline."""
+
+    state: TargetRun
+
+    def describe(self, op: Operation) -> list[str]:
+        zone = self.state.target.domain.postmark_domain_name
+        return [
+            f"verify DKIM and Return-Path of {zone} with Postmark (poll up to {op.settings.verify_deadline:g} s)"
+        ]
+
+    def run(self, op: Operation) -> None:
+        target, deadline = self.state.target, op.settings.verify_deadline
+        with op.log.step(f"verify Postmark {target.name}") as outcome:
+            outcome.append(ExitStatus.FAILED)
+            with PostmarkClient(
+                _token(self.state), base_url=op.settings.postmark_url, deadline_seconds=deadline + 30
+            ) as client:
+                verification = verify_domain(client, target.domain, deadline_seconds=deadline)
+            logger.info(render(verification, target.domain.postmark_account.value))
+            if not verification.verified:
+                raise OperatorError(
+                    f"{target.name} is deployed but not verified in Postmark yet after {deadline:g} s (DNS may still "
+                    f"be propagating): re-run `{target.domain.verifier}` later"
+                )
+            outcome.append(ExitStatus.OK)
+
+
+@dataclass
+class FinishRotation:
+    """The new key verified: Postmark signs with it and the old one is revoked. Record that in
+    the block; when that changes the records, the diff (and confirmation) and a deploy again."""
+
+    state: TargetRun
+
+    def describe(self, op: Operation) -> list[str]:
+        return [
+            f"record the rotation state in {self.state.target.domain.context_key} (pre-deploy again); if that "
+            "changes its records: the diff, the confirmation and cdk deploy again"
+        ]
+
+    def run(self, op: Operation) -> None:
+        before = _published(self.state)
+        pre_deploy(op, self.state, rotate=False)
+        if _published(self.state) != before:
+            op.log.say(
+                f"recording the rotation changed the records of {self.state.target.domain.context_key}"
+            )
+            if self.state.target.confirmation_word is not None:
+                _diff_and_confirm(op, self.state)
+            _deploy(op, self.state, self.state.target.stacks[0])
