@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from platform_lib.context_store import PROJECT_ROOT
 from tests.support.postmark_simulator import PostmarkSimulator
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-account-token"  # noqa: S105 (a simulator credential)
 CALL_TARGETS = {"first run": 3, "re-run": 2}
 OVERHEAD_BUDGET_SECONDS = 0.5

@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from platform_lib.context_store import PROJECT_ROOT
+
 TOOLCHAINS = (".venv", "node_modules")
 SLOWEST = 5
 # What the issue asked of a fresh clone on the two-core machine.

@@ -17,7 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from platform_lib.context_store import PROJECT_ROOT
+
 EMPTY_APP = "import aws_cdk as cdk\napp = cdk.App()\napp.synth()\n"
 # The empty app with aws-cdk-lib's built-in validator off, as the full app runs: printed so
 # the reader sees how much of the floor that validator is.

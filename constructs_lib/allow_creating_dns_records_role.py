@@ -38,67 +38,64 @@ DnsRecordsRoleTrust = TrustNamedAccounts | TrustRoleNamePrefix
 RECORD_ACTIONS = ("UPSERT", "DELETE", "CREATE")
 
 
+@dataclass(frozen=True)
+class AllowCreatingDnsRecordsRoleProps:
+    """Who may assume the role, the zones it may write, and how narrowly: `record_types`,
+    `record_names` and `record_actions` narrow the writes through Route 53's IAM condition
+    keys. Without `role_name` CloudFormation names the role, so two instances in one account
+    never collide (the stage deploy in the operator log failed on exactly that)."""
+
+    trust: DnsRecordsRoleTrust
+    hosted_zones: Sequence[route53.IHostedZone]
+    record_types: Sequence[str] | None = None
+    record_names: Sequence[str] | None = None
+    record_actions: Sequence[str] | None = None
+    role_name: str | None = None
+    description: str | None = None
+
+    def validate(self, construct_id: str) -> None:
+        if not self.hosted_zones:
+            raise ValueError(f"{construct_id}: hosted_zones must name at least one zone")
+        _check_trust(construct_id, self.trust)
+        unknown = sorted(set(self.record_actions or ()) - set(RECORD_ACTIONS))
+        if unknown:
+            raise ValueError(
+                f"{construct_id}: record_actions {unknown} invalid; valid: {', '.join(RECORD_ACTIONS)}"
+            )
+
+    def conditions(self) -> dict[str, dict[str, list[str]]] | None:
+        """The IAM conditions that narrow `ChangeResourceRecordSets` (None: no narrowing)."""
+        narrowing = {
+            "route53:ChangeResourceRecordSetsRecordTypes": sorted(set(self.record_types or ())),
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": sorted(
+                {fqdn(n) for n in self.record_names or ()}
+            ),
+            "route53:ChangeResourceRecordSetsActions": sorted(set(self.record_actions or ())),
+        }
+        kept = {key: values for key, values in narrowing.items() if values}
+        return {"ForAllValues:StringEquals": kept} if kept else None
+
+
 class AllowCreatingDnsRecordsRole(Construct):
     """A role allowed `ChangeResourceRecordSets` and `ListResourceRecordSets` on the given
-    hosted zones and `ListHostedZonesByName` (which has no resource scope).
+    hosted zones and `ListHostedZonesByName` (which has no resource scope). Exposes `role`."""
 
-    `record_types`, `record_names` and `record_actions` narrow the writes through Route 53's
-    IAM condition keys. Without `role_name` CloudFormation names the role, so two instances
-    in one account never collide (the stage deploy in the operator log failed on exactly that).
-    """
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        trust: DnsRecordsRoleTrust,
-        hosted_zones: Sequence[route53.IHostedZone],
-        record_types: Sequence[str] | None = None,
-        record_names: Sequence[str] | None = None,
-        record_actions: Sequence[str] | None = None,
-        role_name: str | None = None,
-        description: str | None = None,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: AllowCreatingDnsRecordsRoleProps) -> None:
+        props.validate(construct_id)
         super().__init__(scope, construct_id)
-        if not hosted_zones:
-            raise ValueError(f"{construct_id}: hosted_zones must name at least one zone")
-        _check_trust(construct_id, trust)
-        if record_actions is not None:
-            unknown = sorted(set(record_actions) - set(RECORD_ACTIONS))
-            if unknown:
-                raise ValueError(
-                    f"{construct_id}: record_actions {unknown} invalid; valid: {', '.join(RECORD_ACTIONS)}"
-                )
-
         self.role = iam.Role(
             self,
             "Role",
-            role_name=role_name,
-            description=description,
-            assumed_by=_principal(trust),
+            role_name=props.role_name,
+            description=props.description,
+            assumed_by=_principal(props.trust),
         )
-
-        conditions: dict[str, dict[str, list[str]]] = {}
-        if record_types:
-            conditions.setdefault("ForAllValues:StringEquals", {})[
-                "route53:ChangeResourceRecordSetsRecordTypes"
-            ] = sorted(set(record_types))
-        if record_names:
-            conditions.setdefault("ForAllValues:StringEquals", {})[
-                "route53:ChangeResourceRecordSetsNormalizedRecordNames"
-            ] = sorted({fqdn(name) for name in record_names})
-        if record_actions:
-            conditions.setdefault("ForAllValues:StringEquals", {})[
-                "route53:ChangeResourceRecordSetsActions"
-            ] = sorted(set(record_actions))
-
-        zone_arns = [zone.hosted_zone_arn for zone in hosted_zones]
+        zone_arns = [zone.hosted_zone_arn for zone in props.hosted_zones]
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["route53:ChangeResourceRecordSets"],
                 resources=zone_arns,
-                conditions=conditions or None,
+                conditions=props.conditions(),
             )
         )
         self.role.add_to_principal_policy(

@@ -162,7 +162,16 @@ def _selector_problem(name: str, selector: str) -> str | None:
     return None
 
 
+def _public_key_problem(name: str, key: str) -> str | None:
+    try:
+        dkim_key_bits(key)
+    except InvalidDkimKey as exc:
+        return f"{name}: {exc}"
+    return None
+
+
 def _key_problem(name: str, value: Any) -> str | None:
+    """What is wrong with a pending or revoked key's object, or None."""
     if not isinstance(value, dict):
         return f"{name} is not an object"
     if set(value) != {"selector", "publicKey", "record"}:
@@ -171,17 +180,13 @@ def _key_problem(name: str, value: Any) -> str | None:
         return f"{name} values must be strings"
     if value["record"] not in DKIM_RECORDS:
         return f"{name}.record must be one of {', '.join(DKIM_RECORDS)}"
-    problem = _selector_problem(f"{name}.selector", value["selector"])
-    if problem:
-        return problem
-    try:
-        dkim_key_bits(value["publicKey"])
-    except InvalidDkimKey as exc:
-        return f"{name}.publicKey: {exc}"
-    return None
+    return _selector_problem(f"{name}.selector", value["selector"]) or _public_key_problem(
+        f"{name}.publicKey", value["publicKey"]
+    )
 
 
-def _problem(value: Any) -> str | None:
+def _shape_problem(value: Any) -> str | None:
+    """The block's fields: an object with the signing fields, as strings, and no others."""
     if not isinstance(value, dict):
         return "not an object"
     missing = sorted(_SIGNING_FIELDS - value.keys())
@@ -192,32 +197,40 @@ def _problem(value: Any) -> str | None:
         return f"unexpected {', '.join(extra)}"
     if not all(isinstance(value[k], str) for k in _SIGNING_FIELDS):
         return "values must be strings"
-    problem = _selector_problem("dkimSelector", value["dkimSelector"])
+    return None
+
+
+def _signing_problem(value: dict[str, Any]) -> str | None:
+    """The signing key and the Return-Path target."""
+    problem = _selector_problem("dkimSelector", value["dkimSelector"]) or _public_key_problem(
+        "dkimPublicKey", value["dkimPublicKey"]
+    )
     if problem:
         return problem
-    try:
-        dkim_key_bits(value["dkimPublicKey"])
-    except InvalidDkimKey as exc:
-        return f"dkimPublicKey: {exc}"
     if not _HOSTNAME.fullmatch(value["returnPathTarget"]):
         return "returnPathTarget is not a host name"
     if value.get("dkimRecord", DKIM_RECORDS[0]) not in DKIM_RECORDS:
         return f"dkimRecord must be one of {', '.join(DKIM_RECORDS)}"
-    for name in ("dkimPending", "dkimRevoked"):
-        if name in value:
-            problem = _key_problem(name, value[name])
-            if problem:
-                return problem
-    if "dkimPending" in value and "dkimRevoked" in value:
+    return None
+
+
+def _rotation_problem(value: dict[str, Any]) -> str | None:
+    """The rotation's other key: well-formed, one at a time, its own selector and record."""
+    others = [name for name in ("dkimPending", "dkimRevoked") if name in value]
+    for name in others:
+        problem = _key_problem(name, value[name])
+        if problem:
+            return problem
+    if len(others) > 1:
         return "a block holds a pending or a revoked key, not both (one rotation at a time)"
-    selectors = [value["dkimSelector"]] + [
-        value[n]["selector"] for n in ("dkimPending", "dkimRevoked") if n in value
-    ]
-    records = [value.get("dkimRecord", DKIM_RECORDS[0])] + [
-        value[n]["record"] for n in ("dkimPending", "dkimRevoked") if n in value
-    ]
+    selectors = [value["dkimSelector"], *(value[name]["selector"] for name in others)]
+    records = [value.get("dkimRecord", DKIM_RECORDS[0]), *(value[name]["record"] for name in others)]
     if len(set(selectors)) != len(selectors):
         return "two keys share a selector"
     if len(set(records)) != len(records):
         return "two keys share a DKIM record"
     return None
+
+
+def _problem(value: Any) -> str | None:
+    return _shape_problem(value) or _signing_problem(value) or _rotation_problem(value)

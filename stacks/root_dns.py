@@ -14,6 +14,7 @@ from constructs import Construct
 
 from constructs_lib.allow_creating_dns_records_role import (
     AllowCreatingDnsRecordsRole,
+    AllowCreatingDnsRecordsRoleProps,
     TrustNamedAccounts,
 )
 from constructs_lib.nag import acknowledge
@@ -55,13 +56,15 @@ class RootDnsStack(Stack):
         delegation = AllowCreatingDnsRecordsRole(
             self,
             "NsDelegationRole",
-            trust=TrustNamedAccounts(accounts=sorted(set(delegating_accounts))),
-            hosted_zones=[zone],
-            record_types=["NS"],
-            record_names=delegated_zone_names,
-            record_actions=["UPSERT", "DELETE"],
-            role_name=ROOT_DELEGATION_ROLE_NAME,
-            description="Partition stacks write their sub-zone's NS records into ardamails.com",
+            AllowCreatingDnsRecordsRoleProps(
+                trust=TrustNamedAccounts(accounts=sorted(set(delegating_accounts))),
+                hosted_zones=[zone],
+                record_types=["NS"],
+                record_names=delegated_zone_names,
+                record_actions=["UPSERT", "DELETE"],
+                role_name=ROOT_DELEGATION_ROLE_NAME,
+                description="Partition stacks write their sub-zone's NS records into ardamails.com",
+            ),
         )
         self.delegation_role = delegation.role
         acknowledge(

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from platform_lib.context_store import PROJECT_ROOT
 from tests.support.postmark_openapi import exchange_problems
 from tests.support.postmark_simulator import PostmarkSimulator
-from tests.synth import PROJECT_ROOT, Synthesized, synthesize
+from tests.synth import Synthesized, synthesize
 
 # jsii must run on the pinned node 22, with the package cache set-up indexed (ADR-0024),
 # also when pytest is started by hand rather than through ./scripts/test.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from platform_lib.context_store import PROJECT_ROOT
 
 
 def project_context() -> dict[str, Any]:

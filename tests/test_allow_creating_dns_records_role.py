@@ -9,6 +9,7 @@ from aws_cdk.assertions import Template
 
 from constructs_lib.allow_creating_dns_records_role import (
     AllowCreatingDnsRecordsRole,
+    AllowCreatingDnsRecordsRoleProps,
     TrustNamedAccounts,
     TrustRoleNamePrefix,
 )
@@ -20,7 +21,7 @@ def _template(**kwargs: Any) -> dict[str, Any]:
     app = cdk.App()
     stack = cdk.Stack(app, "S", env=cdk.Environment(account=ACCOUNT, region="us-east-1"))
     zone = route53.PublicHostedZone(stack, "Zone", zone_name="z.example.com")
-    AllowCreatingDnsRecordsRole(stack, "R", hosted_zones=[zone], **kwargs)
+    AllowCreatingDnsRecordsRole(stack, "R", AllowCreatingDnsRecordsRoleProps(hosted_zones=[zone], **kwargs))
     return dict(Template.from_stack(stack).to_json())
 
 
@@ -94,7 +95,9 @@ def test_two_unnamed_instances_in_one_stack_get_distinct_roles() -> None:
     zone = route53.PublicHostedZone(stack, "Zone", zone_name="z.example.com")
     for name in ("A", "B"):
         AllowCreatingDnsRecordsRole(
-            stack, name, hosted_zones=[zone], trust=TrustRoleNamePrefix(ACCOUNT, "dev-")
+            stack,
+            name,
+            AllowCreatingDnsRecordsRoleProps(hosted_zones=[zone], trust=TrustRoleNamePrefix(ACCOUNT, "dev-")),
         )
     roles = Template.from_stack(stack).find_resources("AWS::IAM::Role")
     assert len(roles) == 2 and all("RoleName" not in r["Properties"] for r in roles.values())
@@ -117,4 +120,6 @@ def test_zones_are_required() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "S")
     with pytest.raises(ValueError, match="hosted_zones"):
-        AllowCreatingDnsRecordsRole(stack, "R", hosted_zones=[], trust=TrustNamedAccounts(["1"]))
+        AllowCreatingDnsRecordsRole(
+            stack, "R", AllowCreatingDnsRecordsRoleProps(hosted_zones=[], trust=TrustNamedAccounts(["1"]))
+        )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
 from platform_lib.naming import postmark_account_token_secret_name
 from platform_lib.registry import get_partition
@@ -41,7 +42,6 @@ from tests.support.fake_op import write_fake_op
 from tests.support.moto_server import MotoServer
 from tests.support.postmark_openapi import exchange_problems
 from tests.support.postmark_simulator import PostmarkSimulator
-from tests.synth import PROJECT_ROOT
 
 SKIP = ["--skip-cascade", "cascade staged by the test"]
 

@@ -8,9 +8,10 @@ import aws_cdk as cdk
 import pytest
 
 from apps.partition_mail import MissingInstance, build_app, load_instance_config, new_app
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.errors import PlatformError, SuspendedPartition, UnknownInfrastructure
 from platform_lib.registry import Partition, PartitionStatus, PostmarkAccount
-from tests.synth import PROJECT_ROOT, project_context
+from tests.synth import project_context
 
 
 def _stacks(**context: Any) -> list[str]:

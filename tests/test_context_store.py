@@ -14,6 +14,7 @@ import pytest
 
 from platform_lib.context_block import MalformedContextBlock
 from platform_lib.context_store import (
+    PROJECT_ROOT,
     ContextFileBusy,
     ContextWriteFailed,
     MalformedContextFile,
@@ -25,7 +26,6 @@ from platform_lib.context_store import (
 )
 from platform_lib.naming import context_key
 from platform_lib.registry import get_partition
-from tests.synth import PROJECT_ROOT
 
 DEV = get_partition("dev")
 COMMITTED = PROJECT_ROOT / "cdk.context.json"

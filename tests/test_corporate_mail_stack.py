@@ -9,9 +9,10 @@ import pytest
 from aws_cdk.assertions import Template
 
 from platform_lib.context_block import MalformedContextBlock
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, quoted_txt_strings
 from stacks.purpose.corporate_mail import CorporateMailProps
-from tests.synth import PROJECT_ROOT, Synthesized
+from tests.synth import Synthesized
 
 ZONE = "arda.ardamails.com"
 LEAF = "freekanban.arda.ardamails.com"

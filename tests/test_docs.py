@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from platform_lib import naming
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.postmark import postmark_credential_op_reference
 from platform_lib.registry import (
     INFRASTRUCTURES,
@@ -24,7 +25,6 @@ from platform_lib.registry import (
     PostmarkAccount,
     active_partitions,
 )
-from tests.synth import PROJECT_ROOT
 
 README = PROJECT_ROOT / "README.md"
 CHANGELOG = PROJECT_ROOT / "CHANGELOG.md"

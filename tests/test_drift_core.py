@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, split_txt_value
 from platform_lib.naming import (
     corporate_zone_name,
@@ -25,7 +26,7 @@ from platform_lib.naming import (
 from platform_lib.placement import corporate_sending_domain_placement, sending_domain_placement
 from platform_lib.registry import PostmarkAccount, active_partitions
 from tests.support.dns_server import LoopbackDnsServer, publish_delegation, records_from_templates
-from tests.synth import PROJECT_ROOT, Synthesized
+from tests.synth import Synthesized
 from tools.checks.catalogue import ExpectedDomain
 from tools.checks.findings import Status
 from tools.checks.probes import PostmarkDirectory, Sources

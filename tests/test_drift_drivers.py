@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from platform_lib.context_store import PROJECT_ROOT
 from tests.support.dns_server import LoopbackDnsServer
 from tests.support.github_api import GitHubApiStandIn
-from tests.synth import PROJECT_ROOT, Synthesized
+from tests.synth import Synthesized
 from tests.test_drift_core import load_zones
 
 REPO = "arda/infrastructure"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from tests.synth import PROJECT_ROOT
+from platform_lib.context_store import PROJECT_ROOT
 
 WORKFLOWS = {
     "runtime-platform-drift": PROJECT_ROOT / ".github/workflows/runtime-platform-drift.yml",

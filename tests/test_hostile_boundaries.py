@@ -26,15 +26,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.naming import dmarc_report_authorization_names, partition_zone_name
 from platform_lib.registry import get_partition
 from tests.support.dns_server import LoopbackDnsServer, publish_delegation
 from tests.support.fake_op import write_fake_op
 from tests.support.github_api import GitHubApiStandIn, RecordingProxy
 from tests.support.postmark_simulator import PostmarkSimulator
-from tests.synth import PROJECT_ROOT, Synthesized
+from tests.synth import Synthesized
 from tests.test_drift_core import load_zones
-from tools.secrets.outside_text import outside_text, printable
+from tools.runtime.text import printable
+from tools.secrets.outside_text import outside_text
 from tools.secrets.token_rule import TOKEN_CHARACTERS
 
 CANARY = "canary-0p-7c1d9e2b-44aa-4f3e-b1c0"

@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match, Template
 
 from platform_lib import naming
 from platform_lib.context_block import MalformedContextBlock
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, join_txt_strings
 from platform_lib.naming import ExportKey
 from platform_lib.registry import Partition, active_partitions, get_infrastructure, get_partition
@@ -19,7 +20,7 @@ from stacks.purpose.partition_email import (
     PartitionEmailProps,
     witness_value,
 )
-from tests.synth import PROJECT_ROOT, Synthesized, project_context, synthesize
+from tests.synth import Synthesized, project_context, synthesize
 
 PARTITIONS = [p.name for p in active_partitions()]
 DEV = get_partition("dev")

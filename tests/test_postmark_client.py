@@ -12,14 +12,20 @@ from tests.support.postmark_simulator import Fault, PostmarkSimulator
 from tools.postmark.client import (
     PostmarkAuthError,
     PostmarkClient,
+    PostmarkLimits,
     PostmarkRejected,
     PostmarkUnavailable,
     postmark_api_url,
 )
 
 
-def client(postmark: PostmarkSimulator, **kwargs: float) -> PostmarkClient:
-    return PostmarkClient(NONPROD_TOKEN, base_url=postmark.url, **kwargs)  # type: ignore[arg-type]
+def client(postmark: PostmarkSimulator, *, timeout: float = 10.0, **limits: float) -> PostmarkClient:
+    return PostmarkClient(
+        NONPROD_TOKEN,
+        base_url=postmark.url,
+        timeout=timeout,
+        limits=PostmarkLimits(**limits),  # type: ignore[arg-type]
+    )
 
 
 def test_base_url_comes_from_the_environment() -> None:
@@ -105,7 +111,9 @@ def test_unreachable_postmark_is_reported() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with (
-        PostmarkClient("t0ken", base_url=f"http://127.0.0.1:{port}", retries=1, backoff_seconds=0) as c,
+        PostmarkClient(
+            "t0ken", base_url=f"http://127.0.0.1:{port}", limits=PostmarkLimits(retries=1, backoff_seconds=0)
+        ) as c,
         pytest.raises(PostmarkUnavailable, match="cannot reach Postmark"),
     ):
         c.list_domains()
@@ -118,8 +126,8 @@ def test_the_client_has_no_way_to_create_a_server() -> None:
 def test_only_the_corporate_cli_can_reach_the_servers_api() -> None:
     """`PostmarkServerAdmin` is the one place a Postmark server is ever created: the operator's
     server step, which only a target that creates a server has - the corporate group's."""
+    from platform_lib.context_store import PROJECT_ROOT
     from platform_lib.registry import active_partitions
-    from tests.synth import PROJECT_ROOT
     from tools.operator.targets import corporate_target, partition_target
 
     users = sorted(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.synth import PROJECT_ROOT
+from platform_lib.context_store import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
 

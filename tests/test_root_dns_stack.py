@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match, Template
 
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.naming import ROOT_DNS_STACK_NAME
-from tests.synth import PROJECT_ROOT, Synthesized
+from tests.synth import Synthesized
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / f"{ROOT_DNS_STACK_NAME}.template.json"
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from platform_lib.context_store import PROJECT_ROOT
 from tests.support.amm_workspace import jsii_package_cache_root
-from tests.synth import PROJECT_ROOT
 
 WARM = PROJECT_ROOT / "scripts" / "warm-jsii-package-cache.py"
 INDEX = ".jsii.runtime.v1.json"

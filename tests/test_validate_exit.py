@@ -20,7 +20,7 @@ from moto import mock_aws
 from moto.cloudformation.models import cloudformation_backends
 from moto.server import ThreadedMotoServer
 
-from platform_lib.context_store import PROJECT_CONTEXT_FILE, read_partition_mail_context
+from platform_lib.context_store import PROJECT_CONTEXT_FILE, PROJECT_ROOT, read_partition_mail_context
 from platform_lib.naming import (
     ExportKey,
     encryption_key_secret_name,
@@ -31,7 +31,7 @@ from platform_lib.registry import active_partitions, get_partition
 from tests.conftest import NONPROD_TOKEN
 from tests.support.dns_server import LoopbackDnsServer, records_from_templates
 from tests.support.postmark_simulator import PostmarkSimulator
-from tests.synth import PROJECT_ROOT, Synthesized
+from tests.synth import Synthesized
 from tests.test_drift_core import OTHER_KEY, authorize_dmarc_reports
 from tools import validate_exit
 from tools.checks.findings import abbreviate

@@ -69,6 +69,12 @@ def _parser() -> ToolArgumentParser:
         action="store_true",
         help="deploy every active partition of <infrastructure> in rollout order (instead of naming one)",
     )
+    _add_aws_arguments(parser)
+    _add_run_arguments(parser)
+    return parser
+
+
+def _add_aws_arguments(parser: ToolArgumentParser) -> None:
     parser.add_argument(
         "--profile",
         metavar="NAME",
@@ -93,6 +99,9 @@ def _parser() -> ToolArgumentParser:
         default=DEFAULT_RESOLVER,
         help=f"DNS resolver the cascade gate asks (default {DEFAULT_RESOLVER})",
     )
+
+
+def _add_run_arguments(parser: ToolArgumentParser) -> None:
     parser.add_argument(
         "--skip-cascade",
         metavar="REASON",
@@ -114,7 +123,6 @@ def _parser() -> ToolArgumentParser:
         action="store_true",
         help="skip typing the name that production partitions and the Root stack require (the diff is still shown)",
     )
-    return parser
 
 
 def _check_words(args: argparse.Namespace) -> None:

@@ -29,7 +29,8 @@ from tools.dns.probe import DnsProbe, parse_resolver, system_resolver_address
 from tools.exit_validation.post_merge import post_merge_checks
 from tools.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
 from tools.exit_validation.results import CheckResult, render_table
-from tools.postmark.client import PostmarkClient, PostmarkError, api_url_notice, postmark_api_url
+from tools.postmark.client import PostmarkClient, api_url_notice, postmark_api_url
+from tools.runtime.urls import UnsafeUrl
 from tools.secrets import logger
 from tools.secrets.account_token import resolve_account_token
 
@@ -108,7 +109,7 @@ def _post_merge(args: argparse.Namespace) -> int:
     env = os.environ
     try:
         notice = api_url_notice(postmark_api_url(env), env)
-    except PostmarkError:
+    except UnsafeUrl:
         notice = None  # the Postmark rows report the unusable URL
     if notice:
         logger.note(notice)

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from constructs_lib.allow_creating_dns_records_role import (
     AllowCreatingDnsRecordsRole,
+    AllowCreatingDnsRecordsRoleProps,
     TrustRoleNamePrefix,
     role_name_prefix_principal,
 )
@@ -236,12 +237,14 @@ class PartitionEmailStack(Stack):
         role = AllowCreatingDnsRecordsRole(
             self,
             "EmailDnsProvisioningRole",
-            trust=TrustRoleNamePrefix(
-                account=props.infrastructure.account,
-                role_name_prefix=partition_role_name_prefix(props.partition),
+            AllowCreatingDnsRecordsRoleProps(
+                trust=TrustRoleNamePrefix(
+                    account=props.infrastructure.account,
+                    role_name_prefix=partition_role_name_prefix(props.partition),
+                ),
+                hosted_zones=[zone],
+                description=f"Partition {props.partition.name} pods write tenant records in {props.domain.zone_name}",
             ),
-            hosted_zones=[zone],
-            description=f"Partition {props.partition.name} pods write tenant records in {props.domain.zone_name}",
         )
         acknowledge(
             role.role,

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.naming import ROOT_DNS_STACK_NAME
 from platform_lib.postmark import postmark_credential_op_reference
 from platform_lib.registry import active_partitions
 from tests.support.dns_server import LoopbackDnsServer
 from tests.support.fake_op import write_fake_op
 from tests.support.moto_server import MotoServer
-from tests.synth import PROJECT_ROOT
 
 ROOT_ACCOUNT = "210987654321"
 ALPHA001 = "009765408297"

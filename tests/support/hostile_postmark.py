@@ -28,8 +28,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from platform_lib.context_store import PROJECT_ROOT
 from tests.support.postmark_simulator import RETURN_PATH_CNAME_TARGET
-from tests.synth import PROJECT_ROOT
 
 SELECTOR = "20260101000000pm"
 DOMAINS = (

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from platform_lib.context_store import CONTEXT_FILE_NAME, PROJECT_CONTEXT_FILE
 from tools.cli.contract import UsageError
 from tools.postmark.client import DEFAULT_TIMEOUT_SECONDS
-from tools.secrets.outside_text import printable, unprintable
+from tools.runtime.text import printable, unprintable
 
 
 class ToolArgumentParser(argparse.ArgumentParser):

@@ -25,7 +25,7 @@ from tools.dns.probe import AUTHORITATIVE_PORT, DEFAULT_RESOLVER, DnsProbe, pars
 from tools.drift.expected import DriftConfigError
 from tools.drift.render import render_json, render_markdown, render_table
 from tools.github.issues import GitHubIssues, GitHubSearchIncomplete, GitHubSettings
-from tools.postmark.client import PostmarkClient, api_url_notice, postmark_api_url
+from tools.postmark.client import PostmarkClient, PostmarkLimits, api_url_notice, postmark_api_url
 from tools.secrets import logger
 from tools.secrets.account_token import accepted_token
 from tools.secrets.token_rule import TokenRejected
@@ -144,9 +144,7 @@ def make_domains_api(token: str, base_url: str, timeout: float) -> PostmarkDomai
         base_url=base_url,
         timeout=timeout,
         deadline_seconds=2 * timeout,
-        retries=2,
-        backoff_seconds=0.25,
-        max_retry_after_seconds=timeout,
+        limits=PostmarkLimits(retries=2, backoff_seconds=0.25, max_retry_after_seconds=timeout),
     )
 
 

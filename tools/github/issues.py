@@ -24,15 +24,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 import urllib3.exceptions
 
-from tools.cli.contract import OperatorError
-from tools.drift.expected import DriftConfigError
-from tools.postmark.client import PostmarkConfigError, check_api_url, is_loopback
+from tools.cli.contract import OperatorError, UsageError
 from tools.runtime.bounded import TimedOut, within
+from tools.runtime.urls import check_api_url, loopback_url
 from tools.secrets.logger import register_secret
 from tools.secrets.outside_text import outside_text
 from tools.secrets.token_rule import TokenRejected, normalize_token
@@ -45,6 +44,10 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 # letters, digits, `.`, `-` and `_`, at most 100 characters, and never `.` or `..`.
 _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+class GitHubSettingsError(UsageError):
+    """GITHUB_TOKEN, GITHUB_REPOSITORY or GITHUB_API_URL cannot be used; nothing was sent."""
 
 
 class GitHubError(OperatorError):
@@ -63,10 +66,10 @@ class IssueResult:
 
 
 def check_repository(repository: str) -> str:
-    """`owner/name`, or DriftConfigError: no `.`/`..` part, nothing a URL path would reinterpret."""
+    """`owner/name`, or GitHubSettingsError: no `.`/`..` part, nothing a URL path would reinterpret."""
     owner, slash, name = repository.partition("/")
     if not slash or not _OWNER.fullmatch(owner) or not _NAME.fullmatch(name) or name in (".", ".."):
-        raise DriftConfigError(
+        raise GitHubSettingsError(
             f"GITHUB_REPOSITORY {outside_text(repository, 120)!r} is not owner/name (letters, digits, "
             "'-', and '.' or '_' in the name); set it to the repository, e.g. arda/infrastructure"
         )
@@ -84,19 +87,18 @@ class GitHubSettings:
         env = os.environ if env is None else env
         missing = [name for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY") if not env.get(name)]
         if missing:
-            raise DriftConfigError(f"--open-issue needs {' and '.join(missing)} in the environment")
+            raise GitHubSettingsError(f"--open-issue needs {' and '.join(missing)} in the environment")
         raw = env["GITHUB_TOKEN"]
         register_secret(raw, env)  # masked and redacted before anything can show it
         try:
             token = normalize_token(raw, source="GITHUB_TOKEN", fix="set it to the token alone")
         except TokenRejected as exc:
-            raise DriftConfigError(str(exc)) from None
+            raise GitHubSettingsError(str(exc)) from None
         register_secret(token, env)
         repository = check_repository(env["GITHUB_REPOSITORY"])
-        try:
-            api_url = check_api_url(env.get("GITHUB_API_URL") or DEFAULT_API_URL, "GITHUB_API_URL")
-        except PostmarkConfigError as exc:
-            raise DriftConfigError(str(exc)) from None
+        api_url = check_api_url(
+            env.get("GITHUB_API_URL") or DEFAULT_API_URL, "GITHUB_API_URL", DEFAULT_API_URL
+        )
         return cls(api_url=api_url, repository=repository, token=token)
 
 
@@ -112,7 +114,7 @@ class GitHubIssues:
         session = requests.Session()
         # Plain http is allowed only to loopback: it answers directly, so no proxy named in
         # the environment ever receives the token in clear text.
-        session.trust_env = not is_loopback(urlsplit(self._settings.api_url).hostname or "")
+        session.trust_env = not loopback_url(self._settings.api_url)
         session.headers.update(
             {
                 "Authorization": f"Bearer {self._settings.token}",

@@ -17,10 +17,12 @@ from pathlib import Path
 from platform_lib.context_store import PROJECT_ROOT
 from tools.cli.arguments import MAX_SECONDS
 from tools.cli.contract import UsageError
-from tools.postmark.client import PostmarkConfigError, api_url_notice, postmark_api_url
+from tools.postmark.client import api_url_notice, postmark_api_url
 from tools.postmark.verification import DEFAULT_DEADLINE_SECONDS
+from tools.runtime.text import unprintable
+from tools.runtime.urls import UnsafeUrl
 from tools.secrets.op import DEFAULT_OP_TIMEOUT_SECONDS
-from tools.secrets.outside_text import outside_text, unprintable
+from tools.secrets.outside_text import outside_text
 
 SETTINGS_HELP = """\
 environment (checked before anything changes): AMM_VERIFY_DEADLINE_SECONDS (default 300)
@@ -85,7 +87,7 @@ def log_dir_setting(env: Mapping[str, str]) -> Path:
 def read_settings(env: Mapping[str, str]) -> Settings:
     try:
         url = postmark_api_url(env)
-    except PostmarkConfigError as exc:
+    except UnsafeUrl as exc:
         raise SettingError(str(exc)) from None
     return Settings(
         verify_deadline=seconds_setting(env, "AMM_VERIFY_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS),

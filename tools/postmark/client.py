@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import email.utils
 import functools
-import ipaddress
 import json
 import math
 import os
@@ -51,7 +50,8 @@ from tools.postmark.errors import (
 )
 from tools.postmark.records import DkimRotation, DomainSummary, Listed, ListingPage, PostmarkDomain
 from tools.runtime.bounded import TimedOut, within
-from tools.secrets.outside_text import outside_text, unprintable
+from tools.runtime.urls import check_api_url, loopback_url
+from tools.secrets.outside_text import outside_text
 
 __all__ = [
     "DEFAULT_POSTMARK_API_URL",
@@ -62,6 +62,7 @@ __all__ = [
     "PostmarkConfigError",
     "PostmarkDomain",
     "PostmarkError",
+    "PostmarkLimits",
     "PostmarkRedirected",
     "PostmarkRejected",
     "PostmarkShapeError",
@@ -92,48 +93,12 @@ T = TypeVar("T")
 ListedT = TypeVar("ListedT", bound=Listed)
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_api_url(url: str, source: str = API_URL_ENV_VAR) -> str:
-    """`url` without a trailing slash; PostmarkConfigError when a token must not go there."""
-    if any(char.isspace() or unprintable(char) for char in url.strip()):
-        # urlsplit would silently drop an inner line break or tab; never guess what was meant.
-        raise PostmarkConfigError(f"{source} holds whitespace or a control character; set it to one URL")
-    if "?" in url or "#" in url:  # even empty: `base?` + a path would move where the token goes
-        raise PostmarkConfigError(f"{source} must not have a query or fragment ('?' or '#'); remove it")
-    try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname or ""
-        _ = parts.port  # raises ValueError on a malformed port
-    except ValueError:
-        raise PostmarkConfigError(
-            f"{source} is not a URL; unset it to use {DEFAULT_POSTMARK_API_URL}"
-        ) from None
-    if parts.username is not None or parts.password is not None:
-        raise PostmarkConfigError(f"{source} must not hold a user name or password; remove them")
-    if parts.scheme not in ("https", "http") or not host:
-        raise PostmarkConfigError(
-            f"{source} {url!r} is not an https:// URL; unset it to use {DEFAULT_POSTMARK_API_URL}"
-        )
-    if parts.scheme == "http" and not is_loopback(host):
-        raise PostmarkConfigError(
-            f"{source} {url!r} uses plain http:// for {host}, which would send the token "
-            "unencrypted; use https:// (plain http is allowed only to loopback)"
-        )
-    return url.strip().rstrip("/")
-
-
 def postmark_api_url(env: Mapping[str, str] | None = None) -> str:
     """The validated base URL from `POSTMARK_API_URL`, else the default."""
     env = os.environ if env is None else env
-    return check_api_url(env.get(API_URL_ENV_VAR) or DEFAULT_POSTMARK_API_URL)
+    return check_api_url(
+        env.get(API_URL_ENV_VAR) or DEFAULT_POSTMARK_API_URL, API_URL_ENV_VAR, DEFAULT_POSTMARK_API_URL
+    )
 
 
 def api_url_notice(url: str, env: Mapping[str, str] | None = None) -> str | None:
@@ -192,6 +157,40 @@ def _retry_after_seconds(value: str | None, now: Callable[[], datetime]) -> floa
     return max(0.0, (when - now()).total_seconds())
 
 
+@dataclass(frozen=True)
+class PostmarkLimits:
+    """How hard a client tries: attempts and their backoff, the longest `Retry-After` it
+    honours, and the size and page caps of an answer."""
+
+    retries: int = DEFAULT_RETRIES
+    backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
+    max_retry_after_seconds: float = MAX_RETRY_AFTER_SECONDS
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_pages: int = MAX_PAGES
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    path: str
+    operation: str
+    params: Mapping[str, Any] | None
+    body: Mapping[str, Any] | None
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in ("GET", "PUT")
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """An attempt that failed in a way worth another attempt (if `retryable`), after `wait`."""
+
+    failure: PostmarkError
+    retryable: bool
+    wait: float
+
+
 class PostmarkClient:
     """Domains API calls for one account token, within one command's deadline."""
 
@@ -201,12 +200,8 @@ class PostmarkClient:
         *,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        retries: int = DEFAULT_RETRIES,
-        backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
         deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
-        max_retry_after_seconds: float = MAX_RETRY_AFTER_SECONDS,
-        max_body_bytes: int = MAX_BODY_BYTES,
-        max_pages: int = MAX_PAGES,
+        limits: PostmarkLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -215,15 +210,16 @@ class PostmarkClient:
         for name, value in (("timeout", timeout), ("deadline", deadline_seconds)):
             if not (math.isfinite(value) and value > 0):
                 raise PostmarkConfigError(f"the Postmark {name} must be a finite number of seconds above 0")
-        self.base_url = check_api_url(base_url or postmark_api_url())
+        self.base_url = (
+            check_api_url(base_url, API_URL_ENV_VAR, DEFAULT_POSTMARK_API_URL)
+            if base_url
+            else postmark_api_url()
+        )
         self._token = token
         self._timeout = timeout
-        self._retries = max(0, retries)
-        self._backoff = max(0.0, backoff_seconds)
+        self._limits = limits or PostmarkLimits()
+        self._max_pages = self._limits.max_pages
         self._deadline_seconds = deadline_seconds
-        self._max_retry_after = max_retry_after_seconds
-        self._max_body = max_body_bytes
-        self._max_pages = max_pages
         self._clock = clock
         self._sleep = sleep
         self._deadline = clock() + deadline_seconds
@@ -232,7 +228,7 @@ class PostmarkClient:
     def _new_session(self) -> requests.Session:
         session = requests.Session()
         # Loopback answers directly: no proxy from the environment sees a plain-http token.
-        session.trust_env = not is_loopback(urlsplit(self.base_url).hostname or "")
+        session.trust_env = not loopback_url(self.base_url)
         session.headers.update(
             {
                 "Accept": "application/json",
@@ -256,27 +252,27 @@ class PostmarkClient:
         """Server text for a message, under the outside-text rule (its token redacted first)."""
         return outside_text(text, _MESSAGE_CHARACTERS, secrets=(self._token,)) or "no message"
 
-    def _exchange(self, method: str, url: str, params: Any, body: Any, limit: float) -> _Answer:
+    def _exchange(self, request: _Request, limit: float) -> _Answer:
         """One HTTP exchange, the body read in chunks up to the size cap (a worker thread)."""
         started = time.monotonic()
         response = self._session.request(
-            method,
-            url,
-            params=params,
-            json=body,
+            request.method,
+            self.base_url + request.path,
+            params=request.params,
+            json=request.body,
             timeout=(limit, limit),
             stream=True,
             allow_redirects=False,
         )
         try:
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > self._max_body:
+            if declared.isdigit() and int(declared) > self._limits.max_body_bytes:
                 raise _BodyTooLarge
             chunks: list[bytes] = []
             size = 0
             for chunk in response.raw.stream(_CHUNK_BYTES, decode_content=True):
                 size += len(chunk)
-                if size > self._max_body:
+                if size > self._limits.max_body_bytes:
                     raise _BodyTooLarge
                 chunks.append(chunk)
                 if time.monotonic() - started > limit:
@@ -303,7 +299,8 @@ class PostmarkClient:
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
-        idempotent = method in ("GET", "PUT")
+        """The answer's JSON; retried within the limits and the command's deadline."""
+        request = _Request(method, path, operation, params, body)
         attempt = 0
         while True:
             remaining = self._deadline - self._clock()
@@ -312,85 +309,90 @@ class PostmarkClient:
                     f"Postmark did not finish {operation} within this command's "
                     f"{self._deadline_seconds:g} s; re-run later"
                 )
-            limit = min(self._timeout, remaining)
-            wait = self._backoff * (2**attempt)
-            retryable = idempotent
-            try:
-                answer = self._bounded(
-                    functools.partial(self._exchange, method, self.base_url + path, params, body, limit),
-                    limit,
-                )
-            except (_CallTimedOut, requests.Timeout, urllib3.exceptions.TimeoutError):
-                failure: PostmarkError = PostmarkUnavailable(
-                    f"Postmark did not answer {operation} within {limit:g} s (after {attempt + 1} "
-                    "attempt(s)); check https://status.postmarkapp.com and re-run"
-                )
-            except _BodyTooLarge:
-                raise PostmarkUnavailable(
-                    f"Postmark's answer to {operation} is larger than {self._max_body} bytes; "
-                    "check that POSTMARK_API_URL points at Postmark"
-                ) from None
-            except requests.ConnectionError as exc:
-                # Refused before anything was sent: safe to repeat even a create.
-                retryable = idempotent or _never_connected(exc)
-                failure = PostmarkUnavailable(
-                    f"cannot reach Postmark at {self.base_url} for {operation} ({type(exc).__name__}); "
-                    "check the network or POSTMARK_API_URL and re-run"
-                )
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-                failure = PostmarkUnavailable(
-                    f"Postmark's answer to {operation} was cut or garbled ({type(exc).__name__}); re-run"
-                )
-            else:
-                status = answer.status
-                if 300 <= status < 400:
-                    raw_location = answer.headers.get("Location", "").strip()
-                    try:
-                        where = (
-                            urlsplit(urljoin(self.base_url + path, raw_location)).hostname
-                            if raw_location
-                            else None
-                        )
-                    except ValueError:
-                        where = None
-                    where = where or "nowhere (no usable Location)"
-                    raise PostmarkRedirected(
-                        f"Postmark answered {operation} with a redirect (HTTP {status}) to "
-                        f"{self._redacted(where)}; the token is never sent on: check POSTMARK_API_URL"
-                    )
-                if status == 401:
-                    code, message = self._error_body(answer)
-                    raise PostmarkAuthError(
-                        f"Postmark rejected the account token (HTTP 401, ErrorCode {code}: {message}); "
-                        "check the token in the partition's 1Password item or POSTMARK_ACCOUNT_TOKEN"
-                    )
-                if status == 422:
-                    code, message = self._error_body(answer)
-                    raise PostmarkRejected(operation, code, message)
-                if 200 <= status < 300:
-                    return self._json(answer, operation)
-                if status not in RETRIED_STATUSES:
-                    raise PostmarkUnavailable(
-                        f"Postmark answered {operation} with HTTP {status}; re-run later"
-                    )
-                retryable = idempotent or status == 429  # a 429 was not acted on
-                failure = PostmarkUnavailable(
-                    f"Postmark answered {operation} with HTTP {status} (after {attempt + 1} attempt(s)); "
-                    "re-run later"
-                )
-                asked = _retry_after_seconds(answer.headers.get("Retry-After"), lambda: datetime.now(UTC))
-                if asked is not None:
-                    if asked > self._max_retry_after:
-                        raise PostmarkUnavailable(
-                            f"Postmark asks to wait {asked:.0f} s before {operation}; re-run later"
-                        )
-                    wait = asked
-            if not retryable or attempt >= self._retries:
-                raise failure
-            if wait >= self._deadline - self._clock():
-                raise failure
-            self._sleep(wait)
+            outcome = self._attempt(request, min(self._timeout, remaining), attempt)
+            if not isinstance(outcome, _Retry):
+                return outcome
+            if not outcome.retryable or attempt >= self._limits.retries:
+                raise outcome.failure
+            if outcome.wait >= self._deadline - self._clock():
+                raise outcome.failure
+            self._sleep(outcome.wait)
             attempt += 1
+
+    def _attempt(self, request: _Request, limit: float, attempt: int) -> Any:
+        """One exchange: its JSON, a `_Retry`, or an error that ends the call."""
+        wait, operation = self._limits.backoff_seconds * (2**attempt), request.operation
+        try:
+            answer = self._bounded(functools.partial(self._exchange, request, limit), limit)
+        except (_CallTimedOut, requests.Timeout, urllib3.exceptions.TimeoutError):
+            failure = (
+                f"Postmark did not answer {operation} within {limit:g} s (after {attempt + 1} attempt(s)); "
+            )
+            return _Retry(
+                PostmarkUnavailable(failure + "check https://status.postmarkapp.com and re-run"),
+                request.idempotent,
+                wait,
+            )
+        except _BodyTooLarge:
+            raise PostmarkUnavailable(
+                f"Postmark's answer to {operation} is larger than {self._limits.max_body_bytes} bytes; "
+                "check that POSTMARK_API_URL points at Postmark"
+            ) from None
+        except requests.ConnectionError as exc:
+            unreachable = PostmarkUnavailable(
+                f"cannot reach Postmark at {self.base_url} for {operation} ({type(exc).__name__}); "
+                "check the network or POSTMARK_API_URL and re-run"
+            )
+            # Refused before anything was sent: safe to repeat even a create.
+            return _Retry(unreachable, request.idempotent or _never_connected(exc), wait)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            garbled = f"Postmark's answer to {operation} was cut or garbled ({type(exc).__name__}); re-run"
+            return _Retry(PostmarkUnavailable(garbled), request.idempotent, wait)
+        return self._judge(request, answer, attempt, wait)
+
+    def _judge(self, request: _Request, answer: _Answer, attempt: int, wait: float) -> Any:
+        """What a status means: the JSON (2xx), an error (redirect, 401, 422, others), or a
+        `_Retry` (429, 5xx) honouring `Retry-After` up to the limit."""
+        status, operation = answer.status, request.operation
+        if 300 <= status < 400:
+            raise self._redirected(request, answer)
+        if status in (401, 422):
+            code, message = self._error_body(answer)
+            if status == 422:
+                raise PostmarkRejected(operation, code, message)
+            raise PostmarkAuthError(
+                f"Postmark rejected the account token (HTTP 401, ErrorCode {code}: {message}); "
+                "check the token in the partition's 1Password item or POSTMARK_ACCOUNT_TOKEN"
+            )
+        if 200 <= status < 300:
+            return self._json(answer, operation)
+        if status not in RETRIED_STATUSES:
+            raise PostmarkUnavailable(f"Postmark answered {operation} with HTTP {status}; re-run later")
+        asked = _retry_after_seconds(answer.headers.get("Retry-After"), lambda: datetime.now(UTC))
+        if asked is not None and asked > self._limits.max_retry_after_seconds:
+            raise PostmarkUnavailable(f"Postmark asks to wait {asked:.0f} s before {operation}; re-run later")
+        failure = PostmarkUnavailable(
+            f"Postmark answered {operation} with HTTP {status} (after {attempt + 1} attempt(s)); re-run later"
+        )
+        # A 429 was not acted on: safe to repeat even a create.
+        return _Retry(failure, request.idempotent or status == 429, wait if asked is None else asked)
+
+    def _redirected(self, request: _Request, answer: _Answer) -> PostmarkRedirected:
+        """A redirect is never followed with the token; the error names where it pointed."""
+        raw_location = answer.headers.get("Location", "").strip()
+        try:
+            where = (
+                urlsplit(urljoin(self.base_url + request.path, raw_location)).hostname
+                if raw_location
+                else None
+            )
+        except ValueError:
+            where = None
+        return PostmarkRedirected(
+            f"Postmark answered {request.operation} with a redirect (HTTP {answer.status}) to "
+            f"{self._redacted(where or 'nowhere (no usable Location)')}; the token is never sent on: "
+            "check POSTMARK_API_URL"
+        )
 
     def _json(self, answer: _Answer, operation: str) -> Any:
         try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from tools.postmark.errors import PostmarkShapeError
-from tools.secrets.outside_text import unprintable
+from tools.runtime.text import unprintable
 
 _STRING, _BOOLEAN, _INTEGER = "a string", "a boolean", "an integer"
 

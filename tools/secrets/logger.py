@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TextIO
 
-from tools.secrets.outside_text import REDACTOR, Redactor, cut, outside_text, printable
+from tools.runtime.text import printable
+from tools.secrets.outside_text import REDACTOR, Redactor, cut, outside_text
 from tools.secrets.token_rule import secret_lines
 
 MESSAGE_LIMIT = 2000  # an error line is our text around outside text already cut shorter

@@ -14,38 +14,15 @@ logged, written to a file or filed in an issue: redact, then escape, then cut.
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections.abc import Iterable
 from urllib.parse import quote
+
+from tools.runtime.text import printable, unprintable
 
 MASK = "***"
 MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words (redaction ignores case)
 FRAGMENT = MIN_SECRET_LENGTH  # any run this long of a secret is masked too
 MESSAGE_CHARACTERS = 200
-# Control (Cc) and format (Cf: bidi overrides, zero-width characters) characters, lone
-# surrogates, private-use and unassigned code points: what can drive or fool a terminal.
-_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-
-
-def unprintable(char: str) -> bool:
-    return unicodedata.category(char) in _UNPRINTABLE_CATEGORIES
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def printable(text: str) -> str:
-    """`text` with each control, surrogate or bidi-override character as an escape
-    (`\\x1b`, `\\u202e`); every other character unchanged."""
-    if not any(unprintable(char) for char in text):
-        return text
-    return "".join(_escape(char) if unprintable(char) else char for char in text)
 
 
 def _variants(secret: str) -> list[str]:
