@@ -32,8 +32,10 @@ from tests.support.amm_workspace import (
     deploy_root_directly,
     files_containing,
     golden_root_template,
+    logged_steps,
     new_workspace,
     op_tokens,
+    planned_steps,
     publish_zone,
     records,
 )
@@ -609,9 +611,14 @@ def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
         assert "demo needs dev verified live first; dev is not" in early_demo.stderr
         assert "Alpha001-demo-Email" not in _stacks(cloud, ALPHA001)
 
+        plan = workspace.run("--dry-run", "Alpha002", "dev")
+        assert plan.returncode == 0, plan.stderr
+        logs_before = set(workspace.logs())
         dev = workspace.run("Alpha002", "dev")
         runs.append(dev)
         assert dev.returncode == 0, dev.stdout[-4000:] + dev.stderr[-2000:]
+        (dev_log,) = set(workspace.logs()) - logs_before
+        assert planned_steps(plan) == logged_steps(dev_log), "the dry run printed the steps the run took"
         assert _gate_lines(dev) == [
             f"gate (Root placeholder): ok - the PlatformRoot account is {ROOT_ACCOUNT} (not the placeholder)",
             f"gate (delegation): ok - arn:aws:iam::{ROOT_ACCOUNT}:role/AddNsRecordsToAnyHostedZone assumed from "

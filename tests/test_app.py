@@ -10,7 +10,7 @@ import pytest
 from apps.partition_mail import MissingInstance, build_app, load_instance_config, new_app
 from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.errors import PlatformError, SuspendedPartition, UnknownInfrastructure
-from platform_lib.registry import Partition, PartitionStatus, PostmarkAccount
+from platform_lib.registry import Partition, PartitionStatus, PostmarkAccount, all_partitions
 from tests.synth import project_context
 
 
@@ -39,8 +39,10 @@ def test_context_narrows_the_app(context: dict[str, str], expected: list[str]) -
 def test_bad_selection_is_a_clear_error() -> None:
     with pytest.raises(UnknownInfrastructure, match="valid: PlatformRoot, Alpha001, Alpha002"):
         _stacks(infrastructure="Alpha9")
-    with pytest.raises(SuspendedPartition):
-        _stacks(partition="kyle")
+    suspended = [p for p in all_partitions() if not p.is_active]
+    for partition in suspended:
+        with pytest.raises(SuspendedPartition):
+            _stacks(partition=partition.name)
     with pytest.raises(PlatformError, match="'dev' is on Alpha002, not Alpha001"):
         _stacks(infrastructure="Alpha001", partition="dev")
 

@@ -18,7 +18,9 @@ from tests.support.amm_workspace import (
     deploy_root_directly,
     files_containing,
     golden_root_template,
+    logged_steps,
     new_workspace,
+    planned_steps,
     records,
     route53_view,
 )
@@ -43,6 +45,10 @@ def run(workspace: Workspace, *args: str, stdin: str | None = None) -> subproces
         timeout=600,
         check=False,
     )
+
+
+def corporate_logs(workspace: Workspace) -> list[Path]:
+    return sorted((workspace.root / "logs").glob("corporate-*.log"))
 
 
 @pytest.mark.e2e
@@ -73,8 +79,15 @@ def test_the_corporate_cli_provisions_the_corporate_group_and_a_second_run_chang
             )
             assert simulator.exchanges == [] and simulator.server_calls == []
 
+            plan = run(workspace, "--dry-run")
+            assert plan.returncode == 0, plan.stderr
+            logs_before = set(corporate_logs(workspace))
             first = run(workspace, stdin="arda\narda\n")
             assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+            (first_log,) = set(corporate_logs(workspace)) - logs_before
+            assert planned_steps(plan) == logged_steps(first_log), (
+                "the dry run printed the steps the run took"
+            )
             out = first.stdout
             assert out.index("end: cdk diff FreeKanbanToolMailDns") < out.index(
                 "corporate deploy of arda confirmed"

@@ -14,6 +14,7 @@ from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, join_txt_strings
 from platform_lib.naming import ExportKey
 from platform_lib.registry import Partition, active_partitions, get_infrastructure, get_partition
+from platform_lib.sending_domain import corporate_sending_domain, free_kanban_tool_leaf
 from stacks.purpose.partition_email import (
     InvalidPartitionEmailProps,
     PartitionEmailInstanceConfig,
@@ -41,17 +42,9 @@ def _one(template: dict[str, Any], type_: str, **props: Any) -> tuple[str, dict[
 
 
 def test_synth_has_root_the_corporate_group_and_every_active_partition(synthesized: Synthesized) -> None:
-    assert sorted(synthesized.stack_names()) == sorted(
-        [
-            "PlatformRoot-RootDns",
-            "Corporate-Mail",
-            "FreeKanbanToolMailDns",
-            "Alpha002-dev-Email",
-            "Alpha002-stage-Email",
-            "Alpha001-demo-Email",
-            "Alpha001-prod-Email",
-        ]
-    )
+    corporate = [corporate_sending_domain().stack_name, free_kanban_tool_leaf().stack_name]
+    partitions = [naming.stack_name(p) for p in active_partitions()]
+    assert sorted(synthesized.stack_names()) == sorted([naming.ROOT_DNS_STACK_NAME, *corporate, *partitions])
 
 
 @pytest.mark.parametrize(

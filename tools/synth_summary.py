@@ -1,16 +1,22 @@
 """Print one row per synthesized stack: name, account, resource count, exports.
 
-Usage: python -m tools.synth_summary [CDK_OUT_DIR]   (default: cdk.out)
+python -m tools.synth_summary [CDK_OUT_DIR]   (default: cdk.out)
 """
 
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from tools.cli.arguments import ToolArgumentParser
+from tools.cli.contract import ExitStatus, UsageError
+from tools.cli.entry import exit_status, run_tool
 
-def summarize(outdir: Path) -> list[tuple[str, str, int, list[str]]]:
+Row = tuple[str, str, int, list[str]]
+
+
+def summarize(outdir: Path) -> list[Row]:
     manifest = json.loads((outdir / "manifest.json").read_text())
     rows = []
     for name, artifact in manifest["artifacts"].items():
@@ -23,7 +29,7 @@ def summarize(outdir: Path) -> list[tuple[str, str, int, list[str]]]:
     return rows
 
 
-def render(rows: list[tuple[str, str, int, list[str]]]) -> str:
+def render(rows: list[Row]) -> str:
     width = max([len("stack")] + [len(r[0]) for r in rows])
     lines = [f"{'stack':<{width}}  {'account':<12}  {'resources':>9}  exports"]
     for name, account, count, exports in rows:
@@ -32,14 +38,28 @@ def render(rows: list[tuple[str, str, int, list[str]]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> int:
-    outdir = Path(argv[0] if argv else "cdk.out")
+def _parser() -> ToolArgumentParser:
+    parser = ToolArgumentParser(
+        prog="python -m tools.synth_summary",
+        description="Print one row per synthesized stack of a cloud assembly: account, resources, exports.",
+    )
+    parser.add_argument(
+        "outdir", nargs="?", type=Path, default=Path("cdk.out"), help="the cloud assembly (default cdk.out)"
+    )
+    return parser
+
+
+def _summary(argv: Sequence[str] | None) -> int:
+    outdir: Path = _parser().parse_args(argv).outdir
     if not (outdir / "manifest.json").is_file():
-        print(f"error: {outdir}/manifest.json not found; run scripts/synth first", file=sys.stderr)
-        return 2
+        raise UsageError(f"{outdir}/manifest.json not found; run scripts/synth first")
     print(render(summarize(outdir)))
-    return 0
+    return ExitStatus.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return exit_status(lambda: _summary(argv))
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    run_tool(main)

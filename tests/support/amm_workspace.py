@@ -285,3 +285,16 @@ def files_containing(root: Path, needle: bytes) -> list[Path]:
         if needle in path.read_bytes():
             found.append(path)
     return found
+
+
+def planned_steps(plan: subprocess.CompletedProcess[str]) -> list[str]:
+    """The dry run's steps, as lines: what follows its one-line heading."""
+    lines = plan.stdout.splitlines()
+    assert lines[0].startswith("plan for ") and len(lines) > 5, plan.stdout
+    return [line.strip() for line in lines[1:]]
+
+
+def logged_steps(log: Path) -> list[str]:
+    """The steps a run logged (`<time> step: <line>`), in order."""
+    marker = " step: "
+    return [line.split(marker, 1)[1] for line in log.read_text().splitlines() if marker in line]

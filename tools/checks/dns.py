@@ -4,6 +4,7 @@ report authorization, DKIM and the Return-Path are what the stack publishes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from platform_lib.dns_text import (
     DMARC_POLICIES,
@@ -34,8 +35,19 @@ def _names(names: set[str] | frozenset[str] | tuple[str, ...]) -> str:
     return ", ".join(sorted(names))
 
 
-def _judged(expected: ExpectedDomain, check_id: CheckId, verdict: tuple[bool, str]) -> Finding:
-    good, message = verdict
+def _judged_answer(
+    expected: ExpectedDomain,
+    obs: Observations,
+    probe: Probe,
+    check_id: CheckId,
+    judge: Callable[[DnsAnswer], tuple[bool, str]],
+) -> Finding:
+    """The probe's answer judged: a finding of the probe's own (unreachable, refused) as is,
+    else ok or drift with the judge's message."""
+    answer = dns_answer(expected, obs, probe, SEAM, check_id)
+    if isinstance(answer, Finding):
+        return answer
+    good, message = judge(answer)
     return (ok if good else drift)(expected.zone_name, SEAM, check_id, message)
 
 
@@ -144,11 +156,8 @@ def judge_spf(zone: str, answer: DnsAnswer) -> tuple[bool, str]:
     tags=[Tag.LIVE, Tag.POST_MERGE, Tag.LEAF],
 )
 def spf(expected: ExpectedDomain, obs: Observations) -> Finding:
-    answer = dns_answer(expected, obs, Probe.APEX_TXT, SEAM, CheckId.DNS_SPF)
-    return (
-        answer
-        if isinstance(answer, Finding)
-        else _judged(expected, CheckId.DNS_SPF, judge_spf(expected.zone_name, answer))
+    return _judged_answer(
+        expected, obs, Probe.APEX_TXT, CheckId.DNS_SPF, lambda answer: judge_spf(expected.zone_name, answer)
     )
 
 
@@ -185,11 +194,12 @@ def judge_dmarc(zone: str, answer: DnsAnswer) -> tuple[bool, str]:
     tags=[Tag.LIVE, Tag.POST_MERGE, Tag.LEAF],
 )
 def dmarc(expected: ExpectedDomain, obs: Observations) -> Finding:
-    answer = dns_answer(expected, obs, Probe.DMARC_TXT, SEAM, CheckId.DNS_DMARC)
-    return (
-        answer
-        if isinstance(answer, Finding)
-        else _judged(expected, CheckId.DNS_DMARC, judge_dmarc(expected.zone_name, answer))
+    return _judged_answer(
+        expected,
+        obs,
+        Probe.DMARC_TXT,
+        CheckId.DNS_DMARC,
+        lambda answer: judge_dmarc(expected.zone_name, answer),
     )
 
 
@@ -242,11 +252,8 @@ def _framing_flaws(strings: list[str]) -> list[str]:
 
 @check(CheckId.DNS_DKIM, seam=SEAM, title="DKIM", probes=[Probe.DKIM_TXT], tags=[Tag.LIVE, Tag.POST_MERGE])
 def dkim(expected: ExpectedDomain, obs: Observations) -> Finding:
-    answer = dns_answer(expected, obs, Probe.DKIM_TXT, SEAM, CheckId.DNS_DKIM)
-    return (
-        answer
-        if isinstance(answer, Finding)
-        else _judged(expected, CheckId.DNS_DKIM, _judge_dkim(expected, answer))
+    return _judged_answer(
+        expected, obs, Probe.DKIM_TXT, CheckId.DNS_DKIM, lambda answer: _judge_dkim(expected, answer)
     )
 
 
@@ -284,23 +291,23 @@ def _judge_dkim(expected: ExpectedDomain, answer: DnsAnswer) -> tuple[bool, str]
     tags=[Tag.LIVE, Tag.POST_MERGE],
 )
 def return_path(expected: ExpectedDomain, obs: Observations) -> Finding:
-    answer = dns_answer(expected, obs, Probe.RETURN_PATH, SEAM, CheckId.DNS_RETURN_PATH)
-    if isinstance(answer, Finding):
-        return answer
+    return _judged_answer(
+        expected,
+        obs,
+        Probe.RETURN_PATH,
+        CheckId.DNS_RETURN_PATH,
+        lambda answer: _judge_return_path(expected, answer),
+    )
+
+
+def _judge_return_path(expected: ExpectedDomain, answer: DnsAnswer) -> tuple[bool, str]:
     host, target = expected.signing.return_path_host_name, expected.block.return_path_target
     targets = answer.single_values()
     if not targets:
-        return drift(
-            expected.zone_name,
-            SEAM,
-            CheckId.DNS_RETURN_PATH,
-            f"missing Return-Path CNAME at {host} ({answer.absent_reason})",
-        )
+        return False, f"missing Return-Path CNAME at {host} ({answer.absent_reason})"
     if targets != [norm(target)]:
-        return drift(
-            expected.zone_name,
-            SEAM,
-            CheckId.DNS_RETURN_PATH,
+        return (
+            False,
             f"Return-Path CNAME {host} points at {', '.join(targets)}; {expected.source} expects {target}",
         )
-    return ok(expected.zone_name, SEAM, CheckId.DNS_RETURN_PATH, f"Return-Path CNAME {host} -> {targets[0]}")
+    return True, f"Return-Path CNAME {host} -> {targets[0]}"

@@ -1,6 +1,6 @@
 """The settings `amm.sh` reads from its environment, checked before anything changes.
 
-AMM_VERIFY_DEADLINE_SECONDS (default 300), AMM_OP_TIMEOUT_SECONDS (default 30): finite
+AMM_VERIFY_DEADLINE_SECONDS, AMM_OP_TIMEOUT_SECONDS (defaults in SETTINGS_HELP): finite
 numbers of seconds above zero, at most a day. AMM_LOG_DIR (default ./logs): a folder this
 user can create or write. POSTMARK_API_URL: https (plain http only to loopback); when it is
 not Postmark's own URL the run says so once at start.
@@ -17,18 +17,18 @@ from pathlib import Path
 from platform_lib.context_store import PROJECT_ROOT
 from tools.cli.arguments import MAX_SECONDS
 from tools.cli.contract import UsageError
-from tools.postmark.client import api_url_notice, postmark_api_url
+from tools.postmark.client import DEFAULT_POSTMARK_API_URL, api_url_notice, postmark_api_url
 from tools.postmark.verification import DEFAULT_DEADLINE_SECONDS
 from tools.runtime.text import unprintable
 from tools.runtime.urls import UnsafeUrl
 from tools.secrets.op import DEFAULT_OP_TIMEOUT_SECONDS
 from tools.secrets.outside_text import outside_text
 
-SETTINGS_HELP = """\
-environment (checked before anything changes): AMM_VERIFY_DEADLINE_SECONDS (default 300)
-bounds the Postmark verification poll; AMM_OP_TIMEOUT_SECONDS (default 30) bounds each
+SETTINGS_HELP = f"""\
+environment (checked before anything changes): AMM_VERIFY_DEADLINE_SECONDS (default {DEFAULT_DEADLINE_SECONDS:g})
+bounds the Postmark verification poll; AMM_OP_TIMEOUT_SECONDS (default {DEFAULT_OP_TIMEOUT_SECONDS:g}) bounds each
 `op read`; AMM_LOG_DIR (default ./logs) is where the token-free run log goes;
-POSTMARK_API_URL (default https://api.postmarkapp.com; plain http only to loopback)."""
+POSTMARK_API_URL (default {DEFAULT_POSTMARK_API_URL}; plain http only to loopback)."""
 
 
 class SettingError(UsageError):
