@@ -129,16 +129,12 @@ def dkim_verified(expected: ExpectedDomain, obs: Observations) -> Finding | None
     domain = postmark_domain(obs)
     if domain is None:
         return None
-    if domain.dkim_verified:
-        return ok(
-            expected.zone_name, SEAM, CheckId.POSTMARK_DKIM_VERIFIED, f"DKIM verified for {domain.name}"
-        )
-    return drift(
-        expected.zone_name,
-        SEAM,
+    return _verified(
+        expected,
         CheckId.POSTMARK_DKIM_VERIFIED,
-        f"Postmark reports DKIM not verified for {domain.name} on {expected.domain.postmark_account.value}; "
-        f"run `{expected.domain.verifier}`",
+        domain.dkim_verified,
+        f"DKIM verified for {domain.name}",
+        f"Postmark reports DKIM not verified for {domain.name} on {expected.domain.postmark_account.value}",
     )
 
 
@@ -153,17 +149,17 @@ def return_path_verified(expected: ExpectedDomain, obs: Observations) -> Finding
     domain = postmark_domain(obs)
     if domain is None:
         return None
-    if domain.return_path_verified:
-        return ok(
-            expected.zone_name,
-            SEAM,
-            CheckId.POSTMARK_RETURN_PATH_VERIFIED,
-            f"Return-Path {domain.return_path_domain} verified",
-        )
-    return drift(
-        expected.zone_name,
-        SEAM,
+    return _verified(
+        expected,
         CheckId.POSTMARK_RETURN_PATH_VERIFIED,
-        f"Postmark reports Return-Path {domain.return_path_domain or '(none)'} not verified; "
-        f"run `{expected.domain.verifier}`",
+        domain.return_path_verified,
+        f"Return-Path {domain.return_path_domain} verified",
+        f"Postmark reports Return-Path {domain.return_path_domain or '(none)'} not verified",
     )
+
+
+def _verified(expected: ExpectedDomain, check_id: CheckId, verified: bool, good: str, bad: str) -> Finding:
+    """Postmark's verified flag: ok, or drift naming the command that asks Postmark again."""
+    if verified:
+        return ok(expected.zone_name, SEAM, check_id, good)
+    return drift(expected.zone_name, SEAM, check_id, f"{bad}; run `{expected.domain.verifier}`")
