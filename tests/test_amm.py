@@ -237,6 +237,33 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace) -> N
     assert not (workspace.root / "logs").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "advice"),
+    [
+        (["Alpha002", "dev"], "deploy the Root stack with `./amm.sh PlatformRoot`, then re-run"),
+        (["PlatformRoot"], "platform_lib/registry.py (see the runbook), then re-run"),
+    ],
+)
+def test_a_dry_run_that_would_be_refused_prints_the_whole_plan_and_exits_1(
+    tmp_path: Path, cloud: MotoServer, args: list[str], advice: str
+) -> None:
+    """The placeholder Root account is known offline: the plan is printed whole (the operator
+    sees every step), then one error line says the run would stop, exit 1. The Root stack's
+    own dry run is told to set the id, not to run the command it is the dry run of."""
+    workspace = new_workspace(tmp_path, cloud, root_account=None)
+    result = workspace.run("--dry-run", *args)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("plan for ") and "REFUSED NOW" in lines[1]
+    assert any("cdk deploy" in line for line in lines), "the whole plan, not just up to the refusal"
+    (error,) = result.stderr.strip().splitlines()
+    assert error.startswith("error: this run would stop before anything changes: the PlatformRoot account")
+    assert error.endswith(advice)
+    if args == ["PlatformRoot"]:
+        assert "./amm.sh PlatformRoot" not in error
+    assert not (workspace.root / "logs").exists()
+
+
 # --- the gates before anything changes ------------------------------------------------------
 
 
@@ -285,7 +312,7 @@ def test_the_cascade_refuses_stage_while_dev_is_not_verified_live(workspace: Wor
         "error: stage needs dev verified live first; dev is not: deploy and verify it "
         "(`./amm.sh Alpha002 dev`), or pass --skip-cascade REASON"
     )
-    assert "dev: postmark.domain: Postmark unreachable" in result.stderr
+    assert "dev: postmark.domain: Postmark not checked: PostmarkNonProd: cannot reach Postmark" in result.stderr
     assert "gate (cascade): dev NOT verified live" in result.stdout
     assert "start: pre-deploy" not in result.stdout
     assert "stage    Alpha002-stage-Email   FAILED, exit 1" in result.stdout

@@ -356,13 +356,14 @@ def test_postmark_unreachable_is_reported_and_dns_still_checked(partitions_expec
         (
             "dev.ardamails.com",
             "postmark.domain",
-        ): "Postmark unreachable: Postmark unreachable (PostmarkNonProd): connection refused",
+        ): "Postmark not checked: PostmarkNonProd: connection refused",
         (
             "stage.ardamails.com",
             "postmark.domain",
-        ): "Postmark unreachable: Postmark unreachable (PostmarkNonProd): connection refused",
+        ): "Postmark not checked: PostmarkNonProd: connection refused",
     }
     assert {f.status for f in report.failures} == {Status.ERROR}
+    assert not report.drifted and not report.clean, "could not check: neither drift nor clean"
     dev_dns = [f for f in report.findings if f.domain == "dev.ardamails.com" and f.check.startswith("dns.")]
     assert len(dev_dns) == 7 and all(not f.failed for f in dev_dns)
 
@@ -374,8 +375,8 @@ def test_slow_postmark_times_out_without_hiding_other_results(partitions_expecte
     assert time.monotonic() - started < 2.5
     found = failures(report)
     assert found == {
-        ("demo.ardamails.com", "postmark.domain"): "Postmark unreachable: timed out after 0.5s",
-        ("prod.ardamails.com", "postmark.domain"): "Postmark unreachable: timed out after 0.5s",
+        ("demo.ardamails.com", "postmark.domain"): "Postmark not checked: timed out after 0.5s",
+        ("prod.ardamails.com", "postmark.domain"): "Postmark not checked: timed out after 0.5s",
     }
     assert sum(1 for f in report.findings if f.domain == "dev.ardamails.com" and not f.failed) >= 15
 
@@ -513,9 +514,18 @@ def test_runner_replaces_a_stuck_worker_so_queued_probes_still_run() -> None:
 
 def test_missing_dmarc_report_authorization_names_the_record_to_add(partitions_expected, apis, dns) -> None:  # type: ignore[no-untyped-def]
     dns.records.delete("dev.ardamails.com._report._dmarc.arda.cards", "TXT")
-    found = failures(run(partitions_expected, apis, dns))
-    assert set(found) == {("dev.ardamails.com", "dns.dmarc_report_authorization")}
-    message = found[("dev.ardamails.com", "dns.dmarc_report_authorization")]
+    report = run(partitions_expected, apis, dns)
+    assert report.clean, "a warning holds nothing back"
+    (warning,) = report.warnings
+    assert (warning.domain, warning.check, warning.status) == (
+        "dev.ardamails.com",
+        "dns.dmarc_report_authorization",
+        Status.WARN,
+    )
+    message = warning.message
+    table = render_table(report)
+    assert "clean (1 warning(s))" in table.splitlines()[-1] and "WARN" in table
+    assert "### Warnings (they hold nothing back)" in render_markdown(report)
     assert (
         'arda.cards (not managed here) must publish TXT "v=DMARC1" at dev.ardamails.com._report._dmarc.arda.cards'
         in message

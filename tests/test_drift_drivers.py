@@ -21,6 +21,7 @@ from platform_lib.naming import partition_zone_name
 from platform_lib.registry import active_partitions
 from tests.support.dns_server import LoopbackDnsServer
 from tests.support.github_api import GitHubApiStandIn
+from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import Synthesized
 from tests.test_drift_core import load_zones
 
@@ -112,12 +113,13 @@ def test_postmark_unreachable_is_reported_not_crashed(dns: LoopbackDnsServer) ->
     result = run_driver(
         "tools.runtime_platform_drift", *dns.drift_args(), "--json", "--timeout", "5", env=drift_env()
     )
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 3, result.stderr  # could not check: no drift, the live state unknown
     report = json.loads(result.stdout)
+    assert report["verdict"] == "could not check"
     failed = [f for f in report["findings"] if f["status"] != "ok"]
     assert {f["domain"] for f in failed} == {partition_zone_name(p) for p in active_partitions()}
     assert all(f["check"] == "postmark.domain" and f["status"] == "error" for f in failed)
-    assert all(f["message"].startswith("Postmark unreachable") for f in failed)
+    assert all(f["message"].startswith("Postmark not checked: Postmark") for f in failed)
     dns_ok = [f for f in report["findings"] if f["seam"] == "dns" and f["status"] == "ok"]
     assert len(dns_ok) == 7 * len(active_partitions())  # seven DNS checks per partition ran and passed
     assert "token-value" not in result.stdout + result.stderr
@@ -126,6 +128,7 @@ def test_postmark_unreachable_is_reported_not_crashed(dns: LoopbackDnsServer) ->
 def test_drift_opens_a_labelled_issue_then_comments_instead_of_duplicating(
     dns: LoopbackDnsServer, github: GitHubApiStandIn, tmp_path: Path
 ) -> None:
+    dns.records.delete("stage.ardamails.com", "NS")  # drift, besides an unreachable Postmark
     env = drift_env(GITHUB_TOKEN=github.token, GITHUB_REPOSITORY=REPO, GITHUB_API_URL=github.url)
     summary = tmp_path / "summary.md"
     args = (*dns.drift_args(), "--timeout", "5", "--open-issue", "--markdown", str(summary))
@@ -136,14 +139,67 @@ def test_drift_opens_a_labelled_issue_then_comments_instead_of_duplicating(
     assert issue.title == "runtime-platform-drift: partition mail drift detected"
     assert issue.labels == ["drift", "runtime-platform"]
     assert "## runtime-platform-drift: Drift detected" in issue.body
-    assert "| `dev.ardamails.com` | `postmark.domain` | ERROR | Postmark unreachable" in issue.body
+    assert "| `stage.ardamails.com` | `dns.delegation` | DRIFT |" in issue.body
+    assert "| `dev.ardamails.com` | `postmark.domain` | ERROR | Postmark not checked" in issue.body
     assert summary.read_text().startswith("## runtime-platform-drift: Drift detected")
 
     second = run_driver("tools.runtime_platform_drift", *args, env=env)
     assert second.returncode == 1
     assert "commented issue #1" in second.stderr
     assert len(github.issues) == 1 and len(issue.comments) == 1
-    assert "Postmark unreachable" in issue.comments[0]
+    assert "dns.delegation" in issue.comments[0]
+
+
+def test_a_rejected_token_is_could_not_check_with_its_own_issue(
+    dns: LoopbackDnsServer, github: GitHubApiStandIn
+) -> None:
+    """Postmark answers 401 to both tokens: nothing is known to differ, so exit 3, one message
+    per domain naming the variable the token came from, and the "could not check" issue - not
+    the drift issue, which stays as it is."""
+    github.add_issue(
+        REPO, "runtime-platform-drift: partition mail drift detected", ["drift", "runtime-platform"]
+    )
+    with PostmarkSimulator({}) as simulator:  # knows no token: every call is a 401
+        env = drift_env(
+            GITHUB_TOKEN=github.token,
+            GITHUB_REPOSITORY=REPO,
+            GITHUB_API_URL=github.url,
+            POSTMARK_API_URL=simulator.url,
+        )
+        result = run_driver(
+            "tools.runtime_platform_drift", *dns.drift_args(), "--timeout", "5", "--open-issue", env=env
+        )
+    assert result.returncode == 3, result.stdout[-2000:] + result.stderr
+    assert "COULD NOT CHECK" in result.stdout.splitlines()[-1]
+    dev = next(
+        line
+        for line in result.stdout.splitlines()
+        if line.startswith("dev.ardamails.com") and "postmark.domain" in line
+    )
+    assert (
+        "Postmark not checked: PostmarkNonProd: Postmark rejected the account token from POSTMARK_NONPROD_ACCOUNT_TOKEN (HTTP 401"
+        in dev
+    )
+    assert dev.count("Postmark") == 3 and "unreachable" not in dev, "one message, not a doubled one"
+    assert "opened issue #2" in result.stderr
+    drift_issue, could_not_check = github.issues
+    assert drift_issue.comments == []
+    assert could_not_check.title == (
+        "runtime-platform-drift: could not check partition mail (Postmark or DNS did not answer)"
+    )
+    assert could_not_check.body.startswith("## runtime-platform-drift: Could not check")
+    assert "the live state is unknown, not wrong" in could_not_check.body
+    assert "token-value" not in result.stdout + result.stderr + could_not_check.body
+
+
+@pytest.mark.parametrize("module", ["tools.runtime_platform_drift", "tools.corporate_drift"])
+def test_help_names_the_token_variables_and_exit_codes(module: str) -> None:
+    result = run_driver(module, "--help", env=drift_env())
+    assert result.returncode == 0
+    assert "POSTMARK_PROD_ACCOUNT_TOKEN" in result.stdout
+    assert ("POSTMARK_NONPROD_ACCOUNT_TOKEN" in result.stdout) is (module == "tools.runtime_platform_drift")
+    said = " ".join(result.stdout.split())
+    assert "1 drift found; 3 could not check" in said and "2 usage or configuration error" in said
 
 
 def test_corporate_issue_has_its_own_labels_and_ignores_closed_and_other_issues(

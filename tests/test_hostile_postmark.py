@@ -159,7 +159,12 @@ def test_hostile_postmark_is_survived(
     output = result.stdout + result.stderr
     assert result.server_requests > 0, "the tool never reached the hostile server"
     assert result.seconds < BOUND_SECONDS
-    assert result.returncode == 1, output[-2000:]
+    if tool in ("pre-deploy", "verify"):
+        assert result.returncode == 1, output[-2000:]
+    else:  # drift: 3 when Postmark alone failed (the live state unknown), 1 when DNS drifted too
+        drifted = "DRIFT DETECTED" in result.stdout
+        assert result.returncode == (1 if drifted else 3), output[-2000:]
+        assert drifted or "COULD NOT CHECK" in result.stdout, result.stdout[-2000:]
     assert "Traceback" not in output
     assert CANARY not in output and CANARY.lower() not in output.lower()
     assert not [c for c in output if c in "\x1b\x07\u202e" or 0xD800 <= ord(c) <= 0xDFFF], "raw control text"
@@ -176,4 +181,4 @@ def test_hostile_postmark_is_survived(
     else:
         problems = [line for line in result.stdout.splitlines() if any(f in line for f in expected)]
         assert problems, result.stdout[-3000:]
-        assert result.issue_bodies, "drift was found, so an issue was opened"
+        assert result.issue_bodies, "drift was found, or the check could not complete: an issue was opened"

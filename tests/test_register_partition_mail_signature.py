@@ -160,7 +160,7 @@ def test_postmark_401(
     assert run(postmark, context_file, "Alpha002", "dev", token="wrong-token") == 1
     err = capsys.readouterr().err
     assert err.splitlines()[-1].startswith(
-        "error: Postmark rejected the account token (HTTP 401, ErrorCode 10"
+        "error: Postmark rejected the account token from POSTMARK_ACCOUNT_TOKEN (HTTP 401, ErrorCode 10"
     )
     assert err.count("error: ") == 1 and err.startswith("note: Postmark API is http://127.0.0.1:")
     assert context_file.read_bytes() == before

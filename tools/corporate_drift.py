@@ -9,7 +9,8 @@ checked against its `corporateMail:...` block of `cdk.context.json` (written by
 the Postmark domain, the stack's DNS (delegation, SPF, DMARC, every DKIM key of a rotation,
 Return-Path, the DMARC report authorization) and the cross-seam agreement. The Free Kanban
 Tool's sending leaf `freekanban.arda.ardamails.com` is checked for its own SPF and DMARC
-records and report authorization. Exit 0 clean, 1 drift, 2 usage or configuration error;
+records and report authorization. Exit 0 clean, 1 drift, 3 could not check, 2 usage or
+configuration error;
 `--open-issue` files an issue labelled `drift` + `corporate`.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 
+from platform_lib.sending_domain import corporate_sending_domain
 from tools.checks.catalogue import ExpectedDomain
 from tools.drift.driver import DriverSpec, run
 from tools.drift.expected import corporate_expected_domains
@@ -34,7 +36,9 @@ SPEC = DriverSpec(
         "and the Free Kanban Tool's sending leaf."
     ),
     issue_title="corporate-drift: corporate mail drift detected",
+    could_not_check_title="corporate-drift: could not check corporate mail (Postmark or DNS did not answer)",
     issue_labels=("drift", "corporate"),
+    accounts=(corporate_sending_domain().postmark_account,),
     build_expected=_build_expected,
 )
 

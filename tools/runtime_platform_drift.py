@@ -5,7 +5,7 @@
 
 Postmark account tokens come from POSTMARK_NONPROD_ACCOUNT_TOKEN / POSTMARK_PROD_ACCOUNT_TOKEN
 (one per account, `PostmarkAccount.token_env_var`), the API base from POSTMARK_API_URL.
-Exit 0 clean, 1 drift, 2 usage or configuration error. Shares its core with corporate-drift
+Exit 0 clean, 1 drift, 3 could not check, 2 usage or configuration error (`--help`). Shares its core with corporate-drift
 (DQ-R1-018); on drift, `--open-issue` files an issue labelled `drift` + `runtime-platform`.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from platform_lib.errors import PlatformError
-from platform_lib.registry import get_partition
+from platform_lib.registry import active_partitions, get_partition
 from tools.checks.catalogue import ExpectedDomain
 from tools.drift.driver import DriverSpec, run
 from tools.drift.expected import DriftConfigError, partition_expected_domains
@@ -42,7 +42,9 @@ SPEC = DriverSpec(
     module="tools.runtime_platform_drift",
     description="Assert Postmark + DNS + cdk.context.json agree for every active partition.",
     issue_title="runtime-platform-drift: partition mail drift detected",
+    could_not_check_title="runtime-platform-drift: could not check partition mail (Postmark or DNS did not answer)",
     issue_labels=("drift", "runtime-platform"),
+    accounts=tuple(dict.fromkeys(p.postmark_account for p in active_partitions())),
     build_expected=_build_expected,
     add_arguments=_add_arguments,
 )

@@ -21,7 +21,7 @@ from platform_lib.naming import (
     dmarc_report_domain,
 )
 from tools.checks.catalogue import CheckId, ExpectedDomain, Observations, Probe, Tag, check
-from tools.checks.findings import Finding, Seam, abbreviate, drift, error, ok
+from tools.checks.findings import Finding, Seam, abbreviate, drift, error, ok, warn
 from tools.checks.reading import dns_answer, joined, norm
 from tools.dns.probe import DnsAnswer
 
@@ -215,7 +215,7 @@ def dmarc_report_authorization(expected: ExpectedDomain, obs: Observations) -> F
     send aggregate reports only when that domain publishes `v=DMARC1` at
     `{zone}._report._dmarc.{report domain}` (a `*` record there answers too). This project
     does not own that zone, so the message names exactly the record to add there; it does not
-    hold a rollout back (not `LIVE`)."""
+    hold a rollout back (not `LIVE`), and a missing record is a warning, not drift."""
     zone, check_id = expected.zone_name, CheckId.DNS_DMARC_REPORT_AUTHORIZATION
     answer = dns_answer(expected, obs, Probe.DMARC_REPORT, SEAM, check_id)
     if isinstance(answer, Finding):
@@ -225,7 +225,7 @@ def dmarc_report_authorization(expected: ExpectedDomain, obs: Observations) -> F
         return ok(
             zone, SEAM, check_id, f"{dmarc_report_domain()} authorizes DMARC reports for {zone} ({specific})"
         )
-    return drift(
+    return warn(
         zone,
         SEAM,
         check_id,

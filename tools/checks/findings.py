@@ -12,6 +12,7 @@ class Status(StrEnum):
     OK = "ok"
     DRIFT = "drift"  # the live state disagrees with the expectation
     ERROR = "error"  # the probe could not answer (unreachable, timed out, rejected)
+    WARN = "warn"  # an advisory check is not met; it holds nothing back (e.g. a record another team owns)
 
 
 class Seam(StrEnum):
@@ -40,7 +41,8 @@ class Finding:
 
     @property
     def failed(self) -> bool:
-        return self.status is not Status.OK
+        """Drift or a probe that could not answer; a warning is not a failure."""
+        return self.status in (Status.DRIFT, Status.ERROR)
 
     def to_json(self) -> dict[str, str]:
         data = asdict(self)
@@ -59,6 +61,10 @@ def drift(domain: str, seam: Seam, check: str, message: str) -> Finding:
 
 def error(domain: str, seam: Seam, check: str, message: str) -> Finding:
     return Finding(domain, seam, check, Status.ERROR, message)
+
+
+def warn(domain: str, seam: Seam, check: str, message: str) -> Finding:
+    return Finding(domain, seam, check, Status.WARN, message)
 
 
 def abbreviate(value: str, keep: int = 10) -> str:

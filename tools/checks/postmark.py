@@ -22,7 +22,7 @@ def domain_exists(expected: ExpectedDomain, obs: Observations) -> Finding:
     zone, account = expected.zone_name, expected.domain.postmark_account.value
     outcome = obs[Probe.POSTMARK]
     if outcome.value is None:
-        return error(zone, SEAM, CheckId.POSTMARK_DOMAIN, f"Postmark unreachable: {outcome.failure}")
+        return error(zone, SEAM, CheckId.POSTMARK_DOMAIN, f"Postmark not checked: {outcome.failure}")
     lookup: PostmarkLookup = outcome.value
     if lookup.domain is None:
         has = ", ".join(lookup.names) or "none"

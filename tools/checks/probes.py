@@ -112,9 +112,7 @@ class PostmarkDirectory:
         except PostmarkProbeError:
             raise
         except Exception as exc:
-            raise PostmarkProbeError(
-                f"Postmark unreachable ({expected.domain.postmark_account.value}): {exc}"
-            ) from exc
+            raise PostmarkProbeError(f"{expected.domain.postmark_account.value}: {exc}") from exc
         names = tuple(item.name for item in listing)
         exact = [item for item in listing if _normal(item.name) == _normal(expected.zone_name)]
         if len(exact) > 1:
@@ -130,9 +128,7 @@ class PostmarkDirectory:
         try:
             details = api.get_domain(chosen.id)
         except Exception as exc:
-            raise PostmarkProbeError(
-                f"Postmark unreachable ({expected.domain.postmark_account.value}): {exc}"
-            ) from exc
+            raise PostmarkProbeError(f"{expected.domain.postmark_account.value}: {exc}") from exc
         return PostmarkLookup(expected.domain.postmark_account, details, bool(exact), names)
 
 

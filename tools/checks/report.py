@@ -49,6 +49,14 @@ class CheckReport:
     def clean(self) -> bool:
         return not self.failures
 
+    @property
+    def drifted(self) -> bool:
+        return any(f.status is Status.DRIFT for f in self.findings)
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.status is Status.WARN]
+
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)
 

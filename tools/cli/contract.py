@@ -17,9 +17,19 @@ class ExitStatus(IntEnum):
     OK = 0
     FAILED = 1  # a gate, step or check failed; drift was found
     USAGE = 2  # bad usage or an unusable setting; nothing was changed
+    NOT_CHECKED = 3  # nothing failed, but a probe could not answer: the state is unknown
     HANGUP = 129  # SIGHUP: the terminal closed
     INTERRUPTED = 130  # Ctrl-C
     TERMINATED = 143  # SIGTERM
+
+
+class PlanStatus(IntEnum):
+    """`./amm.sh plan` ends like `terraform plan -detailed-exitcode`, so a script can tell
+    "nothing to do" from "something to do" from "could not tell"; a usage error is 1 there."""
+
+    NOTHING_TO_DO = 0
+    COULD_NOT_PLAN = 1
+    PENDING = 2  # a deploy, a verification or an operator task is waiting
 
 
 class OperatorError(Exception):

@@ -1,7 +1,10 @@
 """The command line both drift drivers share: options, configuration checks, exit codes.
 
-Exit codes: 0 clean, 1 drift (or a probe that could not answer), 2 usage or configuration
-error (missing token variable, malformed context, bad --resolver, GitHub issue failure).
+Exit codes (`EXIT_HELP`): 0 clean (warnings allowed), 1 drift found, 3 could not check (no
+drift, but a probe failed: Postmark unreachable or refusing the token, a DNS timeout), 2
+usage or configuration error (missing token variable, malformed context, bad --resolver,
+GitHub issue failure). With `--open-issue`, drift files (or comments on) the drift issue and
+"could not check" its own issue, so an outage never reads as drift.
 """
 
 from __future__ import annotations
@@ -25,10 +28,21 @@ from tools.dns.probe import AUTHORITATIVE_PORT, DEFAULT_RESOLVER, DnsProbe, pars
 from tools.drift.expected import DriftConfigError
 from tools.drift.render import render_json, render_markdown, render_table
 from tools.github.issues import GitHubIssues, GitHubSearchIncomplete, GitHubSettings
-from tools.postmark.client import PostmarkClient, PostmarkLimits, api_url_notice, postmark_api_url
+from tools.postmark.client import (
+    DEFAULT_POSTMARK_API_URL,
+    PostmarkClient,
+    PostmarkLimits,
+    api_url_notice,
+    postmark_api_url,
+)
 from tools.secrets import logger
 from tools.secrets.account_token import accepted_token
 from tools.secrets.token_rule import TokenRejected
+
+EXIT_HELP = """\
+exit status: 0 clean (warnings, e.g. the DMARC report authorization, are shown and allowed);
+1 drift found; 3 could not check (no drift found, but a probe failed: Postmark unreachable or
+refusing a token, a DNS timeout); 2 usage or configuration error."""
 
 
 @dataclass(frozen=True)
@@ -36,14 +50,31 @@ class DriverSpec:
     tool: str  # e.g. "runtime-platform-drift"
     module: str  # e.g. "tools.runtime_platform_drift"
     description: str
-    issue_title: str
+    issue_title: str  # the drift issue
+    could_not_check_title: str  # the issue for a run that could not check
     issue_labels: tuple[str, ...]
+    accounts: tuple[PostmarkAccount, ...]  # whose token variables its --help names
     build_expected: Callable[[argparse.Namespace], list[ExpectedDomain]]
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
 
 
+def _epilog(spec: DriverSpec) -> str:
+    variables = "\n".join(
+        f"  {account.token_env_var:<32} the {account.value} account token" for account in spec.accounts
+    )
+    return (
+        f"environment:\n{variables}\n  POSTMARK_API_URL                 Postmark's API (default "
+        f"{DEFAULT_POSTMARK_API_URL})\n  GITHUB_TOKEN, GITHUB_REPOSITORY  with --open-issue\n\n{EXIT_HELP}"
+    )
+
+
 def _parser(spec: DriverSpec) -> ToolArgumentParser:
-    parser = ToolArgumentParser(prog=f"python -m {spec.module}", description=spec.description)
+    parser = ToolArgumentParser(
+        prog=f"python -m {spec.module}",
+        description=spec.description,
+        epilog=_epilog(spec),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--resolver",
         default=DEFAULT_RESOLVER,
@@ -136,7 +167,7 @@ def _emit(report: CheckReport, args: argparse.Namespace) -> None:
             out.write(logger.redact(render_markdown(report)))
 
 
-def make_domains_api(token: str, base_url: str, timeout: float) -> PostmarkDomainsApi:
+def make_domains_api(token: str, base_url: str, timeout: float, token_source: str) -> PostmarkDomainsApi:
     """The project's Postmark client; a daily check retries briefly, the next run retries again.
     Each probe is cut off at `timeout` by the runner; the client's own deadline matches it."""
     return PostmarkClient(
@@ -145,6 +176,7 @@ def make_domains_api(token: str, base_url: str, timeout: float) -> PostmarkDomai
         timeout=timeout,
         deadline_seconds=2 * timeout,
         limits=PostmarkLimits(retries=2, backoff_seconds=0.25, max_retry_after_seconds=timeout),
+        token_source=token_source,
     )
 
 
@@ -152,7 +184,7 @@ def _detect(
     spec: DriverSpec,
     args: argparse.Namespace,
     env: Mapping[str, str],
-    api_factory: Callable[[str, str, float], PostmarkDomainsApi],
+    api_factory: Callable[[str, str, float, str], PostmarkDomainsApi],
 ) -> int:
     if args.workers < 1:
         raise DriftConfigError("--workers must be at least 1")
@@ -166,7 +198,10 @@ def _detect(
     if notice:
         print(f"{spec.tool}: note: {notice}", file=sys.stderr)
     postmark = PostmarkDirectory(
-        {account: api_factory(token, base_url, args.timeout) for account, token in tokens.items()}
+        {
+            account: api_factory(token, base_url, args.timeout, account.token_env_var)
+            for account, token in tokens.items()
+        }
     )
     dns = DnsProbe(address, args.timeout, authoritative_port=args.authoritative_port)
     report = evaluate(spec.tool, expected, Sources(dns, postmark), timeout=args.timeout, workers=args.workers)
@@ -175,24 +210,29 @@ def _detect(
         return ExitStatus.OK
     if github is not None:
         _file_issue(spec, github, report)
-    return ExitStatus.FAILED
+    return ExitStatus.FAILED if report.drifted else ExitStatus.NOT_CHECKED
 
 
 def _file_issue(spec: DriverSpec, github: GitHubSettings, report: CheckReport) -> None:
+    """Drift files the drift issue; a run that only could not check files its own, so an
+    outage is never read as drift (nor closes over a real drift issue)."""
+    title, what = (
+        (spec.issue_title, "drift found")
+        if report.drifted
+        else (spec.could_not_check_title, "the check could not complete")
+    )
     try:
         result = GitHubIssues(github).open_or_comment(
-            spec.issue_title, logger.redact(render_markdown(report)), spec.issue_labels
+            title, logger.redact(render_markdown(report)), spec.issue_labels
         )
     except GitHubSearchIncomplete as exc:
         raise OperatorError(
-            f"drift found, but whether its issue is open could not be checked ({exc}); no new issue was filed "
+            f"{what}, but whether its issue is open could not be checked ({exc}); no new issue was filed "
             "- re-run later",
             ExitStatus.USAGE,
         ) from None
     except OperatorError as exc:
-        raise OperatorError(
-            f"drift found but the issue could not be filed: {exc}", ExitStatus.USAGE
-        ) from None
+        raise OperatorError(f"{what} but the issue could not be filed: {exc}", ExitStatus.USAGE) from None
     print(f"{spec.tool}: {result.action} issue #{result.number} {result.url}".rstrip(), file=sys.stderr)
 
 
@@ -200,7 +240,7 @@ def main(
     spec: DriverSpec,
     argv: Sequence[str] | None = None,
     *,
-    api_factory: Callable[[str, str, float], PostmarkDomainsApi] = make_domains_api,
+    api_factory: Callable[[str, str, float, str], PostmarkDomainsApi] = make_domains_api,
     env: Mapping[str, str] | None = None,
 ) -> int:
     environment = os.environ if env is None else env

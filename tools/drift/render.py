@@ -8,18 +8,28 @@ import os
 from tools.checks.findings import Finding, Status
 from tools.checks.report import CheckReport as DriftReport
 
-_MARK = {Status.OK: "ok", Status.DRIFT: "DRIFT", Status.ERROR: "ERROR"}
+_MARK = {Status.OK: "ok", Status.DRIFT: "DRIFT", Status.ERROR: "ERROR", Status.WARN: "WARN"}
 
 
 def _summary(report: DriftReport) -> str:
     return (
         f"{len(report.domains)} domain(s), {len(report.findings)} check(s): "
-        f"{report.count(Status.OK)} ok, {report.count(Status.DRIFT)} drift, {report.count(Status.ERROR)} error"
+        f"{report.count(Status.OK)} ok, {report.count(Status.DRIFT)} drift, {report.count(Status.ERROR)} error, "
+        f"{report.count(Status.WARN)} warning"
     )
 
 
+def verdict(report: DriftReport) -> str:
+    """What the run found, in the words its exit status stands for."""
+    if report.drifted:
+        return "drift detected"
+    if not report.clean:
+        return "could not check"
+    return "clean" + (f" ({len(report.warnings)} warning(s))" if report.warnings else "")
+
+
 def render_table(report: DriftReport, *, failures_only: bool = False) -> str:
-    rows = [f for f in report.findings if f.failed or not failures_only]
+    rows = [f for f in report.findings if f.status is not Status.OK or not failures_only]
     header = ("DOMAIN", "CHECK", "STATUS", "DETAIL")
     cells = [(f.domain, f.check, _MARK[f.status], f.message) for f in rows]
     widths = [max(len(row[i]) for row in [header, *cells]) for i in range(3)]
@@ -27,10 +37,11 @@ def render_table(report: DriftReport, *, failures_only: bool = False) -> str:
         "  ".join([*(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)), row[3]])
         for row in [header, *cells]
     ]
-    verdict = "clean" if report.clean else "DRIFT DETECTED"
+    said = verdict(report)
     lines.append("")
     lines.append(
-        f"{report.tool}: {verdict} - {_summary(report)} in {report.elapsed_seconds:.2f}s (resolver {report.resolver})"
+        f"{report.tool}: {said if report.clean else said.upper()} - {_summary(report)} in "
+        f"{report.elapsed_seconds:.2f}s (resolver {report.resolver})"
     )
     return "\n".join(lines)
 
@@ -40,6 +51,7 @@ def render_json(report: DriftReport) -> str:
         {
             "tool": report.tool,
             "clean": report.clean,
+            "verdict": verdict(report),
             "resolver": report.resolver,
             "domains": list(report.domains),
             "elapsedSeconds": round(report.elapsed_seconds, 3),
@@ -70,13 +82,26 @@ def run_url() -> str | None:
 
 
 def render_markdown(report: DriftReport) -> str:
-    verdict = "No drift" if report.clean else "Drift detected"
-    lines = [f"## {report.tool}: {verdict}", "", f"{_summary(report)}; resolver `{report.resolver}`.", ""]
+    said = verdict(report)
+    lines = [
+        f"## {report.tool}: {said[0].upper()}{said[1:]}",
+        "",
+        f"{_summary(report)}; resolver `{report.resolver}`.",
+        "",
+    ]
+    if not report.clean and not report.drifted:
+        lines += [
+            "Nothing was found to differ, but some checks could not run (their probe failed): the live "
+            "state is unknown, not wrong. See the ERROR rows.",
+            "",
+        ]
     url = run_url()
     if url:
         lines += [f"Run: {url}", ""]
     if report.failures:
         lines += ["### Failing checks", "", *_md_rows(report.failures), ""]
+    if report.warnings:
+        lines += ["### Warnings (they hold nothing back)", "", *_md_rows(report.warnings), ""]
     lines += [
         "<details><summary>All checks</summary>",
         "",

@@ -9,14 +9,22 @@ check that cannot judge because another failed says which.
 from __future__ import annotations
 
 from tools.checks.catalogue import ExpectedDomain, Tag
+from tools.checks.findings import Status
 from tools.checks.probes import Sources
 from tools.checks.report import Judged, evaluate
-from tools.exit_validation.results import CheckResult
+from tools.exit_validation.results import CheckResult, Verdict
+
+_VERDICTS = {
+    Status.OK: Verdict.PASS,
+    Status.DRIFT: Verdict.FAIL,
+    Status.ERROR: Verdict.NOT_CHECKED,  # the probe could not answer: unknown, not wrong
+    Status.WARN: Verdict.WARN,
+}
 
 
 def _row(judged: Judged, everything: list[Judged]) -> CheckResult:
     if judged.finding is not None:
-        return CheckResult(judged.check.title, not judged.finding.failed, judged.finding.message)
+        return CheckResult(judged.check.title, _VERDICTS[judged.finding.status], judged.finding.message)
     shared = set(judged.check.probes)
     blocker = next(
         (
@@ -27,7 +35,7 @@ def _row(judged: Judged, everything: list[Judged]) -> CheckResult:
         None,
     )
     why = f"'{blocker.check.title}' failed" if blocker is not None else "nothing to judge"
-    return CheckResult(judged.check.title, False, f"not checked: {why}")
+    return CheckResult(judged.check.title, Verdict.NOT_CHECKED, f"not checked: {why}")
 
 
 def post_merge_checks(expected: ExpectedDomain, sources: Sources, *, timeout: float) -> list[CheckResult]:

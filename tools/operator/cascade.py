@@ -49,7 +49,13 @@ def verify_live(
         expected = ExpectedDomain(domain, domain.block_in(read_context(context_file)))
     except PlatformError as exc:
         return LiveVerdict(partition, (f"no usable context block: {exc}",))
-    with PostmarkClient(token, base_url=base_url, timeout=timeout, deadline_seconds=3 * timeout) as client:
+    with PostmarkClient(
+        token,
+        base_url=base_url,
+        timeout=timeout,
+        deadline_seconds=3 * timeout,
+        token_source=domain.token_reference,
+    ) as client:
         sources = Sources(
             DnsProbe(resolver, timeout), PostmarkDirectory({domain.postmark_account: client}), aws
         )

@@ -133,7 +133,11 @@ class RotationState:
         domain = self.state.target.domain
         try:
             with PostmarkClient(
-                _token(self.state), base_url=op.settings.postmark_url, timeout=10, deadline_seconds=30
+                _token(self.state),
+                base_url=op.settings.postmark_url,
+                timeout=10,
+                deadline_seconds=30,
+                token_source=domain.token_reference,
             ) as client:
                 domain_id = client.find_domain_id(domain.postmark_domain_name)
                 if domain_id is None:
@@ -171,7 +175,9 @@ def pre_deploy(op: Operation, state: TargetRun, *, rotate: bool) -> None:
     name = f"pre-deploy {state.target.label}" + (" --rotate-dkim" if rotate else "")
     with op.log.step(name) as outcome:
         outcome.append(ExitStatus.FAILED)
-        with PostmarkClient(_token(state), base_url=op.settings.postmark_url) as client:
+        with PostmarkClient(
+            _token(state), base_url=op.settings.postmark_url, token_source=state.target.domain.token_reference
+        ) as client:
             register_and_record(
                 client,
                 state.target.domain,
@@ -197,7 +203,11 @@ class ServerToken:
         assert name is not None
         with op.log.step(f"Postmark server {name}") as outcome:
             outcome.append(ExitStatus.FAILED)
-            with PostmarkServerAdmin(_token(self.state), base_url=op.settings.postmark_url) as admin:
+            with PostmarkServerAdmin(
+                _token(self.state),
+                base_url=op.settings.postmark_url,
+                token_source=self.state.target.domain.token_reference,
+            ) as admin:
                 server = admin.find_server(name)
                 if server is None:
                     server = admin.create_server(name)
@@ -264,7 +274,10 @@ class Verify:
         with op.log.step(f"verify Postmark {target.name}") as outcome:
             outcome.append(ExitStatus.FAILED)
             with PostmarkClient(
-                _token(self.state), base_url=op.settings.postmark_url, deadline_seconds=deadline + 30
+                _token(self.state),
+                base_url=op.settings.postmark_url,
+                deadline_seconds=deadline + 30,
+                token_source=target.domain.token_reference,
             ) as client:
                 verification = verify_domain(client, target.domain, deadline_seconds=deadline)
             logger.info(render(verification, target.domain.postmark_account.value))

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from platform_lib.registry import Infrastructure, depends_on
 from tools.aws.cdk import aws_env
@@ -88,6 +88,14 @@ class Step(Protocol):
         ...
 
 
+@runtime_checkable
+class KnownOffline(Protocol):
+    """A step whose refusal is known without contacting anything (the Root placeholder): the
+    dry run prints the whole plan, then says the refusal and exits 1."""
+
+    def refusal(self, op: Operation) -> str | None: ...
+
+
 @dataclass
 class TargetSteps:
     heading: str
@@ -102,7 +110,9 @@ class Flow:
     targets: Sequence[TargetSteps] = ()
 
     def dry_run(self, op: Operation) -> int:
+        """Print every step; a step already known to refuse makes it exit 1 (after the plan)."""
         print(f"plan for {self.title}; nothing will be contacted:")
+        steps = [*self.opening, *(step for part in self.targets for step in part.steps)]
         for step in self.opening:
             for line in step.describe(op):
                 print(f"  {line}")
@@ -111,6 +121,9 @@ class Flow:
             for step in part.steps:
                 for line in step.describe(op):
                     print(f"  {line}")
+        refusals = [r for s in steps if isinstance(s, KnownOffline) and (r := s.refusal(op)) is not None]
+        if refusals:
+            raise OperatorError(f"this run would stop before anything changes: {refusals[0]}")
         return ExitStatus.OK
 
     def run(self, op: Operation) -> int:

@@ -105,7 +105,7 @@ def corporate_flow(op: Operation) -> Flow:
 def root_flow(op: Operation) -> Flow:
     steps: list[Step] = [
         *_notes(op.settings),
-        RootPlaceholderGate(),
+        RootPlaceholderGate(deploying_root=True),
         Preflight(op.infrastructure.name),
         SynthRoot(),
         DiffAndConfirmRoot(),

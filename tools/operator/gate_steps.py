@@ -34,22 +34,30 @@ def gate(op: Operation, name: str, check: Callable[[], str]) -> None:
     op.log.say(f"gate ({name}): ok - {verdict}")
 
 
-def _placeholder_now() -> str:
-    try:
-        return f"ok now - {gates.root_placeholder()}"
-    except gates.GateRefused as exc:
-        return f"REFUSED NOW - {exc}"
-
-
+@dataclass
 class RootPlaceholderGate:
     """No deploy while the PlatformRoot account is the placeholder (known offline, so the
-    dry run says the verdict too)."""
+    dry run says the verdict too, and a dry run that would be refused here exits 1)."""
+
+    deploying_root: bool = False
 
     def describe(self, op: Operation) -> list[str]:
-        return [f"gate (Root placeholder): {_placeholder_now()}"]
+        refused = self.refusal(op)
+        now = f"REFUSED NOW - {refused}" if refused else f"ok now - {self._check()}"
+        return [f"gate (Root placeholder): {now}"]
+
+    def refusal(self, op: Operation) -> str | None:
+        try:
+            self._check()
+        except gates.GateRefused as exc:
+            return str(exc)
+        return None
 
     def run(self, op: Operation) -> None:
-        gate(op, "Root placeholder", gates.root_placeholder)
+        gate(op, "Root placeholder", self._check)
+
+    def _check(self) -> str:
+        return gates.root_placeholder(deploying_root=self.deploying_root)
 
 
 @dataclass

@@ -66,13 +66,19 @@ class GateRefused(OperatorError):
         super().__init__(message, details=details or [])
 
 
-def root_placeholder() -> str:
+def root_placeholder(*, deploying_root: bool = False) -> str:
+    """The Root stack's own deploy is told only to set the id (it is the command that follows);
+    every other deploy also needs the Root stack deployed first."""
     root = root_infrastructure()
     if is_placeholder_account(root):
+        then = (
+            "then re-run"
+            if deploying_root
+            else f"deploy the Root stack with `{ROOT_DEPLOY_COMMAND}`, then re-run"
+        )
         raise GateRefused(
             f"the PlatformRoot account is still the placeholder {root.account}: set the real account id "
-            "in the PlatformRoot entry of platform_lib/registry.py (see the runbook), deploy the Root "
-            f"stack with `{ROOT_DEPLOY_COMMAND}`, then re-run"
+            f"in the PlatformRoot entry of platform_lib/registry.py (see the runbook), {then}"
         )
     return f"the PlatformRoot account is {root.account} (not the placeholder)"
 

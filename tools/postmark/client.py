@@ -73,6 +73,7 @@ __all__ = [
 ]
 
 DEFAULT_POSTMARK_API_URL = "https://api.postmarkapp.com"
+DEFAULT_TOKEN_SOURCE = "the partition's 1Password item or POSTMARK_ACCOUNT_TOKEN"  # noqa: S105 (a description)
 API_URL_ENV_VAR = "POSTMARK_API_URL"
 ANNOUNCED_ENV_VAR = "POSTMARK_API_URL_ANNOUNCED"
 TOKEN_HEADER = "X-Postmark-Account-Token"  # noqa: S105 (a header name)
@@ -204,6 +205,7 @@ class PostmarkClient:
         limits: PostmarkLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        token_source: str = DEFAULT_TOKEN_SOURCE,
     ) -> None:
         if not token:
             raise PostmarkAuthError("no Postmark account token was given")
@@ -216,6 +218,7 @@ class PostmarkClient:
             else postmark_api_url()
         )
         self._token = token
+        self._token_source = token_source  # named when Postmark rejects the token
         self._timeout = timeout
         self._limits = limits or PostmarkLimits()
         self._max_pages = self._limits.max_pages
@@ -361,8 +364,8 @@ class PostmarkClient:
             if status == 422:
                 raise PostmarkRejected(operation, code, message)
             raise PostmarkAuthError(
-                f"Postmark rejected the account token (HTTP 401, ErrorCode {code}: {message}); "
-                "check the token in the partition's 1Password item or POSTMARK_ACCOUNT_TOKEN"
+                f"Postmark rejected the account token from {self._token_source} (HTTP 401, ErrorCode {code}: "
+                f"{message}); put a valid token of that account there"
             )
         if 200 <= status < 300:
             return self._json(answer, operation)

@@ -37,6 +37,12 @@ def read_op_token(reference: str, *, timeout: float = DEFAULT_OP_TIMEOUT_SECONDS
     )
 
 
+def account_token_source(partition: Partition, env: Mapping[str, str] | None = None) -> str:
+    """Where `resolve_account_token` takes the token from, as an error message names it."""
+    env = os.environ if env is None else env
+    return TOKEN_ENV_VAR if env.get(TOKEN_ENV_VAR, "") else postmark_credential_op_reference(partition.name)
+
+
 def resolve_account_token(partition: Partition, env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     raw = env.get(TOKEN_ENV_VAR, "")
