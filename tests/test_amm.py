@@ -254,7 +254,11 @@ def test_a_dry_run_that_would_be_refused_prints_the_whole_plan_and_exits_1(
     result = workspace.run("--dry-run", *args)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("plan for ") and "REFUSED NOW" in lines[1]
+    assert lines[0].startswith("plan for ")
+    assert (
+        "  gate (Root placeholder): REFUSED NOW - the PlatformRoot account is still the placeholder"
+        in "\n".join(lines)
+    )
     assert any("cdk deploy" in line for line in lines), "the whole plan, not just up to the refusal"
     (error,) = result.stderr.strip().splitlines()
     assert error.startswith("error: this run would stop before anything changes: the PlatformRoot account")
@@ -312,7 +316,9 @@ def test_the_cascade_refuses_stage_while_dev_is_not_verified_live(workspace: Wor
         "error: stage needs dev verified live first; dev is not: deploy and verify it "
         "(`./amm.sh Alpha002 dev`), or pass --skip-cascade REASON"
     )
-    assert "dev: postmark.domain: Postmark not checked: PostmarkNonProd: cannot reach Postmark" in result.stderr
+    assert (
+        "dev: postmark.domain: Postmark not checked: PostmarkNonProd: cannot reach Postmark" in result.stderr
+    )
     assert "gate (cascade): dev NOT verified live" in result.stdout
     assert "start: pre-deploy" not in result.stdout
     assert "stage    Alpha002-stage-Email   FAILED, exit 1" in result.stdout
