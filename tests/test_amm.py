@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,7 @@ from tests.support.postmark_openapi import exchange_problems
 from tests.support.postmark_simulator import PostmarkSimulator
 
 SKIP = ["--skip-cascade", "cascade staged by the test"]
+SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture(scope="module")
@@ -226,11 +228,14 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace) -> N
     )
     deploys = [line for line in lines if "cdk deploy" in line]
     assert deploys == [
-        f"  cdk deploy Alpha001-{p}-Email -c partition={p} --require-approval never --progress events "
-        "--parameters PostmarkAccountToken=***   # the account token, via scripts/cdk-with-secret-parameter.cjs: "
-        "it stays off every command line"
-        for p in ("demo", "prod")
+        f"  cdk deploy Alpha001-{p}-Email -c partition={p} --require-approval {asks} --progress events "
+        "--outputs-file <the run's outputs file> --parameters PostmarkAccountToken=***   # the account token, "
+        "via scripts/cdk-with-secret-parameter.cjs: it stays off every command line"
+        for p, asks in (("demo", "broadening"), ("prod", "never"))  # prod: its name is typed instead
     ]
+    demo_diff = lines.index("  cdk diff Alpha001-demo-Email -c partition=demo --method template (shown)")
+    assert demo_diff + 1 == lines.index(deploys[0]), "a non-production deploy shows its diff right before"
+    assert lines[demo_diff + 2].startswith("  (the CDK CLI asks before widening IAM or security groups")
     diff = lines.index("  cdk diff Alpha001-prod-Email -c partition=prod --method template (shown)")
     assert lines.index("partition demo:") < lines.index("partition prod:") < diff
     assert diff < lines.index("  (type 'prod' to confirm)")
@@ -647,11 +652,25 @@ def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
         plan = workspace.run("--dry-run", "Alpha002", "dev")
         assert plan.returncode == 0, plan.stderr
         logs_before = set(workspace.logs())
-        dev = workspace.run("Alpha002", "dev")
+        # At a terminal, as an operator runs it: the first deploy creates IAM roles, so the CDK
+        # CLI (--require-approval broadening) shows them and asks; the operator answers y.
+        dev = workspace.run_on_terminal("Alpha002", "dev", answers={"(y/n)": "y\n"})
         runs.append(dev)
-        assert dev.returncode == 0, dev.stdout[-4000:] + dev.stderr[-2000:]
+        assert dev.returncode == 0, dev.stdout[-4000:]
         (dev_log,) = set(workspace.logs()) - logs_before
         assert planned_steps(plan) == logged_steps(dev_log), "the dry run printed the steps the run took"
+        shown = SGR.sub("", dev.stdout)
+        assert "Do you wish to deploy these changes" in shown and "IAM Statement Changes" in shown
+        assert shown.index("end: cdk diff Alpha002-dev-Email") < shown.index(
+            "start: cdk deploy Alpha002-dev-Email"
+        )
+        assert "\x1b[" in dev.stdout, "the CDK CLI keeps its colour on a terminal"
+        logged = dev_log.read_text()
+        assert "\x1b" not in logged and "Do you wish to deploy these changes" in logged
+        outputs = json.loads(dev_log.with_suffix(".outputs.json").read_text())
+        assert set(outputs) == {"Alpha002-dev-Email"} and outputs["Alpha002-dev-Email"], (
+            "the stack outputs, kept"
+        )
         assert _gate_lines(dev) == [
             f"gate (Root placeholder): ok - the PlatformRoot account is {ROOT_ACCOUNT} (not the placeholder)",
             f"gate (delegation): ok - arn:aws:iam::{ROOT_ACCOUNT}:role/AddNsRecordsToAnyHostedZone assumed from "
@@ -696,7 +715,19 @@ def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
         assert "prod needs stage, demo verified live first; stage is not" in alpha001.stderr
         publish_zone(dns, cloud, ALPHA001, "demo.ardamails.com")
 
-        stage = workspace.run("Alpha002", "stage")
+        # Without a terminal, a deploy that widens IAM (stage's first: its roles) stops at the
+        # CDK CLI's question, with one line saying what to do; nothing is deployed.
+        unasked = workspace.run("Alpha002", "stage")
+        runs.append(unasked)
+        assert unasked.returncode == 1
+        assert last_error(unasked) == (
+            "error: cdk deploy Alpha002-stage-Email failed (exit 1); the change broadens IAM or security-group "
+            "permissions (the table above) and the CDK CLI asks before deploying it, but this run has no terminal "
+            "to ask on: review the diff, then re-run on a terminal to answer, or with --yes"
+        )
+        assert "IAM Statement Changes" in unasked.stdout
+        assert "Alpha002-stage-Email" not in _stacks(cloud, ALPHA002)
+        stage = workspace.run("--yes", "Alpha002", "stage")
         runs.append(stage)
         assert stage.returncode == 0, stage.stdout[-4000:] + stage.stderr[-2000:]
         publish_zone(dns, cloud, ALPHA002, "stage.ardamails.com")
@@ -724,7 +755,7 @@ def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
         )
 
         context_after = workspace.context()
-        again = workspace.run("Alpha002", "dev")
+        again = workspace.run("Alpha002", "dev")  # nothing changes: no question, no terminal needed
         runs.append(again)
         assert again.returncode == 0, again.stdout[-3000:]
         assert "partitionMail:Alpha002:dev: unchanged" in again.stdout

@@ -76,7 +76,7 @@ def test_a_key_rotation_never_leaves_the_signing_key_unpublished(tmp_path: Path)
             workspace.bootstrap("Alpha002-Admin")
 
             # First deploy: the domain's first key verifies once Route 53 serves it.
-            _ok(workspace.run("Alpha002", "dev"))
+            _ok(workspace.run("--yes", "Alpha002", "dev"))  # its first deploy creates IAM roles: approved
             domain = simulator.domain_named(NONPROD_TOKEN, ZONE)
             assert domain is not None and domain.dkim_verified
             first = domain.dkim_host.split(".", 1)[0]

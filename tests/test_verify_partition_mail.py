@@ -61,6 +61,40 @@ def test_backoff_doubles_is_capped_and_stops_at_the_deadline(dev_domain: Postmar
     assert result.dkim.attempts == len(clock.sleeps) + 1
 
 
+def test_each_poll_says_what_is_still_unverified_and_how_long_is_left(dev_domain: PostmarkSimulator) -> None:
+    """A simulator that verifies DKIM on the fourth call: three progress lines, one per wait,
+    each naming what is pending, the time spent and the time left."""
+    dev_domain.dkim_verify_attempts = 4
+    dev_domain.return_path_verify_attempts = 2
+    clock, heard = FakeClock(), list[str]()
+    with PostmarkClient(NONPROD_TOKEN, base_url=dev_domain.url) as client:
+        result = verify_domain(
+            client, DEV, deadline_seconds=60, sleep=clock.sleep, clock=clock, progress=heard.append
+        )
+    assert result.verified
+    assert heard == [
+        "waiting for Postmark to verify dev.ardamails.com: DKIM and Return-Path not verified yet "
+        "(0 s elapsed, 60 s left; asking again in 2 s)",
+        "waiting for Postmark to verify dev.ardamails.com: DKIM not verified yet "
+        "(2 s elapsed, 58 s left; asking again in 4 s)",
+        "waiting for Postmark to verify dev.ardamails.com: DKIM not verified yet "
+        "(6 s elapsed, 54 s left; asking again in 8 s)",
+    ]
+
+
+def test_main_prints_progress_lines_off_a_terminal(
+    dev_domain: PostmarkSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dev_domain.dkim_verify_attempts = 2
+    assert main(["Alpha002", "dev", "--deadline", "20"], env_for(dev_domain)) == 0
+    out = capsys.readouterr().out
+    waits = [line for line in out.splitlines() if "waiting for Postmark to verify" in line]
+    assert len(waits) == 1 and waits[0].endswith(
+        "DKIM not verified yet (0 s elapsed, 20 s left; asking again in 2 s)"
+    )
+    assert "\r" not in out and "\x1b" not in out, "nothing decorates output that is not a terminal"
+
+
 def test_main_reports_a_verified_table(
     dev_domain: PostmarkSimulator, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from tools.checks.probes import OpenedOnFirstUse, PostmarkDirectory, Sources
 from tools.cli.arguments import ToolArgumentParser, add_context_file_argument, seconds
 from tools.cli.contract import UsageError
 from tools.cli.entry import exit_status, run_tool
+from tools.cli.run_log import RunLog
 from tools.dns.probe import DnsProbe, parse_resolver, system_resolver_address
 from tools.exit_validation.post_merge import post_merge_checks
 from tools.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
@@ -141,11 +142,30 @@ def _post_merge(args: argparse.Namespace) -> int:
         f"post-merge validation of {partition.name} ({infrastructure.name} {infrastructure.region}, "
         f"profile {profile}, resolver {resolver}):"
     )
-    return _verdict(title, post_merge_checks(expected, sources, timeout=POST_MERGE_PROBE_SECONDS))
+    _progress(
+        f"checking {partition.name}: AWS (profile {profile}), DNS (resolver {resolver}) and Postmark "
+        f"({partition.postmark_account.value}) at once, each question up to {POST_MERGE_PROBE_SECONDS:g} s"
+    )
+    with PROGRESS.ticking(f"validate-exit: still waiting for AWS, DNS and Postmark about {partition.name}"):
+        results = post_merge_checks(expected, sources, timeout=POST_MERGE_PROBE_SECONDS)
+    return _verdict(title, results)
+
+
+PROGRESS = RunLog(None, to_stderr=True)  # progress on stderr: stdout is the table
 
 
 def _progress(line: str) -> None:
-    print(f"validate-exit: {line}", file=sys.stderr, flush=True)
+    PROGRESS.say(f"validate-exit: {line}")
+
+
+def _ticking(runner: Runner) -> Runner:
+    """A row's command, with a line saying it still runs (each second on a terminal)."""
+
+    def run(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        with PROGRESS.ticking(f"validate-exit: still running {Path(argv[0]).name}"):
+            return runner(argv, cwd)
+
+    return run
 
 
 def _pre_merge(args: argparse.Namespace, root: Path, runner: Runner, bin_dir: Path) -> int:
@@ -157,7 +177,7 @@ def _pre_merge(args: argparse.Namespace, root: Path, runner: Runner, bin_dir: Pa
         run_tests=not args.skip_tests,
         root=root,
         bin_dir=bin_dir,
-        runner=runner,
+        runner=_ticking(runner),
         progress=_progress,
     )
     scope = f"partition {args.partition}" if narrowed else "every active partition"

@@ -25,6 +25,7 @@ from tools.cli.arguments import (
 )
 from tools.cli.contract import ExitStatus, OperatorError
 from tools.cli.entry import exit_status, run_tool
+from tools.cli.run_log import RunLog
 from tools.postmark.client import PostmarkClient, api_url_notice, postmark_api_url
 from tools.postmark.verification import DEFAULT_DEADLINE_SECONDS, render, verify_domain
 from tools.secrets import logger
@@ -69,9 +70,16 @@ def _verify(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
         deadline_seconds=args.deadline + 3 * args.timeout,
         token_source=account_token_source(partition, env),
     ) as client:
-        verification = verify_domain(
-            client, partition_sending_domain(partition), deadline_seconds=args.deadline
-        )
+        progress = RunLog(None)
+        try:
+            verification = verify_domain(
+                client,
+                partition_sending_domain(partition),
+                deadline_seconds=args.deadline,
+                progress=progress.waiting,
+            )
+        finally:
+            progress.waited()
     logger.info(render(verification, partition.postmark_account.value))
     if not verification.verified:
         raise OperatorError(

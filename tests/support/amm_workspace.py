@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,8 @@ from platform_lib.registry import active_partitions
 from tests.support.dns_server import LoopbackDnsServer
 from tests.support.fake_op import write_fake_op
 from tests.support.moto_server import MotoServer
+
+CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # colour and line editing, as a terminal shows them
 
 ROOT_ACCOUNT = "210987654321"
 ALPHA001 = "009765408297"
@@ -140,6 +144,51 @@ class Workspace:
             timeout=timeout,
             check=False,
         )
+
+    def run_on_terminal(
+        self, *args: str, answers: Mapping[str, str], timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        """`./amm.sh` as an operator at a terminal runs it: stdin, stdout and stderr on a
+        pseudo-terminal; each time the output ends with a key of `answers` (a prompt), its
+        value is typed. The output (stdout and stderr as one, `\r\n` as `\n`) is stdout."""
+        ours, theirs = os.openpty()
+        process = subprocess.Popen(
+            ["./amm.sh", *self.extra_args, *args],
+            cwd=self.root,
+            env=self.env,
+            stdin=theirs,
+            stdout=theirs,
+            stderr=theirs,
+            start_new_session=True,
+        )
+        os.close(theirs)
+        output, answered = b"", 0
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([ours], [], [], 0.2)
+                if ready:
+                    try:
+                        chunk = os.read(ours, 65536)
+                    except OSError:  # EIO: every holder of the terminal's other side is gone
+                        break
+                    if not chunk:
+                        break
+                    output += chunk
+                text = CSI.sub("", output.decode("utf-8", "replace"))
+                for prompt, answer in answers.items():
+                    if text.count(prompt) > answered and text.rstrip().endswith(prompt.rstrip()):
+                        os.write(ours, answer.encode())
+                        answered += 1
+                if not ready and process.poll() is not None:
+                    break
+            code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, 9)
+            os.close(ours)
+        shown = output.decode("utf-8", "replace").replace("\r\n", "\n")
+        return subprocess.CompletedProcess(process.args, code, shown, "")
 
     def context(self) -> bytes:
         return (self.root / "cdk.context.json").read_bytes()

@@ -17,23 +17,37 @@ from typing import Any
 from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.naming import ROOT_DNS_STACK_NAME
 from platform_lib.registry import Partition
+from tools.aws import stack_outputs
 from tools.cli.contract import OperatorError
-from tools.cli.run_log import RunLog
+from tools.cli.run_log import RunLog, no_colour
 from tools.secrets.account_token import TOKEN_ENV_VAR
 
 CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
 NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
 SECRET_WRAPPER = PROJECT_ROOT / "scripts" / "cdk-with-secret-parameter.cjs"
 ROOT_CONTEXT = ("-c", "infrastructure=PlatformRoot")
-DEPLOY_FLAGS = ("--require-approval", "never", "--progress", "events")
+PROGRESS_FLAGS = ("--progress", "events")
+NEVER_ASK = "never"  # the operator already confirmed (typed the name, or --yes after the diff)
+ASK_ON_BROADENING = "broadening"  # the CDK CLI asks, on a terminal, before widening IAM or security groups
+TTY_REFUSAL = "terminal (TTY) is not attached"  # the CDK CLI's words when it cannot ask
 SECRET_ENV_VAR = "CDK_SECRET_PARAMETER_VALUE"  # noqa: S105 (a variable name): read and removed by the wrapper
 
 
 class CdkFailed(OperatorError):
     """A CDK CLI step exited non-zero; its output is in the run log."""
 
-    def __init__(self, step: str, code: int) -> None:
-        super().__init__(f"{step} failed (exit {code}); its output is above and in the run log", code)
+    def __init__(self, step: str, code: int, why: str = "its output is above and in the run log") -> None:
+        super().__init__(f"{step} failed (exit {code}); {why}", code)
+
+
+def deploy_flags(approval: str) -> tuple[str, ...]:
+    return ("--require-approval", approval, *PROGRESS_FLAGS, *colour_flags())
+
+
+def colour_flags() -> tuple[str, ...]:
+    """NO_COLOR (https://no-color.org) reaches the CDK CLI as --no-color; otherwise it colours
+    only what it writes to a terminal (our pseudo-terminal, when the operator is at one)."""
+    return ("--no-color",) if no_colour() else ()
 
 
 def partition_context(partition: Partition) -> tuple[str, ...]:
@@ -79,7 +93,10 @@ def diff(log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, st
     """Show `cdk diff` of `stack` against the deployed template (no token needed)."""
     step = f"cdk diff {stack}"
     code = log.run(
-        step, [str(CDK), "diff", stack, *context, "--method", "template"], env=env, cwd=PROJECT_ROOT
+        step,
+        [str(CDK), "diff", stack, *context, "--method", "template", *colour_flags()],
+        env=env,
+        cwd=PROJECT_ROOT,
     )
     if code not in (0, 1):  # 1 only says "there are differences" when --fail is set
         raise CdkFailed(step, code)
@@ -92,28 +109,53 @@ def deploy(
     env: Mapping[str, str],
     secret: tuple[str, str] | None,
     *,
+    approval: str = NEVER_ASK,
+    outputs_file: Path | None = None,
     extra: Sequence[str] = (),
 ) -> None:
     """`cdk deploy stack`; `secret` = (parameter, value) goes through the wrapper, in its
-    environment only, so the value is on no command line."""
+    environment only, so the value is on no command line. The stack's outputs are merged
+    into `outputs_file` (the run's, next to its log)."""
     step = f"cdk deploy {stack}"
+    flags = [*context, *deploy_flags(approval), *extra]
+    part = None if outputs_file is None else stack_outputs.part_path(outputs_file, stack)
+    if part is not None:
+        flags += ["--outputs-file", str(part)]
     if secret is None:
-        argv = [str(CDK), "deploy", stack, *context, *DEPLOY_FLAGS, *extra]
+        argv = [str(CDK), "deploy", stack, *flags]
         child_env = dict(env)
     else:
         parameter, value = secret
-        argv = [
-            str(NODE),
-            str(SECRET_WRAPPER),
-            parameter,
-            SECRET_ENV_VAR,
-            "deploy",
-            stack,
-            *context,
-            *DEPLOY_FLAGS,
-            *extra,
-        ]
+        argv = [str(NODE), str(SECRET_WRAPPER), parameter, SECRET_ENV_VAR, "deploy", stack, *flags]
         child_env = {**env, SECRET_ENV_VAR: value}
-    code = log.run(step, argv, env=child_env, cwd=PROJECT_ROOT)
+    try:
+        code = log.run(step, argv, env=child_env, cwd=PROJECT_ROOT)
+    finally:
+        if part is not None and outputs_file is not None:
+            _keep_outputs(log, part, outputs_file)
     if code != 0:
-        raise CdkFailed(step, code)
+        raise CdkFailed(step, code, _why(log, approval))
+
+
+def _keep_outputs(log: RunLog, part: Path, outputs_file: Path) -> None:
+    if not part.exists():
+        return  # the deploy stopped before writing outputs
+    try:
+        stacks = stack_outputs.merge_part(part, outputs_file)
+    except (stack_outputs.OutputsUnreadable, OSError) as exc:
+        log.say(
+            f"warning: the stack outputs could not be kept in {outputs_file} ({exc}); the deploy is unaffected"
+        )
+        return
+    log.say(f"outputs of {', '.join(stacks)} in {outputs_file}")
+
+
+def _why(log: RunLog, approval: str) -> str:
+    """The one thing the operator can do about a refused approval; otherwise, see the output."""
+    if approval == ASK_ON_BROADENING and TTY_REFUSAL in log.recent_output():
+        return (
+            "the change broadens IAM or security-group permissions (the table above) and the CDK CLI asks "
+            "before deploying it, but this run has no terminal to ask on: review the diff, then re-run on a "
+            "terminal to answer, or with --yes"
+        )
+    return "its output is above and in the run log"

@@ -11,18 +11,27 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from tools.cli.child_output import stream_child
 from tools.cli.contract import UsageError
-from tools.runtime.bounded import kill_process_group
+from tools.runtime.text import printable, terminal_text
 from tools.secrets import logger
 from tools.secrets.outside_text import REDACTOR, outside_text
+
+TAIL_CHARACTERS = 8192
+TICK_SECONDS = 30.0  # off a terminal, how often a long wait says it is still waiting
+
+
+def no_colour(env: Mapping[str, str] | None = None) -> bool:
+    """https://no-color.org: a non-empty NO_COLOR turns colour off."""
+    return bool((os.environ if env is None else env).get("NO_COLOR", ""))
 
 
 class RunLogUnavailable(UsageError):
@@ -100,10 +109,13 @@ def stamp() -> str:
 class RunLog:
     """`say` a line, time a `step`, `run` a child process; `path` None means console only."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, to_stderr: bool = False) -> None:
         self.path = path
+        self._to_stderr = to_stderr  # without a log file: lines and progress on stderr (stdout is a report)
         self._file: _LogFile | None = None
         self._saved: tuple[TextIO, TextIO] | None = None
+        self._waiting = False  # a progress line stands open on the terminal
+        self._tail = ""  # the end of the last child's output (redacted), for its error message
 
     def open(self) -> RunLog:
         logger.send_masks_to(_raw(sys.stdout))
@@ -136,7 +148,77 @@ class RunLog:
             self._file = None
 
     def say(self, message: str) -> None:
-        print(f"[{stamp()}] {message}", flush=True)
+        self.waited()
+        print(f"[{stamp()}] {message}", file=sys.stderr if self._to_stderr else sys.stdout, flush=True)
+
+    def _console(self) -> TextIO:
+        """The terminal (or whatever stdout is), without the log file behind it."""
+        if self._saved is not None:
+            return _raw(self._saved[0])
+        return _raw(sys.stderr if self._to_stderr else sys.stdout)
+
+    def waiting(self, message: str) -> None:
+        """What a long wait is waiting for: on a terminal one line rewritten in place (the log
+        file gets each update as a line); elsewhere one line per update."""
+        line = REDACTOR.redact(f"[{stamp()}] {message}")
+        console = self._console()
+        if not console.isatty():
+            if self._file is not None:
+                print(line, flush=True)  # the console and the log file, through the tee
+            else:
+                console.write(printable(line) + "\n")
+                console.flush()
+            return
+        console.write(f"\r\x1b[K{printable(line)}")
+        console.flush()
+        self._waiting = True
+        if self._file is not None:
+            self._file.write(printable(line) + "\n")
+            self._file.flush()
+
+    def waited(self) -> None:
+        """End the progress line (the next output starts on a line of its own)."""
+        if self._waiting:
+            self._waiting = False
+            console = self._console()
+            console.write("\n")
+            console.flush()
+
+    @contextlib.contextmanager
+    def ticking(self, what: str, *, every: float = TICK_SECONDS) -> Iterator[None]:
+        """Around a long silent wait: `what (N s)` updated each second on a terminal, or a
+        line every `every` seconds elsewhere, until the body ends."""
+        started, stop = time.monotonic(), threading.Event()
+        interval = 1.0 if self._console().isatty() else every
+
+        def tick() -> None:
+            while not stop.wait(interval):
+                self.waiting(f"{what} ({time.monotonic() - started:.0f} s)")
+
+        ticker = threading.Thread(target=tick, daemon=True, name="progress")
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()
+            self.waited()
+
+    def recent_output(self) -> str:
+        """The end of the last child's output (redacted): what a failure message may point at."""
+        return self._tail
+
+    def _child_text(self, text: str) -> None:
+        """A piece of a child's output: redacted, then its colour kept on a terminal (removed
+        elsewhere and in the log file), every other control character escaped."""
+        redacted = REDACTOR.redact(text)
+        self._tail = (self._tail + redacted)[-TAIL_CHARACTERS:]
+        console = self._console()
+        console.write(terminal_text(redacted, colour=console.isatty() and not no_colour()))
+        console.flush()
+        if self._file is not None:
+            self._file.write(terminal_text(redacted, colour=False))
+            self._file.flush()
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[list[int]]:
@@ -151,28 +233,11 @@ class RunLog:
             self.say(f"end: {name} (exit {code}, {time.monotonic() - started:.0f} s)")
 
     def run(self, name: str, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> int:
-        """Run a child process as a step, its output (stderr merged) streamed through the log."""
+        """Run a child process as a step, its output (stderr merged) streamed through the log;
+        on a terminal it runs on a pseudo-terminal (`tools.cli.child_output`)."""
         with self.step(name) as outcome:
-            process = subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-                bufsize=1,
-                start_new_session=True,  # its own group: stopping it stops what it started too
-            )
-            assert process.stdout is not None
-            try:
-                for line in process.stdout:
-                    sys.stdout.write(line)
-                    sys.stdout.flush()
-                code = process.wait()
-            except BaseException:  # Ctrl-C included: this process is the one the terminal signals
-                kill_process_group(process)
-                raise
+            sys.stdout.flush()
+            self._tail = ""
+            code = stream_child(argv, env=env, cwd=cwd, emit=self._child_text)
             outcome.append(code)
         return code

@@ -1,6 +1,6 @@
 """The command line both drift drivers share: options, configuration checks, exit codes.
 
-Exit codes (`EXIT_HELP`): 0 clean (warnings allowed), 1 drift found, 3 could not check (no
+Exit codes (`STATUS_HELP`): 0 clean (warnings allowed), 1 drift found, 3 could not check (no
 drift, but a probe failed: Postmark unreachable or refusing the token, a DNS timeout), 2
 usage or configuration error (missing token variable, malformed context, bad --resolver,
 GitHub issue failure). With `--open-issue`, drift files (or comments on) the drift issue and
@@ -39,7 +39,7 @@ from tools.secrets import logger
 from tools.secrets.account_token import accepted_token
 from tools.secrets.token_rule import TokenRejected
 
-EXIT_HELP = """\
+STATUS_HELP = """\
 exit status: 0 clean (warnings, e.g. the DMARC report authorization, are shown and allowed);
 1 drift found; 3 could not check (no drift found, but a probe failed: Postmark unreachable or
 refusing a token, a DNS timeout); 2 usage or configuration error."""
@@ -64,7 +64,7 @@ def _epilog(spec: DriverSpec) -> str:
     )
     return (
         f"environment:\n{variables}\n  POSTMARK_API_URL                 Postmark's API (default "
-        f"{DEFAULT_POSTMARK_API_URL})\n  GITHUB_TOKEN, GITHUB_REPOSITORY  with --open-issue\n\n{EXIT_HELP}"
+        f"{DEFAULT_POSTMARK_API_URL})\n  GITHUB_TOKEN, GITHUB_REPOSITORY  with --open-issue\n\n{STATUS_HELP}"
     )
 
 

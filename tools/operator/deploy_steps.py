@@ -231,10 +231,24 @@ def _secret(state: TargetRun, stack: StackDeploy) -> tuple[str, str] | None:
     return stack.secret_parameter, value
 
 
+def approval(op: Operation, state: TargetRun) -> str:
+    """A typed confirmation (production, corporate) or --yes already approved the diff; any
+    other deploy lets the CDK CLI ask before it broadens IAM or security groups."""
+    confirmed = state.target.confirmation_word is not None or op.assume_yes
+    return cdk_cli.NEVER_ASK if confirmed else cdk_cli.ASK_ON_BROADENING
+
+
 def _deploy(op: Operation, state: TargetRun, stack: StackDeploy) -> None:
     extra = ("--exclusively",) if stack.exclusively else ()
     cdk_cli.deploy(
-        op.log, stack.stack, state.target.context_args, op.cdk_env(), _secret(state, stack), extra=extra
+        op.log,
+        stack.stack,
+        state.target.context_args,
+        op.cdk_env(),
+        _secret(state, stack),
+        approval=approval(op, state),
+        outputs_file=op.outputs_file,
+        extra=extra,
     )
 
 
@@ -244,14 +258,22 @@ class Deploy:
     stack: StackDeploy
 
     def describe(self, op: Operation) -> list[str]:
-        flags = " ".join([*self.state.target.context_args, *cdk_cli.DEPLOY_FLAGS])
+        asks = approval(op, self.state)
+        flags = " ".join([*self.state.target.context_args, *cdk_cli.deploy_flags(asks)])
         line = f"cdk deploy {self.stack.stack} {flags}" + (" --exclusively" if self.stack.exclusively else "")
+        line += " --outputs-file <the run's outputs file>"
         if self.stack.secret_parameter is not None:
             line += (
                 f" --parameters {self.stack.secret_parameter}=***   # the {self.stack.carries}, via "
                 "scripts/cdk-with-secret-parameter.cjs: it stays off every command line"
             )
-        return [line]
+        if asks == cdk_cli.NEVER_ASK:
+            return [line]
+        return [
+            line,
+            "(the CDK CLI asks before widening IAM or security groups: on a terminal you answer y/n, "
+            "without one the deploy stops; --yes: it does not ask)",
+        ]
 
     def run(self, op: Operation) -> None:
         _deploy(op, self.state, self.stack)
@@ -279,7 +301,12 @@ class Verify:
                 deadline_seconds=deadline + 30,
                 token_source=target.domain.token_reference,
             ) as client:
-                verification = verify_domain(client, target.domain, deadline_seconds=deadline)
+                try:
+                    verification = verify_domain(
+                        client, target.domain, deadline_seconds=deadline, progress=op.log.waiting
+                    )
+                finally:
+                    op.log.waited()
             logger.info(render(verification, target.domain.postmark_account.value))
             if not verification.verified:
                 raise OperatorError(
@@ -297,9 +324,10 @@ class FinishRotation:
     state: TargetRun
 
     def describe(self, op: Operation) -> list[str]:
+        confirmation = ", the confirmation" if self.state.target.confirmation_word is not None else ""
         return [
             f"record the rotation state in {self.state.target.domain.context_key} (pre-deploy again); if that "
-            "changes its records: the diff, the confirmation and cdk deploy again"
+            f"changes its records: the diff{confirmation} and cdk deploy again"
         ]
 
     def run(self, op: Operation) -> None:
@@ -309,6 +337,5 @@ class FinishRotation:
             op.log.say(
                 f"recording the rotation changed the records of {self.state.target.domain.context_key}"
             )
-            if self.state.target.confirmation_word is not None:
-                _diff_and_confirm(op, self.state)
+            _diff_and_confirm(op, self.state)
             _deploy(op, self.state, self.state.target.stacks[0])

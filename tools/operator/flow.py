@@ -49,6 +49,7 @@ class Operation:
     tokens: dict[str, str] = field(default_factory=dict, repr=False)  # by 1Password reference
     synthesized_root: dict[str, Any] | None = None
     assembly: Path | None = None  # the Root cloud assembly a Root deploy diffs and deploys
+    outputs_file: Path | None = None  # the run's stack outputs, next to its log
     outcomes: dict[str, str] = field(default_factory=dict)
 
     def cdk_env(self) -> dict[str, str]:

@@ -33,7 +33,12 @@ from tools.operator.targets import DeployTarget, corporate_target, partition_tar
 
 
 def target_steps(op: Operation, target: DeployTarget) -> list[Step]:
-    """One target's steps, in order; what differs between targets comes from the target."""
+    """One target's steps, in order; what differs between targets comes from the target.
+
+    Every deploy shows its `cdk diff` first. A target with a typed confirmation (production,
+    the corporate group) shows it before the token is read (ADR-0016) and again when the
+    pre-deploy changed its block; any other shows it once, right before the deploy, so the
+    diff shown is the one deployed."""
     state = TargetRun(target)
     confirmed = target.confirmation_word is not None
     steps: list[Step] = [FailedFirstDeployGate(state)]
@@ -44,8 +49,7 @@ def target_steps(op: Operation, target: DeployTarget) -> list[Step]:
     steps += [ReadToken(state), RotationState(state, "start"), PreDeploy(state, rotate=op.rotate_dkim)]
     if target.creates_server is not None:
         steps.append(ServerToken(state))
-    if confirmed:
-        steps.append(ConfirmAgainIfChanged(state))
+    steps.append(ConfirmAgainIfChanged(state) if confirmed else DiffAndConfirm(state))
     steps += [Deploy(state, stack) for stack in target.stacks]
     steps.append(Verify(state))
     if op.rotate_dkim:

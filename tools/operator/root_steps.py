@@ -53,11 +53,21 @@ class DiffAndConfirmRoot:
 
 class DeployRoot:
     def describe(self, op: Operation) -> list[str]:
-        return [f"cdk deploy {ROOT_DNS_STACK_NAME} --app <that assembly> {' '.join(cdk_cli.DEPLOY_FLAGS)}"]
+        flags = " ".join(cdk_cli.deploy_flags(cdk_cli.NEVER_ASK))
+        return [
+            f"cdk deploy {ROOT_DNS_STACK_NAME} --app <that assembly> {flags} --outputs-file <the run's outputs file>"
+        ]
 
     def run(self, op: Operation) -> None:
         assert op.assembly is not None
-        cdk_cli.deploy(op.log, ROOT_DNS_STACK_NAME, cdk_cli.assembly(op.assembly), op.cdk_env(), None)
+        cdk_cli.deploy(
+            op.log,
+            ROOT_DNS_STACK_NAME,
+            cdk_cli.assembly(op.assembly),
+            op.cdk_env(),
+            None,
+            outputs_file=op.outputs_file,
+        )
 
 
 class RootDeployedAsSynthesized:

@@ -24,6 +24,7 @@ def execute(
     """Open the run log (an unusable one is a usage error, before anything changes), say what
     the run is, run the flow, summarize; the log is closed however the run ends."""
     op.log = RunLog(log_path).open()
+    op.outputs_file = log_path.with_suffix(".outputs.json")
     try:
         op.log.say(f"{started}; log: {op.log.path}")
         for line in _opening_lines(op):

@@ -47,8 +47,10 @@ def verify_domain(
     deadline_seconds: float,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    progress: Callable[[str], None] | None = None,
 ) -> Verification:
-    """Poll until both checks pass or the deadline; each pass asks only for what is pending."""
+    """Poll until both checks pass or the deadline; each pass asks only for what is pending.
+    Between passes `progress` hears what is still unverified and how long is left."""
     name = target.postmark_domain_name
     domain_id = client.find_domain_id(name)
     if domain_id is None:
@@ -68,9 +70,16 @@ def verify_domain(
                     if status is dkim
                     else answer.return_path_verified
                 )
-        remaining = deadline_seconds - (clock() - started)
+        elapsed = clock() - started
+        remaining = deadline_seconds - elapsed
         if (dkim.verified and return_path.verified) or remaining <= 0:
             break
+        if progress is not None:
+            pending = " and ".join(s.name for s in (dkim, return_path) if not s.verified)
+            progress(
+                f"waiting for Postmark to verify {name}: {pending} not verified yet "
+                f"({elapsed:.0f} s elapsed, {remaining:.0f} s left; asking again in {min(wait, remaining):.0f} s)"
+            )
         sleep(min(wait, remaining))
         wait = min(wait * 2, MAX_WAIT_SECONDS)
     return Verification(name, domain_id, dkim, return_path, clock() - started)

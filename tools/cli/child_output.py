@@ -1,0 +1,182 @@
+"""A child process's output, shown as it comes, and the operator's answers passed back to it.
+
+On a terminal (our stdin and stdout both are) the child runs on a pseudo-terminal: it sees
+a terminal, so the CDK CLI keeps its colours and can ask its own questions (`cdk deploy
+--require-approval broadening`), and what the operator types reaches it. Anywhere else it
+runs on pipes with no input: it sees no terminal, so it decorates nothing and a question it
+would ask fails instead of waiting for ever.
+
+Output is handed on in whole lines; a partial line (a prompt such as `(y/n)`) is handed on
+once the child has been quiet for `IDLE_FLUSH_SECONDS`, and a line longer than
+`MAX_PENDING_CHARACTERS` in pieces of that size. Each piece is redacted whole by the
+caller, so a secret split across pieces is only possible when the child pauses in the
+middle of writing one - the redactor still masks every 8 characters of it that arrive
+together.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import errno
+import fcntl
+import os
+import selectors
+import struct
+import subprocess
+import sys
+import termios
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from tools.runtime.bounded import kill_process_group
+
+IDLE_FLUSH_SECONDS = 0.2
+MAX_PENDING_CHARACTERS = 64 * 1024
+READ_BYTES = 65536
+
+
+def on_a_terminal() -> bool:
+    """Our operator is at a terminal: both what we read and what we write are one."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _window_size() -> bytes | None:
+    with contextlib.suppress(OSError):
+        return fcntl.ioctl(sys.stdout.fileno(), termios.TIOCGWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+    return None
+
+
+def _pseudo_terminal() -> tuple[int, int]:
+    """(ours, the child's), the child's side the size of our terminal."""
+    ours, theirs = os.openpty()
+    size = _window_size()
+    if size is not None:
+        fcntl.ioctl(theirs, termios.TIOCSWINSZ, size)
+    return ours, theirs
+
+
+@contextlib.contextmanager
+def _keys_to_the_child() -> Iterator[None]:
+    """While the child runs, our terminal hands on each key as typed and echoes nothing: the
+    child's terminal echoes (or the child's own line editor does), so an answer shows once.
+    Ctrl-C still interrupts us (and so stops the child). The terminal is restored however the
+    run ends."""
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    keys = termios.tcgetattr(fd)
+    keys[3] &= ~(termios.ICANON | termios.ECHO)
+    keys[6][termios.VMIN], keys[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, keys)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+class _Lines:
+    """Bytes in, whole lines (or idle or oversized partial lines) out."""
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._pending = ""
+        self._emit = emit
+
+    def feed(self, data: bytes) -> None:
+        text = self._pending + self._decoder.decode(data)
+        cut = text.rfind("\n") + 1
+        if cut:
+            self._emit(text[:cut])
+        self._pending = text[cut:]
+        while len(self._pending) > MAX_PENDING_CHARACTERS:
+            self._emit(self._pending[:MAX_PENDING_CHARACTERS])
+            self._pending = self._pending[MAX_PENDING_CHARACTERS:]
+
+    def idle(self) -> None:
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = ""
+
+    def close(self) -> None:
+        self._pending += self._decoder.decode(b"", final=True)
+        self.idle()
+
+
+@contextlib.contextmanager
+def _started(
+    argv: Sequence[str], env: Mapping[str, str], cwd: Path, interactive: bool
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """The child and the descriptor its output comes from; stopped with everything it
+    started if we leave early (Ctrl-C, SIGTERM, an error)."""
+    theirs: int | None = None
+    if interactive:
+        ours, theirs = _pseudo_terminal()
+        streams: dict[str, int] = {"stdin": theirs, "stdout": theirs, "stderr": theirs}
+    else:
+        streams = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
+    try:
+        process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), start_new_session=True, **streams)  # type: ignore[call-overload]
+    finally:
+        if theirs is not None:
+            os.close(theirs)  # the child holds its own copy
+    output = ours if interactive else process.stdout.fileno()  # type: ignore[union-attr]
+    finished = False
+    try:
+        yield process, output
+        finished = True
+    finally:
+        if not finished or process.poll() is None:
+            kill_process_group(process)
+        if interactive:
+            os.close(ours)
+        elif process.stdout is not None:
+            process.stdout.close()
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, READ_BYTES)
+    except OSError as exc:
+        if exc.errno == errno.EIO:  # a pseudo-terminal whose child side is closed: the end
+            return b""
+        raise
+
+
+def stream_child(
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, emit: Callable[[str], None]
+) -> int:
+    """Run `argv`, handing its output (stderr merged) to `emit` as it comes; its exit status."""
+    interactive = on_a_terminal()
+    lines = _Lines(emit)
+    keys = _keys_to_the_child() if interactive else contextlib.nullcontext()
+    with (
+        _started(argv, env, cwd, interactive) as (process, output),
+        keys,
+        selectors.DefaultSelector() as selector,
+    ):
+        selector.register(output, selectors.EVENT_READ, "child")
+        if interactive:
+            selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "operator")
+        while True:
+            events = selector.select(IDLE_FLUSH_SECONDS)
+            if not events:
+                lines.idle()
+                if process.poll() is not None:
+                    break  # exited, and quiet: whatever it left running holds no output of ours
+                continue
+            done = False
+            for key, _ in events:
+                data = _read(key.fd)
+                if key.data == "operator":
+                    if data:
+                        os.write(output, data)
+                    else:
+                        selector.unregister(key.fd)  # our input ended: the child sees no more
+                elif data:
+                    lines.feed(data)
+                else:
+                    done = True
+            if done:
+                break
+        lines.close()
+        return process.wait()
