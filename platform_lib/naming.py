@@ -126,6 +126,11 @@ def postmark_account_token_secret_name(partition: Partition) -> str:
     return f"{partition_resource_prefix(partition)}-I-EmailPostmarkAccountToken"
 
 
+# The ExternalSecret that projects the current encryption key into the partition's cluster
+# (docs/secret-delivery-pattern.md; the manifests live with the consumer).
+ENCRYPTION_KEY_EXTERNAL_SECRET = "email-encryption-key-current"  # noqa: S105 (a name)
+
+
 def encryption_key_secret_name(partition: Partition) -> str:
     return f"{partition_resource_prefix(partition)}-I-EmailEncryptionKey"
 

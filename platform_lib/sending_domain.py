@@ -62,6 +62,7 @@ class SendingDomain:
     exports: tuple[str, ...]  # every export its stack publishes
     secret_names: tuple[str, ...]  # the secrets its stack owns
     leaf_of: str | None = None  # the parent whose DKIM key and Return-Path a leaf uses
+    encryption_key_secret: str | None = None  # a partition's: projected into its cluster by ESO
     delegating_zone: str = MAIL_ROOT_DOMAIN  # the zone that delegates this one
 
     @property
@@ -115,6 +116,7 @@ def partition_sending_domain(partition: Partition) -> SendingDomain:
         zone_export=export_name(partition, ExportKey.PARTITION_MAIL_ZONE_ID),
         exports=tuple(export_name(partition, key) for key in ExportKey),
         secret_names=(postmark_account_token_secret_name(partition), encryption_key_secret_name(partition)),
+        encryption_key_secret=encryption_key_secret_name(partition),
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from platform_lib.context_block import DkimKey
 from platform_lib.context_store import PROJECT_CONTEXT_FILE, read_context
 from platform_lib.dns_text import SPF_VALUE, dkim_txt_value, dmarc_value, split_txt_value
-from platform_lib.naming import ExportKey, export_name
+from platform_lib.naming import ExportKey, encryption_key_secret_name, export_name
 from platform_lib.registry import PostmarkAccount, get_partition
 from platform_lib.sending_domain import partition_sending_domain
 from tests.support.dns_server import route53_name_servers
@@ -25,6 +25,7 @@ from tools.checks.findings import Finding, Status
 from tools.checks.probes import PostmarkLookup
 from tools.checks.runner import Outcome
 from tools.dns.probe import DnsAnswer
+from tools.kube.kubectl import ExternalSecretState
 from tools.postmark.client import PostmarkDomain
 
 DEV = get_partition("dev")
@@ -75,7 +76,23 @@ def _good() -> dict[Probe, Outcome[Any]]:
             }
         ),
         Probe.SECRETS: Outcome(secrets),
+        Probe.EXTERNAL_SECRET: Outcome(_external_secret()),
     }
+
+
+def _external_secret(**fields: Any) -> ExternalSecretState:
+    return dataclasses.replace(
+        ExternalSecretState(
+            name="email-encryption-key-current",
+            found=True,
+            ready_status="True",
+            reason="SecretSynced",
+            remote_keys=(encryption_key_secret_name(DEV),),
+            target="email-encryption-key-current",
+            target_exists=True,
+        ),
+        **fields,
+    )
 
 
 def _with(probe: Probe, value: Any) -> dict[Probe, Outcome[Any]]:
@@ -106,6 +123,13 @@ PASSES[CheckId.ROTATION_DNS] = (
     _with(Probe.ROTATION_TXT, {PENDING.selector: _txt("x", dkim_txt_value(OTHER_KEY))}),
 )
 FAILS: dict[CheckId, tuple[Case, str]] = {
+    CheckId.KUBE_ENCRYPTION_KEY: (
+        (
+            EXPECTED,
+            _with(Probe.EXTERNAL_SECRET, _external_secret(ready_status="False", reason="SecretSyncedError")),
+        ),
+        "is not synced (Ready=False, reason SecretSyncedError)",
+    ),
     CheckId.AWS_STACK_STATUS: (
         (EXPECTED, _with(Probe.STACK, {"StackStatus": "UPDATE_ROLLBACK_COMPLETE"})),
         "expected CREATE_COMPLETE",

@@ -31,6 +31,7 @@ from platform_lib.naming import (
 from platform_lib.registry import active_partitions, get_partition
 from tests.conftest import NONPROD_TOKEN
 from tests.support.dns_server import LoopbackDnsServer, records_from_templates
+from tests.support.fake_kubectl import external_secret, synced_cluster, write_cluster, write_fake_kubectl
 from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import Synthesized
 from tests.test_drift_core import OTHER_KEY, authorize_dmarc_reports
@@ -64,7 +65,9 @@ ALL_CHECKS = [  # the catalogue's post_merge checks, in its order
     "DKIM rotation state",
     "secrets",
     "exports",
+    "encryption key in the cluster (ESO)",
 ]
+ROWS = len(ALL_CHECKS)
 
 
 ROW = re.compile(r"^  (?P<name>\S.*?)\s{2,}(?P<verdict>PASS|FAIL|WARN|NOT CHECKED)\s+(?P<detail>.*)$")
@@ -97,16 +100,21 @@ class Deployed:
     zone_id: str
     name_servers: list[str]
     postmark: PostmarkSimulator
+    cluster_file: Path
     context_file: Path = PROJECT_CONTEXT_FILE
+    kube: tuple[str, ...] = ("--kube-context", "dev-cluster")
 
     def run(self, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
         code = main(
             [
                 *("dev", "--post-merge", "--resolver", self.dns.address, "--dns-timeout", "2"),
-                *("--context-file", str(self.context_file), *extra),
+                *("--context-file", str(self.context_file), *self.kube, *extra),
             ]
         )
         return code, capsys.readouterr().out
+
+    def cluster(self, clusters: dict[str, Any]) -> None:
+        write_cluster(self.cluster_file, clusters)
 
     def stack_body(self, drop_export: str | None = None) -> dict[str, Any]:
         """The stack as CloudFormation reports it after a deploy: the synthesized outputs
@@ -168,6 +176,10 @@ def deployed(
     """dev as `./amm.sh Alpha002 dev` leaves it: zone, secrets, stack, public records, and
     its verified domain on PostmarkNonProd holding the committed key."""
     _aws_profile(tmp_path, monkeypatch)
+    cluster_file = tmp_path / "cluster.json"
+    write_fake_kubectl(tmp_path / "bin", cluster_file)
+    write_cluster(cluster_file, synced_cluster(encryption_key_secret_name(DEV)))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
     postmark.add_domain(
         NONPROD_TOKEN, ZONE, verified=True, public_key=CONTEXT.dkim_public_key, selector=CONTEXT.dkim_selector
     )
@@ -184,7 +196,12 @@ def deployed(
         name_servers = created["DelegationSet"]["NameServers"]
         _serve_records(dns_server, template, name_servers)
         state = Deployed(
-            dns_server, template, created["HostedZone"]["Id"].split("/")[-1], name_servers, postmark
+            dns_server,
+            template,
+            created["HostedZone"]["Id"].split("/")[-1],
+            name_servers,
+            postmark,
+            cluster_file,
         )
         state.create_stack()
         yield state
@@ -199,7 +216,7 @@ def test_all_checks_pass(deployed: Deployed, capsys: pytest.CaptureFixture[str])
     table = rows(out)
     assert list(table) == ALL_CHECKS
     assert {verdict for verdict, _ in table.values()} == {"PASS"}
-    assert out.rstrip().endswith("15/15 PASS")
+    assert out.rstrip().endswith(f"{ROWS}/{ROWS} PASS")
     assert table["stack status"][1] == "Alpha002-dev-Email CREATE_COMPLETE"
     assert table["NS delegation"][1] == (
         f"NS {ZONE} answers the hosted zone's delegation set (4 name servers, read through AWS)"
@@ -363,6 +380,30 @@ BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
         _pending_key_in_the_block_only,
         f"the pending key {PENDING_SELECTOR} is not published at {PENDING_SELECTOR}._domainkey.{ZONE}",
     ),
+    "the ExternalSecret is not synced": (
+        "encryption key in the cluster (ESO)",
+        lambda d: d.cluster(_cluster_with(ready="False", reason="SecretSyncedError", message="AccessDenied")),
+        "ExternalSecret email-encryption-key-current is not synced (Ready=False, reason SecretSyncedError): "
+        "AccessDenied",
+    ),
+    "no ExternalSecret in the cluster": (
+        "encryption key in the cluster (ESO)",
+        lambda d: d.cluster({"dev-cluster": {"namespace": "default"}}),
+        "no ExternalSecret email-encryption-key-current in the cluster; apply the partition's ESO manifests "
+        "(docs/secret-delivery-pattern.md)",
+    ),
+    "the ExternalSecret reads another partition's key": (
+        "encryption key in the cluster (ESO)",
+        lambda d: d.cluster(synced_cluster("stage-I-EmailEncryptionKey")),
+        "ExternalSecret email-encryption-key-current reads stage-I-EmailEncryptionKey, not dev-I-EmailEncryptionKey: "
+        "the wrong cluster or manifest?",
+    ),
+    "synced, but the Secret is gone": (
+        "encryption key in the cluster (ESO)",
+        lambda d: d.cluster(_cluster_with(secrets=[])),
+        "ExternalSecret email-encryption-key-current reports SecretSynced but its Secret "
+        "email-encryption-key-current does not exist",
+    ),
     "DKIM split inside a string": (
         "DKIM",
         lambda d: d.dns.records.put(
@@ -372,6 +413,16 @@ BREAKAGES: dict[str, tuple[str, Callable[[Deployed], None], str]] = {
         f"k=rsa;p={CONTEXT.dkim_public_key[:8]}… only by framing (string 1 ends with ' ')",
     ),
 }
+
+
+def _cluster_with(*, secrets: list[str] | None = None, **status: str) -> dict[str, Any]:
+    cluster = synced_cluster(encryption_key_secret_name(DEV))
+    cluster["dev-cluster"]["externalSecrets"]["email-encryption-key-current"] = external_secret(
+        encryption_key_secret_name(DEV), **status
+    )
+    if secrets is not None:
+        cluster["dev-cluster"]["secrets"] = secrets
+    return cluster
 
 
 def _expected_detail(template: str, d: Deployed) -> str:
@@ -425,14 +476,14 @@ def test_each_check_fails_on_its_own(
     not_checked = [name for name, (verdict, _) in table.items() if verdict == "NOT CHECKED"]
     assert table[check][1] == _expected_detail(detail, deployed)
     assert sorted(not_checked) == sorted(unjudged), out
-    passed = 15 - 1 - len(also) - len(unjudged)
+    passed = ROWS - 1 - len(also) - len(unjudged)
     if check in ADVISORY:  # a warning: named in the summary, the exit status unchanged
         assert code == 0 and warned == [check] and failed == [], out
-        assert summary(out) == f"{passed}/15 PASS, 1 WARN ({check})"
+        assert summary(out) == f"{passed}/{ROWS} PASS, 1 WARN ({check})"
         return
     assert code == 1
     assert sorted(failed) == sorted([check, *also]), out
-    assert summary(out).startswith(f"{passed}/15 PASS")
+    assert summary(out).startswith(f"{passed}/{ROWS} PASS")
 
 
 def test_a_missing_stack_fails_the_rows_that_read_it_and_only_those(
@@ -452,7 +503,7 @@ def test_a_missing_stack_fails_the_rows_that_read_it_and_only_those(
         f"NS {ZONE} answers, but the stack's hosted zone is unknown: stack Alpha002-dev-Email "
         "has no output exported as Alpha002-dev-API-PartitionMailZoneId: is it deployed?",
     )
-    assert summary(out) == "12/15 PASS, 1 NOT CHECKED (NS delegation)"
+    assert summary(out) == f"{ROWS - 3}/{ROWS} PASS, 1 NOT CHECKED (NS delegation)"
 
 
 def test_an_unanswering_resolver_fails_the_dns_rows_and_the_aws_rows_still_run(
@@ -480,7 +531,69 @@ def test_an_unanswering_resolver_fails_the_dns_rows_and_the_aws_rows_still_run(
         "Return-Path",
         "Postmark DKIM = DNS",
     ]
-    assert summary(out).startswith("8/15 PASS, 7 NOT CHECKED (NS delegation, SPF,")
+    assert summary(out).startswith(f"{ROWS - 7}/{ROWS} PASS, 7 NOT CHECKED (NS delegation, SPF,")
+
+
+def test_without_a_kube_context_the_eso_row_is_not_checked_never_passed(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deployed.kube = ()
+    code, out = deployed.run(capsys)
+    assert code == 3, out
+    assert rows(out)["encryption key in the cluster (ESO)"] == (
+        "NOT CHECKED",
+        "not checked: no kube context given for dev: pass --kube-context NAME (its cluster's)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("cluster", "path", "detail"),
+    [
+        (
+            {},
+            None,
+            "not checked: kube context 'dev-cluster' is not in your kubeconfig; pass the partition cluster's context",
+        ),
+        (
+            {"dev-cluster": {"noCrd": True}},
+            None,
+            "not checked: the cluster of context 'dev-cluster' has no externalsecret resource type: is External "
+            "Secrets Operator installed?",
+        ),
+        (None, "/nonexistent-bin", "not checked: kubectl not found on PATH; install it to check the cluster"),
+    ],
+)
+def test_a_cluster_that_cannot_be_asked_is_not_checked(
+    deployed: Deployed,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    cluster: dict[str, Any] | None,
+    path: str | None,
+    detail: str,
+) -> None:
+    if cluster is not None:
+        deployed.cluster(cluster)
+    if path is not None:
+        monkeypatch.setenv("PATH", path)
+    code, out = deployed.run(capsys)
+    assert code == 3, out
+    assert rows(out)["encryption key in the cluster (ESO)"] == ("NOT CHECKED", detail)
+
+
+def test_kubectl_is_asked_read_only_and_never_for_the_secret_value(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = deployed.run(capsys, "--kube-namespace", "default")
+    assert code == 0
+    calls = [
+        json.loads(line) for line in (deployed.cluster_file.parent / "calls.log").read_text().splitlines()
+    ]
+    assert [call[call.index("get") :] for call in calls] == [
+        ["get", "externalsecret", "email-encryption-key-current", "--output", "json"],
+        ["get", "secret", "email-encryption-key-current", "--output", "name"],
+    ]
+    assert all(call[:2] == ["--context", "dev-cluster"] and "--request-timeout" in call for call in calls)
+    assert all(call[call.index("--namespace") + 1] == "default" for call in calls)
 
 
 def test_without_resolver_the_system_resolver_is_asked(
@@ -489,7 +602,7 @@ def test_without_resolver_the_system_resolver_is_asked(
     monkeypatch.setattr(
         validate_exit, "system_resolver_address", lambda: parse_resolver(deployed.dns.address)
     )
-    code = main(["dev", "--post-merge"])
+    code = main(["dev", "--post-merge", *deployed.kube])
     out = capsys.readouterr().out
     assert code == 0, out
     assert f"resolver {deployed.dns.address}):" in out.splitlines()[0]
@@ -518,7 +631,14 @@ def test_system_resolver_is_the_first_name_server_of_resolv_conf(tmp_path: Path)
             ["dev", "--post-merge", "--resolver", "dns.google"],
             "error: --resolver 'dns.google': expected IP[:PORT]",
         ),
-        (["dev", "--profile", "Alpha002-Admin"], "error: --profile and --resolver need --post-merge"),
+        (
+            ["dev", "--profile", "Alpha002-Admin"],
+            "error: --profile, --resolver, --kube-context and --kube-namespace need --post-merge",
+        ),
+        (
+            ["dev", "--kube-context", "dev-cluster"],
+            "error: --profile, --resolver, --kube-context and --kube-namespace need --post-merge",
+        ),
         (["dev", "--post-merge", "--skip-tests"], "error: --skip-tests is a pre-merge option"),
         (
             ["dev", "--post-merge", "--profile", "NoSuchProfile", "--resolver", "127.0.0.1"],
@@ -598,8 +718,11 @@ def test_a_process_reaches_aws_through_aws_endpoint_url(deployed: Deployed, tmp_
         result = _run_module("dev", "--post-merge", "--resolver", deployed.dns.address, env=env)
     finally:
         server.stop()
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith("15/15 PASS") and result.stderr.startswith("note: Postmark API is")
+    assert result.returncode == 3, result.stdout + result.stderr  # no --kube-context: the ESO row not checked
+    assert result.stdout.rstrip().endswith(
+        f"{ROWS - 1}/{ROWS} PASS, 1 NOT CHECKED (encryption key in the cluster (ESO))"
+    )
+    assert result.stderr.startswith("note: Postmark API is")
 
 
 # --- pre-merge ------------------------------------------------------------------------------

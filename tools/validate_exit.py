@@ -23,7 +23,7 @@ from tools.aws.deployment import Deployments, InfrastructureSessions
 from tools.aws.session import AwsProblem
 from tools.checks.catalogue import ExpectedDomain
 from tools.checks.probes import OpenedOnFirstUse, PostmarkDirectory, Sources
-from tools.cli.arguments import ToolArgumentParser, add_context_file_argument, seconds
+from tools.cli.arguments import ToolArgumentParser, add_context_file_argument, seconds, visible
 from tools.cli.contract import UsageError
 from tools.cli.entry import exit_status, run_tool
 from tools.cli.run_log import RunLog
@@ -31,6 +31,7 @@ from tools.dns.probe import DnsProbe, parse_resolver, system_resolver_address
 from tools.exit_validation.post_merge import post_merge_checks
 from tools.exit_validation.pre_merge import VENV_BIN, Runner, pre_merge_checks, run_command
 from tools.exit_validation.results import CheckResult, exit_for, render_table
+from tools.kube.kubectl import PartitionClusters
 from tools.postmark.client import PostmarkClient, api_url_notice, postmark_api_url
 from tools.runtime.urls import UnsafeUrl
 from tools.secrets import logger
@@ -49,8 +50,11 @@ modes:
   <partition> --post-merge  the deployed partition, read-only: stack status, NS delegation,
                             SPF, DMARC, DKIM, Return-Path, DMARC report authorization at
                             arda.cards, the Postmark domain (exists, DKIM and Return-Path
-                            verified, its DKIM key = DNS), both secrets, the six exports;
-                            the Postmark token from POSTMARK_ACCOUNT_TOKEN, else `op read`
+                            verified, its DKIM key = DNS), both secrets, the six exports,
+                            and the encryption key projected into the partition's cluster
+                            by External Secrets Operator (--kube-context NAME; without it
+                            that row is NOT CHECKED); the Postmark token from
+                            POSTMARK_ACCOUNT_TOKEN, else `op read`
   --post-merge alone        a usage error: name the partition
 
 rows: PASS, FAIL, WARN (advisory: the DMARC report authorization at arda.cards, which this
@@ -91,6 +95,18 @@ def _parser() -> ToolArgumentParser:
         default=DNS_TIMEOUT_SECONDS,
         metavar="SECONDS",
         help=f"post-merge: seconds to wait for each DNS answer (default {DNS_TIMEOUT_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--kube-context",
+        metavar="NAME",
+        type=visible,
+        help="post-merge: kubeconfig context of the partition's cluster, for the ESO row (read-only kubectl)",
+    )
+    parser.add_argument(
+        "--kube-namespace",
+        metavar="NAME",
+        type=visible,
+        help="post-merge: namespace of the partition's ExternalSecrets (default: the context's)",
     )
     add_context_file_argument(parser, "post-merge: the context the deploy used")
     parser.add_argument(
@@ -133,10 +149,12 @@ def _post_merge(args: argparse.Namespace) -> int:
         sessions.of(infrastructure.name)  # a profile that does not exist is a usage error
     except AwsProblem as exc:
         raise UsageError(str(exc)) from None
+    contexts = {partition.name: args.kube_context} if args.kube_context else {}
     sources = Sources(
         DnsProbe(resolver, args.dns_timeout),
         PostmarkDirectory({partition.postmark_account: OpenedOnFirstUse(open_postmark)}),
         Deployments(sessions),
+        PartitionClusters(contexts, args.kube_namespace),
     )
     title = (
         f"post-merge validation of {partition.name} ({infrastructure.name} {infrastructure.region}, "
@@ -192,9 +210,10 @@ def _check_usage(args: argparse.Namespace) -> None:
         )
     if args.post_merge and args.skip_tests:
         raise UsageError("--skip-tests is a pre-merge option; --post-merge runs no tests")
-    if not args.post_merge and (args.profile or args.resolver):
+    if not args.post_merge and (args.profile or args.resolver or args.kube_context or args.kube_namespace):
         raise UsageError(
-            "--profile and --resolver need --post-merge (without it the pre-merge code checks run)"
+            "--profile, --resolver, --kube-context and --kube-namespace need --post-merge (without it the "
+            "pre-merge code checks run)"
         )
 
 

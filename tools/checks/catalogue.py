@@ -1,7 +1,7 @@
 """The check catalogue: every check of a sending domain, by id, with its tags and probes.
 
 In the style of cdk-nag's rules: each check is a small function in the module of its seam
-(`postmark`, `dns`, `cross`, `rotation`, `aws`), registered here by the `check` decorator
+(`postmark`, `dns`, `cross`, `rotation`, `aws`, `kube`), registered here by the `check` decorator
 when that module is imported (`tools.checks` imports them all). A check names the probes it
 reads (`Probe`) and its tags; each tool selects checks, never names them:
 
@@ -54,6 +54,7 @@ class CheckId(StrEnum):
     ROTATION_POSTMARK = "cross.dkim_rotation"
     AWS_SECRETS = "aws.secrets"
     AWS_EXPORTS = "aws.exports"
+    KUBE_ENCRYPTION_KEY = "kube.encryption_key"
 
 
 class Probe(StrEnum):
@@ -71,9 +72,11 @@ class Probe(StrEnum):
     HOSTED_NS = "hosted_ns"  # the hosted zone's delegation set (AWS)
     STACK = "stack"  # the stack's description (AWS)
     SECRETS = "secrets"  # name -> description (None: absent) of the stack's secrets (AWS)
+    EXTERNAL_SECRET = "external_secret"  # noqa: S105 (a probe name): the encryption key's ExternalSecret in the cluster (kubectl)
 
 
 AWS_PROBES = frozenset({Probe.HOSTED_NS, Probe.STACK, Probe.SECRETS})
+KUBE_PROBES = frozenset({Probe.EXTERNAL_SECRET})
 
 
 class Tag(StrEnum):

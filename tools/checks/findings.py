@@ -20,6 +20,7 @@ class Seam(StrEnum):
     DNS = "dns"
     CROSS = "cross-seam"
     AWS = "aws"
+    KUBERNETES = "kubernetes"
 
 
 MESSAGE_CHARACTERS = 600

@@ -17,9 +17,10 @@ from typing import Any, Generic, Protocol, TypeVar
 from platform_lib.naming import dmarc_host_name, dmarc_report_authorization_names
 from platform_lib.registry import PostmarkAccount
 from platform_lib.sending_domain import SendingDomain
-from tools.checks.catalogue import AWS_PROBES, ExpectedDomain, Probe
+from tools.checks.catalogue import AWS_PROBES, KUBE_PROBES, ExpectedDomain, Probe
 from tools.cli.contract import OperatorError
 from tools.dns.probe import DnsAnswer, DnsProbe
+from tools.kube.kubectl import ExternalSecretState
 from tools.postmark.client import DomainSummary, PostmarkDomain
 
 T = TypeVar("T")
@@ -162,6 +163,15 @@ class AwsView(Protocol):
         ...
 
 
+class KubeView(Protocol):
+    """What a partition's cluster says about the ExternalSecret of its encryption key."""
+
+    def external_secret(self, domain: SendingDomain) -> ExternalSecretState:
+        """The encryption key's ExternalSecret (`found` False: none); KubeUnavailable when the
+        cluster cannot be asked."""
+        ...
+
+
 @dataclass(frozen=True)
 class Sources:
     """Where the probes get their answers; a source that is None cannot be asked."""
@@ -169,11 +179,14 @@ class Sources:
     dns: DnsProbe
     postmark: PostmarkDirectory | None = None
     aws: AwsView | None = None
+    kube: KubeView | None = None
 
     def cannot_answer(self) -> frozenset[Probe]:
         missing = set() if self.aws is not None else set(AWS_PROBES)
         if self.postmark is None:
             missing.add(Probe.POSTMARK)
+        if self.kube is None:
+            missing |= KUBE_PROBES
         return frozenset(missing)
 
 
@@ -207,6 +220,9 @@ def probes_for(
         every[Probe.SECRETS] = lambda: aws.secrets(expected.domain)
     else:
         every[Probe.PARENT_NS] = lambda: dns.parent_delegation(zone, expected.domain.delegating_zone)
+    if sources.kube is not None:
+        kube = sources.kube
+        every[Probe.EXTERNAL_SECRET] = lambda: kube.external_secret(expected.domain)
     return {probe: ask for probe, ask in every.items() if probe in wanted}
 
 

@@ -6,19 +6,24 @@ otherwise hold a call for ever. The abandoned thread ends on its own socket time
 
 `kill_process_group(process)` stops a child started with `start_new_session=True` together
 with every process it started (a CLI's own children would otherwise outlive it).
+`run_bounded(argv, timeout, limit)` runs a CLI (`op`, `kubectl`) for its output, bounded in
+time and size, so a hung or chatty one never holds a tool.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+EXITED_GRACE_SECONDS = 0.5  # output still in flight once a child has exited
 
 
 class TimedOut(Exception):
@@ -52,3 +57,57 @@ def kill_process_group(process: subprocess.Popen[Any]) -> None:
     with contextlib.suppress(ProcessLookupError):
         process.kill()
     process.wait()
+
+
+class TooMuchOutput(Exception):
+    """`run_bounded`: the child wrote more than its limit (it was stopped)."""
+
+
+def run_bounded(argv: list[str], timeout: float, limit: int) -> tuple[int | None, bytes, bytes]:
+    """(exit code, stdout, stderr) of a child that gets no input, stopped with everything
+    it started at `timeout` (exit code None) or past `limit` bytes on either stream
+    (TooMuchOutput); output still in flight once it exited is read for a moment only."""
+    process = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, so its children can be stopped too
+    )
+    assert process.stdout is not None and process.stderr is not None
+    out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
+    buffers = {out_fd: bytearray(), err_fd: bytearray()}
+    deadline = time.monotonic() + timeout
+    finished = False
+    try:
+        with selectors.DefaultSelector() as selector:
+            for fd in buffers:
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                if process.poll() is not None:
+                    deadline = min(deadline, time.monotonic() + EXITED_GRACE_SECONDS)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                for key, _ in selector.select(min(remaining, 0.25)):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                        continue
+                    buffers[key.fd] += chunk
+                    if len(buffers[key.fd]) > limit:
+                        raise TooMuchOutput
+        if process.poll() is None:  # its output ended; let it exit within the time left
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(max(0.0, deadline - time.monotonic()))
+        code = process.poll()
+        finished = code is not None
+        return (code if finished else None), bytes(buffers[out_fd]), bytes(buffers[err_fd])
+    finally:
+        if not finished:
+            kill_process_group(process)
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # children `op` left behind
+        process.stdout.close()
+        process.stderr.close()

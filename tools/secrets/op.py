@@ -11,20 +11,13 @@ open after `op` itself has exited does not hold the read either.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import selectors
 import shutil
-import signal
-import subprocess
-import time
 
 from tools.cli.contract import OperatorError
-from tools.runtime.bounded import kill_process_group
+from tools.runtime.bounded import TooMuchOutput, run_bounded
 
 DEFAULT_OP_TIMEOUT_SECONDS = 30.0
 MAX_OUTPUT_BYTES = 64 * 1024
-EXITED_GRACE_SECONDS = 0.5  # output still in flight once `op` has exited
 # What `op` documents for the failures an operator can fix, matched on its stderr (which is
 # never shown: it may hold the value being read). Each becomes one line of ours.
 _KNOWN_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -81,58 +74,6 @@ class OpError(OperatorError):
     """`op read` could not produce a value; the message names the fix."""
 
 
-class _TooMuchOutput(Exception):
-    pass
-
-
-def _run_bounded(argv: list[str], timeout: float, limit: int) -> tuple[int | None, bytes, bytes]:
-    """(exit code, stdout, stderr); exit code None when stopped at the timeout."""
-    process = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group, so its children can be stopped too
-    )
-    assert process.stdout is not None and process.stderr is not None
-    out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
-    buffers = {out_fd: bytearray(), err_fd: bytearray()}
-    deadline = time.monotonic() + timeout
-    finished = False
-    try:
-        with selectors.DefaultSelector() as selector:
-            for fd in buffers:
-                selector.register(fd, selectors.EVENT_READ)
-            while selector.get_map():
-                if process.poll() is not None:
-                    deadline = min(deadline, time.monotonic() + EXITED_GRACE_SECONDS)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                for key, _ in selector.select(min(remaining, 0.25)):
-                    chunk = os.read(key.fd, 65536)
-                    if not chunk:
-                        selector.unregister(key.fd)
-                        continue
-                    buffers[key.fd] += chunk
-                    if len(buffers[key.fd]) > limit:
-                        raise _TooMuchOutput
-        if process.poll() is None:  # its output ended; let it exit within the time left
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(max(0.0, deadline - time.monotonic()))
-        code = process.poll()
-        finished = code is not None
-        return (code if finished else None), bytes(buffers[out_fd]), bytes(buffers[err_fd])
-    finally:
-        if not finished:
-            kill_process_group(process)
-        else:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)  # children `op` left behind
-        process.stdout.close()
-        process.stderr.close()
-
-
 def _failure(reference: str, code: int, stderr: bytes) -> OpError:
     """One line of ours for a failed `op read`; `op`'s own text is never echoed."""
     said = " ".join(stderr.decode("utf-8", "replace").lower().split())
@@ -154,10 +95,10 @@ def read_op_reference(reference: str, *, timeout: float = DEFAULT_OP_TIMEOUT_SEC
             "(https://developer.1password.com/docs/cli/get-started/) or set POSTMARK_ACCOUNT_TOKEN"
         )
     try:
-        code, out, err = _run_bounded(
+        code, out, err = run_bounded(
             [executable, "read", "--no-newline", reference], timeout, MAX_OUTPUT_BYTES
         )
-    except _TooMuchOutput:
+    except TooMuchOutput:
         raise OpError(
             f"`op read {reference}` wrote more than {MAX_OUTPUT_BYTES} bytes; check the item holds a token"
         ) from None
