@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from platform_lib.context_store import PROJECT_ROOT
+from tools.aws import cdk as cdk_cli
 from tools.aws import stack_outputs
 from tools.cli.child_output import IDLE_FLUSH_SECONDS, MAX_PENDING_CHARACTERS, stream_child
 from tools.cli.run_log import RunLog
@@ -209,3 +210,19 @@ def test_stack_outputs_of_several_deploys_are_merged_and_checked(tmp_path: Path)
             stack_outputs.merge_part(bad, outputs)
         assert not bad.exists()
     assert set(json.loads(outputs.read_text())) == {"A-Email", "B-Email"}, "a bad part changes nothing"
+
+
+def test_no_color_turns_the_cdk_clis_colour_off_and_ours_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert cdk_cli.colour_flags() == ()
+    assert "--no-color" not in cdk_cli.deploy_flags(cdk_cli.ASK_ON_BROADENING)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cdk_cli.colour_flags() == ("--no-color",)
+    assert cdk_cli.deploy_flags(cdk_cli.NEVER_ASK)[-1] == "--no-color"
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    log = RunLog(None)
+    log._child_text("\x1b[32mgreen\x1b[0m\n")
+    assert terminal.getvalue() == "green\n", "NO_COLOR: no colour even on a terminal"

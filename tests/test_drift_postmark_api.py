@@ -76,7 +76,8 @@ def test_rejected_token_is_reported_not_crashed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv(PostmarkAccount.PROD.token_env_var, "revoked-prod-token")
-    assert main(SPEC, dns.drift_args()) == 1
+    assert main(SPEC, dns.drift_args()) == 3, "could not check: nothing is known to differ"
     out = capsys.readouterr().out
     assert "HTTP 401" in out and "ErrorCode 10" in out
+    assert "rejected the account token from POSTMARK_PROD_ACCOUNT_TOKEN" in out
     deployed.reset_log()  # the rejected requests lacked a valid token on purpose

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Sequence
 
 from platform_lib.naming import ROOT_DNS_STACK_NAME, stack_name
@@ -26,6 +27,7 @@ from platform_lib.registry import (
     get_partition_on,
     root_infrastructure,
 )
+from tools import plan
 from tools.aws.deployment import InfrastructureSessions
 from tools.cli.arguments import ToolArgumentParser, visible
 from tools.cli.contract import UsageError
@@ -38,7 +40,8 @@ from tools.operator.settings import SETTINGS_HELP, read_settings
 
 USAGE = """usage: ./amm.sh [--profile NAME] [--region R] [--root-profile NAME] [--resolver IP[:PORT]]
                [--skip-cascade REASON] [--rotate-dkim] [--dry-run] [--yes]
-               <infrastructure> (<partition> | --all-partitions)"""
+               <infrastructure> (<partition> | --all-partitions)
+       ./amm.sh plan [<infrastructure> [<partition>]]   (read-only: where the rollout stands; see ./amm.sh plan --help)"""
 DESCRIPTION = """\
 Deploys the partition mail stack of <partition> on <infrastructure>, or with
 --all-partitions of every active partition of <infrastructure> in rollout order; `./amm.sh
@@ -219,7 +222,10 @@ def _amm(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return exit_status(lambda: _amm(_parser().parse_args(argv)))
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["plan"]:  # `./amm.sh plan …`: the read-only plan, its own exit statuses
+        return plan.main(words[1:])
+    return exit_status(lambda: _amm(_parser().parse_args(words)))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ from platform_lib.registry import Partition
 from tools.aws import stack_outputs
 from tools.cli.contract import OperatorError
 from tools.cli.run_log import RunLog, no_colour
+from tools.runtime.bounded import TooMuchOutput, run_bounded
 from tools.secrets.account_token import TOKEN_ENV_VAR
+from tools.secrets.outside_text import outside_text
 
 CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
 NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
@@ -81,6 +83,39 @@ def synth_root_template(log: RunLog, folder: Path | None = None) -> dict[str, An
         (folder / f"{ROOT_DNS_STACK_NAME}.template.json").read_text(encoding="utf-8")
     )
     return template
+
+
+SYNTH_TIMEOUT_SECONDS = 300.0
+MAX_SYNTH_OUTPUT_BYTES = 4 * 1024 * 1024
+
+
+def synth_quietly(
+    folder: Path, context: Sequence[str] = (), *, timeout: float = SYNTH_TIMEOUT_SECONDS
+) -> str | None:
+    """Synthesize the stacks `context` selects (all without) into `folder`, offline, its
+    output kept to itself; None when it worked, else the one line that says why."""
+    env = {k: v for k, v in os.environ.items() if k not in (TOKEN_ENV_VAR, SECRET_ENV_VAR)}
+    env["PATH"] = f"{NODE.parent}{os.pathsep}{env.get('PATH', '')}"  # node 22 for the CLI and jsii
+    env["JSII_NODE"] = str(NODE)
+    try:
+        code, out, err = run_bounded(
+            [str(CDK), "synth", *context, "--quiet", "-o", str(folder)],
+            timeout,
+            MAX_SYNTH_OUTPUT_BYTES,
+            cwd=PROJECT_ROOT,
+            env=env,
+        )
+    except TooMuchOutput:
+        return f"cdk synth wrote more than {MAX_SYNTH_OUTPUT_BYTES} bytes"
+    except OSError as exc:
+        return f"cannot run the CDK CLI ({exc.strerror or type(exc).__name__}); run ./scripts/synth once"
+    if code is None:
+        return f"cdk synth did not finish within {timeout:g} s"
+    if code != 0:
+        said = [line for line in (err + out).decode("utf-8", "replace").splitlines() if line.strip()]
+        reason = next((line for line in said if "error" in line.lower()), said[-1] if said else "")
+        return f"cdk synth failed (exit {code}): {outside_text(reason, 300)}"
+    return None
 
 
 def assembly(folder: Path) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -79,6 +80,22 @@ def name(text: str) -> str:
     if text != text.strip():
         raise argparse.ArgumentTypeError(f"{text!r} has surrounding blanks")
     return text
+
+
+def check_report_path(value: str | None, option: str = "--markdown") -> None:
+    """A report file must be writable before any probe runs (GITHUB_STEP_SUMMARY, a file);
+    `-` is stdout."""
+    if not value or value == "-":
+        return
+    folder = Path(value).parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"{option} {value}: the folder {folder} does not exist; create it or pick another path"
+        )
+    if Path(value).is_dir():
+        raise UsageError(f"{option} {value} is a folder; give a file path")
+    if not os.access(folder, os.W_OK) or (Path(value).exists() and not os.access(value, os.W_OK)):
+        raise UsageError(f"{option} {value} is not writable; fix its permissions or pick another path")
 
 
 def add_partition_arguments(parser: argparse.ArgumentParser) -> None:

@@ -21,7 +21,7 @@ from platform_lib.registry import PostmarkAccount
 from tools.checks.catalogue import ExpectedDomain
 from tools.checks.probes import PostmarkDirectory, PostmarkDomainsApi, Sources
 from tools.checks.report import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, CheckReport, evaluate
-from tools.cli.arguments import ToolArgumentParser, port, seconds
+from tools.cli.arguments import ToolArgumentParser, check_report_path, port, seconds
 from tools.cli.contract import ExitStatus, OperatorError
 from tools.cli.entry import exit_status, run_tool
 from tools.dns.probe import AUTHORITATIVE_PORT, DEFAULT_RESOLVER, DnsProbe, parse_resolver
@@ -141,23 +141,6 @@ def account_tokens(expected: Sequence[ExpectedDomain], env: Mapping[str, str]) -
     return tokens
 
 
-def _check_markdown_path(value: str | None) -> None:
-    """A report path must be writable before any probe runs (GITHUB_STEP_SUMMARY, a file)."""
-    if not value or value == "-":
-        return
-    folder = Path(value).parent
-    if not folder.is_dir():
-        raise DriftConfigError(
-            f"--markdown {value}: the folder {folder} does not exist; create it or pick another path"
-        )
-    if Path(value).is_dir():
-        raise DriftConfigError(f"--markdown {value} is a folder; give a file path")
-    if not os.access(folder, os.W_OK) or (Path(value).exists() and not os.access(value, os.W_OK)):
-        raise DriftConfigError(
-            f"--markdown {value} is not writable; fix its permissions or pick another path"
-        )
-
-
 def _emit(report: CheckReport, args: argparse.Namespace) -> None:
     print(render_json(report) if args.json else render_table(report))
     if args.markdown == "-":
@@ -190,7 +173,7 @@ def _detect(
         raise DriftConfigError("--workers must be at least 1")
     base_url = postmark_api_url(env)
     address = parse_resolver(args.resolver)
-    _check_markdown_path(args.markdown)
+    check_report_path(args.markdown)
     expected = spec.build_expected(args)
     tokens = account_tokens(expected, env)
     github = GitHubSettings.from_env(env) if args.open_issue else None

@@ -19,7 +19,8 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -63,12 +64,21 @@ class TooMuchOutput(Exception):
     """`run_bounded`: the child wrote more than its limit (it was stopped)."""
 
 
-def run_bounded(argv: list[str], timeout: float, limit: int) -> tuple[int | None, bytes, bytes]:
+def run_bounded(
+    argv: list[str],
+    timeout: float,
+    limit: int,
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[int | None, bytes, bytes]:
     """(exit code, stdout, stderr) of a child that gets no input, stopped with everything
     it started at `timeout` (exit code None) or past `limit` bytes on either stream
     (TooMuchOutput); output still in flight once it exited is read for a moment only."""
     process = subprocess.Popen(
         argv,
+        cwd=cwd,
+        env=None if env is None else dict(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -1,0 +1,266 @@
+"""The plan's facts, gathered read-only and at once: the synthesized templates, each stack as
+CloudFormation has it, the diff between the two, the context blocks, and the check
+catalogue's verdicts (Postmark, DNS, AWS, and the cluster when asked) for every domain.
+
+The synth, each infrastructure's AWS reads and the checks run side by side, bounded in total
+by the plan's deadline; whatever has not answered by then is "could not check". An
+infrastructure whose credentials fail is recorded with its one-line problem and the others
+carry on. Nothing is written outside a temporary folder; no secret is read except the
+Postmark tokens the operator gave (see `tools.planning.tokens`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from platform_lib.context_block import ContextBlock
+from platform_lib.context_store import read_context
+from platform_lib.errors import PlatformError
+from platform_lib.registry import PostmarkAccount
+from tools.aws import cdk as cdk_cli
+from tools.aws.deployment import Deployments, InfrastructureSessions
+from tools.aws.session import AWS_ERRORS, AwsProblem, client, error_code, explain
+from tools.aws.template_diff import DiffUnavailable, StackDiff, diff_templates
+from tools.checks.catalogue import ExpectedDomain
+from tools.checks.probes import KubeView, PostmarkDirectory, PostmarkDomainsApi, Sources
+from tools.checks.report import CheckReport, Judged, evaluate
+from tools.dns.probe import DnsProbe
+from tools.planning.subjects import PlanTarget
+
+T = TypeVar("T")
+ALL = "*"  # the synth error that stands for every target
+
+
+@dataclass(frozen=True)
+class StackState:
+    name: str
+    status: str | None  # None: not deployed
+    updated: datetime | None = None
+    template: Mapping[str, Any] | None = None  # as deployed (None: not deployed or unreadable)
+
+
+@dataclass
+class Survey:
+    synthesized: dict[str, dict[str, Any]] = field(default_factory=dict)  # stack -> template
+    synth_errors: dict[str, str] = field(default_factory=dict)  # target name (or ALL) -> why
+    stacks: dict[str, StackState] = field(default_factory=dict)
+    aws_errors: dict[str, str] = field(default_factory=dict)  # infrastructure -> why
+    diffs: dict[str, StackDiff] = field(default_factory=dict)
+    diff_error: str | None = None
+    blocks: dict[str, ContextBlock | str] = field(default_factory=dict)  # context key -> block or why not
+    judged: list[Judged] = field(default_factory=list)
+    checks_error: str | None = None
+    elapsed_seconds: float = 0.0
+
+    def synth_error(self, target: PlanTarget) -> str | None:
+        return self.synth_errors.get(target.name) or self.synth_errors.get(ALL)
+
+
+@dataclass(frozen=True)
+class SurveySettings:
+    sessions: InfrastructureSessions
+    dns: DnsProbe
+    postmark: Mapping[PostmarkAccount, PostmarkDomainsApi]  # only the accounts with a token
+    kube: KubeView | None
+    context_file: Path
+    deadline_seconds: float
+    probe_timeout: float
+
+
+def _load_templates(folder: Path) -> dict[str, dict[str, Any]]:
+    templates: dict[str, dict[str, Any]] = {}
+    for path in folder.glob("*.template.json"):
+        templates[path.name.removesuffix(".template.json")] = json.loads(path.read_text(encoding="utf-8"))
+    return templates
+
+
+def _synth_context(target: PlanTarget) -> tuple[str, ...]:
+    if target.partition is not None:
+        return ("-c", f"partition={target.partition.name}")
+    return ("-c", f"infrastructure={target.infrastructure}")  # Root and the corporate group
+
+
+def synthesize(
+    targets: Sequence[PlanTarget], timeout: float
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Every stack at once; when that fails (a partition without its context block), each
+    target on its own, so one target's problem stays on its own row."""
+    folder = Path(tempfile.mkdtemp(prefix="plan-synth-"))
+    try:
+        problem = cdk_cli.synth_quietly(folder, timeout=timeout)
+        if problem is None:
+            return _load_templates(folder), {}
+        templates: dict[str, dict[str, Any]] = {}
+        errors: dict[str, str] = {}
+        for target in targets:
+            own = folder / target.name
+            problem = cdk_cli.synth_quietly(own, _synth_context(target), timeout=timeout)
+            if problem is None:
+                templates.update(_load_templates(own))
+            else:
+                errors[target.name] = problem
+        return templates, errors
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _deployed_template(cloudformation: Any, stack: str) -> Mapping[str, Any] | None:
+    body = cloudformation.get_template(StackName=stack, TemplateStage="Original").get("TemplateBody")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None  # not JSON (a template this project never deploys): no diff
+    return body if isinstance(body, dict) else None
+
+
+def read_stacks(
+    sessions: InfrastructureSessions, infrastructure: str, stacks: Sequence[str]
+) -> list[StackState]:
+    """Each stack's status, last update and deployed template, in the infrastructure's account."""
+    session, profile = sessions.of(infrastructure)
+    cloudformation = client(session, "cloudformation")
+    found = []
+    for stack in stacks:
+        try:
+            described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+        except AWS_ERRORS as exc:
+            if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
+                found.append(StackState(stack, None))
+                continue
+            raise explain(exc, profile, f"describing stack {stack}") from None
+        status = str(described.get("StackStatus", ""))
+        updated = described.get("LastUpdatedTime") or described.get("CreationTime")
+        try:
+            template = None if status == "REVIEW_IN_PROGRESS" else _deployed_template(cloudformation, stack)
+        except AWS_ERRORS as exc:
+            raise explain(exc, profile, f"reading the template of {stack}") from None
+        found.append(StackState(stack, status, updated if isinstance(updated, datetime) else None, template))
+    return found
+
+
+def read_blocks(targets: Sequence[PlanTarget], context_file: Path) -> dict[str, ContextBlock | str]:
+    """Each target's context block, or the one line that says what is wrong with it."""
+    try:
+        context = read_context(context_file)
+    except PlatformError as exc:
+        return {key: str(exc) for t in targets for key in t.context_keys}
+    blocks: dict[str, ContextBlock | str] = {}
+    for target in targets:
+        for domain in target.domains:
+            if domain.context_key in blocks:
+                continue
+            try:
+                blocks[domain.context_key] = domain.block_in(context)
+            except PlatformError as exc:
+                blocks[domain.context_key] = str(exc)
+    return blocks
+
+
+def judge(
+    targets: Sequence[PlanTarget], blocks: Mapping[str, ContextBlock | str], settings: SurveySettings
+) -> list[Judged]:
+    """The catalogue's verdicts for every domain with a usable block; a domain on a Postmark
+    account without a token is judged without Postmark (its Postmark checks are not asked)."""
+    subjects = [
+        ExpectedDomain(domain, block)
+        for target in targets
+        for domain in target.domains
+        if isinstance(block := blocks.get(domain.context_key), ContextBlock)
+    ]
+    aws = Deployments(settings.sessions)
+    judged: list[Judged] = []
+    for with_postmark in (True, False):
+        group = [s for s in subjects if (s.domain.postmark_account in settings.postmark) is with_postmark]
+        if not group:
+            continue
+        directory = PostmarkDirectory(settings.postmark) if with_postmark else None
+        sources = Sources(settings.dns, directory, aws, settings.kube)
+        report: CheckReport = evaluate("plan", group, sources, timeout=settings.probe_timeout)
+        judged += report.judged
+    return judged
+
+
+def _remaining(deadline: float) -> float:
+    return max(0.1, deadline - time.monotonic())
+
+
+def _result(future: Future[T], deadline: float, what: str) -> T:
+    try:
+        return future.result(timeout=_remaining(deadline))
+    except FutureTimeout:
+        raise AwsProblem(f"{what} did not answer within the plan's deadline") from None
+
+
+def survey(targets: Sequence[PlanTarget], settings: SurveySettings) -> Survey:
+    """Gather everything side by side; bounded in total by `settings.deadline_seconds`."""
+    started = time.monotonic()
+    deadline = started + settings.deadline_seconds
+    found = Survey(blocks=read_blocks(targets, settings.context_file))
+    by_infrastructure: dict[str, list[str]] = {}
+    for target in targets:
+        by_infrastructure.setdefault(target.infrastructure, []).extend(target.stacks)
+    pool = ThreadPoolExecutor(max_workers=2 + len(by_infrastructure), thread_name_prefix="plan")
+    try:
+        synth = pool.submit(synthesize, targets, settings.deadline_seconds)
+        reads = {
+            infra: pool.submit(read_stacks, settings.sessions, infra, stacks)
+            for infra, stacks in by_infrastructure.items()
+        }
+        checks = pool.submit(judge, targets, found.blocks, settings)
+        _collect_stacks(found, reads, deadline)
+        _collect(found, synth, checks, deadline)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    found.elapsed_seconds = time.monotonic() - started
+    return found
+
+
+def _collect_stacks(found: Survey, reads: Mapping[str, Future[list[StackState]]], deadline: float) -> None:
+    for infra, future in reads.items():
+        try:
+            for state in _result(future, deadline, f"AWS ({infra})"):
+                found.stacks[state.name] = state
+        except AwsProblem as exc:
+            found.aws_errors[infra] = str(exc)
+
+
+def _collect(
+    found: Survey,
+    synth: Future[tuple[dict[str, dict[str, Any]], dict[str, str]]],
+    checks: Future[list[Judged]],
+    deadline: float,
+) -> None:
+    try:
+        found.synthesized, found.synth_errors = synth.result(timeout=_remaining(deadline))
+    except FutureTimeout:
+        found.synth_errors = {ALL: "cdk synth did not finish within the plan's deadline"}
+    _diff(found, deadline)
+    try:
+        found.judged = checks.result(timeout=_remaining(deadline))
+    except FutureTimeout:
+        found.checks_error = "the checks did not finish within the plan's deadline"
+    except Exception as exc:  # a check run that broke must not hide the stacks and diffs
+        found.checks_error = f"the checks failed ({type(exc).__name__}: {exc})"
+
+
+def _diff(found: Survey, deadline: float) -> None:
+    pairs = [
+        (name, state.template, found.synthesized[name])
+        for name, state in found.stacks.items()
+        if name in found.synthesized and (state.status is None or state.template is not None)
+    ]
+    try:
+        found.diffs = diff_templates(pairs, timeout=_remaining(deadline))
+    except DiffUnavailable as exc:
+        found.diff_error = str(exc)
