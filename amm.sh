@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # amm.sh: the operator's deploy wrapper for partition mail stacks and the Root stack.
 #
-# It sets up the project's toolchain (the venv, node 22, the pinned CDK CLI) and hands over to
+# It sets up the project's toolchain (the venv, node 24, the pinned CDK CLI) and hands over to
 # `python -m tools.amm`, the operator flow: registry and settings checks, the rollout gates
 # (Root placeholder, delegation, Root unchanged, failed first deploy, cascade), the production
 # diff and typed confirmation, `op read` (masked, the token rule), pre-deploy, `cdk deploy`

@@ -1,11 +1,11 @@
-"""Test-suite benchmark: `./scripts/test` cold and warm, and the five slowest tests.
+"""Test-suite benchmark: the full `./scripts/test` on a fresh clone, then the quick loop
+(`./scripts/test --quick`), each with its five slowest tests.
 
-Cold is a fresh clone of this checkout's HEAD after set-up: the clone borrows this
-checkout's installed toolchains (`.venv`, `node_modules`, symlinked, as set-up would leave
-them) but has no mypy cache, no byte-code of the project and no `cdk.out`. Warm is the same
-command run again at once in that clone. A regression shows as a number here, never as a
-timed test. Run: `python -m bench.suite_bench` after `./scripts/synth` has set up this
-checkout (it takes two full suite runs, about seven minutes on two cores).
+The fresh clone is this checkout's HEAD after set-up: it borrows this checkout's installed
+toolchains (`.venv`, `node_modules`, symlinked, as set-up would leave them) but has no mypy
+cache, no byte-code of the project and no `cdk.out`. The quick loop then runs in that clone.
+A regression shows as a number here, never as a timed test. Run: `python -m bench.suite_bench`
+after `./scripts/synth` has set up this checkout (about five minutes on two cores).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from platform_lib.context_store import PROJECT_ROOT
 
 TOOLCHAINS = (".venv", "node_modules")
 SLOWEST = 5
-# What the issue asked of a fresh clone on the two-core machine.
-COLD_TARGET_SECONDS = 120.0
-WARM_TARGET_SECONDS = 60.0
+# What the issues asked on the two-core machine: the full suite at or under three minutes on a
+# fresh clone, the quick loop within a minute.
+FULL_TARGET_SECONDS = 180.0
+QUICK_TARGET_SECONDS = 60.0
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)s (call|setup|teardown)\s+(\S+)")
 _PASSED = re.compile(r"(\d+) passed")
 
@@ -54,11 +55,11 @@ def fresh_clone(destination: Path) -> Path:
     return destination
 
 
-def run_suite(clone: Path) -> SuiteRun:
+def run_suite(clone: Path, *selection: str) -> SuiteRun:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
     started = time.perf_counter()
     result = subprocess.run(
-        ["./scripts/test", "-q", f"--durations={SLOWEST}"],
+        ["./scripts/test", *selection, "-q", f"--durations={SLOWEST}"],
         cwd=clone,
         env=env,
         capture_output=True,
@@ -99,11 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         clone = fresh_clone(folder / "clone")
         print(f"suite benchmark on {os.cpu_count()} CPUs; HEAD cloned to {clone}")
-        cold = run_suite(clone)
-        _report("cold", cold, COLD_TARGET_SECONDS)
-        warm = run_suite(clone)
-        _report("warm", warm, WARM_TARGET_SECONDS)
-        for run in (cold, warm):
+        full = run_suite(clone)
+        _report("full", full, FULL_TARGET_SECONDS)
+        quick = run_suite(clone, "--quick")
+        _report("quick", quick, QUICK_TARGET_SECONDS)
+        for run in (full, quick):
             if run.returncode != 0:
                 print(run.tail, file=sys.stderr)
                 return 1

@@ -88,7 +88,7 @@ def main() -> int:
     args = parser.parse_args()
     node = PROJECT_ROOT / "node_modules" / ".bin" / "node"
     if not node.exists():
-        print("error: node 22 not installed; run scripts/synth once first", file=sys.stderr)
+        print("error: node 24 not installed; run scripts/synth once first", file=sys.stderr)
         return 2
     results: dict[str, list[tuple[float, float]]] = {"full": [], "empty": [], "bare": []}
     with tempfile.TemporaryDirectory() as tmp:

@@ -97,7 +97,7 @@ def main() -> int:
         import cdk_nag  # noqa: F401
     except Exception as exc:  # any failure here means a broken install
         print(
-            f"setup: error: cannot load aws-cdk-lib with node 22 ({type(exc).__name__}: {exc}); "
+            f"setup: error: cannot load aws-cdk-lib with node 24 ({type(exc).__name__}: {exc}); "
             "delete .venv and node_modules and re-run to reinstall them",
             file=sys.stderr,
             flush=True,

@@ -12,7 +12,7 @@ from tests.support.postmark_openapi import exchange_problems
 from tests.support.postmark_simulator import PostmarkSimulator
 from tests.synth import Synthesized, synthesize
 
-# jsii must run on the pinned node 22, with the package cache set-up indexed (ADR-0024),
+# jsii must run on the pinned node 24, with the package cache set-up indexed (ADR-0024),
 # also when pytest is started by hand rather than through ./scripts/test.
 os.environ.setdefault("JSII_NODE", str(PROJECT_ROOT / "node_modules" / ".bin" / "node"))
 os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(PROJECT_ROOT / ".venv" / "jsii-package-cache"))

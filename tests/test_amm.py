@@ -46,6 +46,8 @@ from tests.support.moto_server import MotoServer
 from tests.support.postmark_openapi import exchange_problems
 from tests.support.postmark_simulator import PostmarkSimulator
 
+pytestmark = pytest.mark.cdk_cli  # ./amm.sh or ./corporate-cli with the real CDK CLI
+
 SKIP = ["--skip-cascade", "cascade staged by the test"]
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from tools.aws import stack_outputs
 from tools.cli.child_output import IDLE_FLUSH_SECONDS, MAX_PENDING_CHARACTERS, stream_child
 from tools.cli.run_log import RunLog
 from tools.runtime.text import terminal_text
+from tools.secrets.outside_text import REDACTOR
 
 CHILD = textwrap.dedent(
     """
@@ -226,3 +228,51 @@ def test_no_color_turns_the_cdk_clis_colour_off_and_ours_on_a_terminal(
     log = RunLog(None)
     log._child_text("\x1b[32mgreen\x1b[0m\n")
     assert terminal.getvalue() == "green\n", "NO_COLOR: no colour even on a terminal"
+
+
+def test_a_grandchild_that_keeps_writing_does_not_hold_the_run(tmp_path: Path) -> None:
+    script = tmp_path / "leaves.py"
+    script.write_text(
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time\\nwhile True:\\n print(\"still here\", flush=True); time.sleep(0.05)'])\n"
+        "print('child done', flush=True)\n"
+    )
+    started = time.monotonic()
+    pieces: list[str] = []
+    code = stream_child([sys.executable, str(script)], env=dict(os.environ), cwd=tmp_path, emit=pieces.append)
+    assert code == 0 and time.monotonic() - started < 10, "the child exited: its leftover is not waited for"
+    assert "child done" in "".join(pieces)
+
+
+def test_a_partial_line_written_steadily_is_shown_before_the_end(tmp_path: Path) -> None:
+    script = tmp_path / "dots.py"
+    script.write_text(
+        "import sys, time\nfor _ in range(40):\n    sys.stdout.write('.'); sys.stdout.flush(); time.sleep(0.1)\n"
+    )
+    seen: list[float] = []
+    started = time.monotonic()
+    stream_child(
+        [sys.executable, str(script)],
+        env=dict(os.environ),
+        cwd=tmp_path,
+        emit=lambda _: seen.append(time.monotonic() - started),
+    )
+    assert seen and seen[0] < 2.5, "shown while it still writes, not only at the end"
+
+
+def test_a_secret_split_by_colour_codes_is_redacted_on_the_console_and_in_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "9f1c2b7e-4d3a-4c11-8e2f-aa10bb20cc30"
+    REDACTOR.add(secret)
+    coloured = "".join(f"\x1b[3{i % 7}m{secret[i : i + 5]}" for i in range(0, len(secret), 5)) + "\x1b[0m\n"
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    log = RunLog(tmp_path / "run.log").open()
+    try:
+        log._child_text(f"token {coloured}")
+    finally:
+        log.close()
+    for text in (terminal.getvalue(), (tmp_path / "run.log").read_text()):
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+        assert secret[:8] not in plain and secret[-8:] not in plain and "***" in plain, repr(text)

@@ -1,6 +1,6 @@
 """The shape the code keeps (issue 19's "done when"): no function in the tools, stacks or
 constructs longer than a screen, no module reaching into another package's private names,
-exit statuses defined in one module, and no `tools/lib` grab bag."""
+exit statuses defined in one module, and no `lib` grab bag under `tools/`."""
 
 from __future__ import annotations
 

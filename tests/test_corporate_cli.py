@@ -30,6 +30,8 @@ from tests.support.postmark_openapi import exchange_problems
 from tests.support.postmark_simulator import PostmarkSimulator
 from tests.test_drift_core import authorize_dmarc_reports
 
+pytestmark = pytest.mark.cdk_cli  # ./amm.sh or ./corporate-cli with the real CDK CLI
+
 ZONE = "arda.ardamails.com"
 LEAF = "freekanban.arda.ardamails.com"
 

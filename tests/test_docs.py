@@ -3,6 +3,7 @@ true of the code. Documented commands are run with `--help` (in parallel, one pr
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -25,6 +26,7 @@ from platform_lib.registry import (
     PostmarkAccount,
     active_partitions,
 )
+from tests.synth import Synthesized
 
 README = PROJECT_ROOT / "README.md"
 CHANGELOG = PROJECT_ROOT / "CHANGELOG.md"
@@ -42,7 +44,7 @@ INLINE_CODE = re.compile(r"`([^`]+)`")
 # Repository paths as the docs write them; placeholders ({partition}, <run>, *, …) are not paths.
 PATH_TOKEN = re.compile(
     r"^(\./)?(amm\.sh|app\.py|cdk\.json|cdk\.context\.json|pyproject\.toml|package\.json"
-    r"|requirements(-dev)?\.txt|(scripts|tools|platform_lib|stacks|constructs_lib|apps|instances"
+    r"|\.python-version|requirements(-dev|-drift|-audit)?\.txt|(scripts|tools|platform_lib|stacks|constructs_lib|apps|instances"
     r"|tests|bench|docs|\.github|\.ci)(/\S*)?)$"
 )
 PLACEHOLDER_CHARS = set("{}<>*…")
@@ -222,6 +224,77 @@ def test_options_named_in_prose_exist() -> None:
         option for span in spans for option in OPTION.findall(span) if not re.search(rf"{option}\b", known)
     )
     assert not missing, f"options named in the docs that no command has: {missing}"
+
+
+def _docstrings(path: Path) -> list[str]:
+    """The module's, its classes' and its functions' docstrings."""
+    tree = ast.parse(_text(path))
+    nodes = [
+        tree,
+        *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)),
+    ]
+    return [doc for node in nodes if (doc := ast.get_docstring(node))]
+
+
+CODE_WITH_DOCSTRINGS = [
+    *sorted(
+        p
+        for place in (*PROJECT_PACKAGES, "scripts", "instances", "tests")
+        for p in (PROJECT_ROOT / place).rglob("*.py")
+        if "__pycache__" not in p.parts
+    ),
+    PROJECT_ROOT / "app.py",
+]
+
+
+def test_paths_named_in_docstrings_exist() -> None:
+    """A docstring is documentation too: every repository path it names in backquotes exists."""
+    for source in CODE_WITH_DOCSTRINGS:
+        for doc in _docstrings(source):
+            for span in _inline_code(doc):
+                for word in span.split():
+                    token = word.rstrip(",.;:)").lstrip("(")
+                    if PLACEHOLDER_CHARS & set(token) or not PATH_TOKEN.match(token):
+                        continue
+                    assert (PROJECT_ROOT / token).exists(), (
+                        f"{source.relative_to(PROJECT_ROOT)}: {token} does not exist"
+                    )
+
+
+def test_counts_the_docs_state_match_the_code(synthesized: Synthesized) -> None:
+    """A range of decision records names the last record there is, and a claim about every
+    stack ("all seven stacks") the number the app synthesizes; only docstrings and docs."""
+    records = sorted(
+        int(p.name[:4]) for p in (PROJECT_ROOT / "docs" / "decisions").glob("[0-9][0-9][0-9][0-9]-*.md")
+    )
+    assert records == list(range(1, len(records) + 1)), "decision records are numbered without gaps"
+    words = {
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+    }
+    texts = [(doc, _text(doc)) for doc in DOCS] + [
+        (source, "\n".join(_docstrings(source))) for source in CODE_WITH_DOCSTRINGS
+    ]
+    for doc, raw in texts:
+        text = " ".join(raw.split())
+        for last in re.findall(r"ADR-0001 to ADR-(\d{4})", text):
+            assert int(last) == records[-1], (
+                f"{doc.relative_to(PROJECT_ROOT)}: ADR-0001 to ADR-{last}, the last is {records[-1]:04d}"
+            )
+        for count in re.findall(r"\ball (\w+) stacks\b", text):
+            number = words.get(count.lower(), int(count) if count.isdigit() else None)
+            stacks = len(synthesized.stack_names())
+            assert number == stacks, (
+                f"{doc.relative_to(PROJECT_ROOT)}: 'all {count} stacks', the app has {stacks}"
+            )
 
 
 def test_documented_paths_exist() -> None:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,54 @@ def test_a_token_with_surrounding_whitespace_is_used_stripped(dns: LoopbackDnsSe
         assert result.returncode == 1  # no corporate domain on the simulated account: drift
         assert {e.headers["X-Postmark-Account-Token"] for e in postmark.exchanges} == {"prod-token-value"}
     assert "no domain arda.ardamails.com on PostmarkProd" in result.stdout
+
+
+DRIFT_LOCK = PROJECT_ROOT / "requirements-drift.txt"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return dict(line.lower().split("==") for line in lines if line)
+
+
+def _site_of_only(requirements: dict[str, str], folder: Path) -> Path:
+    """A site-packages holding exactly these distributions (linked from this venv, whose
+    versions must be the pinned ones): what `pip install -r` of the file would give, offline."""
+    site = folder / "site-packages"
+    site.mkdir()
+    for name, version in requirements.items():
+        distribution = metadata.distribution(name)
+        assert distribution.version == version, f"{name}: {distribution.version} installed, {version} pinned"
+        for top in {str(f).split("/")[0] for f in distribution.files or []}:
+            source = Path(str(distribution.locate_file(top)))
+            if source.exists() and not (site / top).exists() and top != "__pycache__":
+                (site / top).symlink_to(source)
+    return site
+
+
+def test_the_drift_lock_holds_the_same_versions_as_the_runtime_lock() -> None:
+    runtime = _pins(PROJECT_ROOT / "requirements.txt")
+    assert all(runtime.get(name) == version for name, version in _pins(DRIFT_LOCK).items())
+
+
+@pytest.mark.parametrize("module", ["tools.runtime_platform_drift", "tools.corporate_drift"])
+def test_drift_runs_from_nothing_but_its_own_lock_file(
+    module: str, dns: LoopbackDnsServer, tmp_path: Path
+) -> None:
+    """`python -S` (no site-packages) with only requirements-drift.txt's distributions on the
+    path: the driver imports, probes DNS and Postmark (a closed port: "could not check") and
+    renders its report - no module of the full runtime lock is needed."""
+    site = _site_of_only(_pins(DRIFT_LOCK), tmp_path)
+    env = {**drift_env(), "PYTHONPATH": f"{site}{os.pathsep}{PROJECT_ROOT}"}
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", module, *dns.drift_args(), "--timeout", "5"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+    assert "Traceback" not in result.stderr and "ModuleNotFoundError" not in result.stderr, result.stderr
+    assert result.returncode in (1, 3), result.stdout[-2000:] + result.stderr
+    assert "COULD NOT CHECK" in result.stdout or "DRIFT DETECTED" in result.stdout

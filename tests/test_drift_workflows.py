@@ -137,17 +137,25 @@ def test_shared_action_masks_tokens_before_anything_else_and_opens_issues() -> N
     for step in steps:
         assert "${{" not in step.get("run", "")
     install = [s for s in steps if "pip install" in s.get("run", "")]
-    assert install and "-r requirements.txt" in install[0]["run"]
+    assert install and "-r requirements-drift.txt" in install[0]["run"], "only what drift needs"
+    (python,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python@")]
+    assert (
+        python["with"]["cache"] == "pip"
+        and python["with"]["cache-dependency-path"] == "requirements-drift.txt"
+    )
 
 
 def test_ci_runs_the_readmes_test_command_on_pull_requests_and_main() -> None:
     workflow = _load(CI)
     triggers = workflow[True]
-    assert set(triggers) == {"pull_request", "push"} and triggers["push"]["branches"] == ["main"]
+    assert set(triggers) == {"pull_request", "push", "schedule"} and triggers["push"]["branches"] == ["main"]
     assert workflow["permissions"] == {}
     assert workflow["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
     test = workflow["jobs"]["test"]
     assert test["permissions"] == {"contents": "read"}
+    assert test["if"] == "${{ github.event_name != 'schedule' }}", "the schedule is the audit's"
+    (python,) = [s for s in test["steps"] if str(s.get("uses", "")).startswith("actions/setup-python@")]
+    assert python["with"] == {"python-version-file": ".python-version"}
     runs = [step.get("run", "") for step in test["steps"]]
     assert "./scripts/test" in runs, "exactly the README's test command"
     assert any("./scripts/synth" in run and "GITHUB_STEP_SUMMARY" in run for run in runs)
@@ -155,6 +163,10 @@ def test_ci_runs_the_readmes_test_command_on_pull_requests_and_main() -> None:
     keys = " ".join(step["with"]["key"] for step in caches)
     for lock in ("requirements.txt", "requirements-dev.txt", "package-lock.json"):
         assert lock in keys, lock
+    venv = next(step for step in caches if ".venv" in step["with"]["path"])
+    assert "${{ steps.python.outputs.python-version }}" in venv["with"]["key"], (
+        "a venv of another Python is not reused"
+    )
     assert any(".mypy_cache" in step["with"]["path"] for step in caches)
     (upload,) = [s for s in test["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
     assert upload["with"]["path"] == "cdk.out"
@@ -183,3 +195,57 @@ def test_workflows_and_the_action_match_githubs_schemas() -> None:
             check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_dependency_audit_runs_weekly_and_on_lock_file_changes_only() -> None:
+    workflow = _load(CI)
+    assert workflow[True]["schedule"] == [{"cron": "41 5 * * 1"}]
+    audit = workflow["jobs"]["dependency-audit"]
+    assert audit["permissions"] == {"contents": "read"}
+    runs = " ".join(step.get("run", "") for step in audit["steps"])
+    for lock in ("requirements.txt", "requirements-dev.txt", "requirements-drift.txt"):
+        assert f"-r {lock}" in runs, lock
+    assert "pip-audit --strict" in runs and "npm audit --omit=dev" in runs
+    detect = next(step for step in audit["steps"] if step.get("id") == "locks")
+    for lock in ("requirements", "package(-lock)?"):
+        assert lock in detect["run"]
+    assert all(step["if"] == "${{ steps.locks.outputs.audit == 'true' }}" for step in audit["steps"][2:])
+
+
+def test_dependabot_keeps_every_pin_current_and_the_cdk_together() -> None:
+    config = _load(PROJECT_ROOT / ".github/dependabot.yml")
+    ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(ecosystems) == {"pip", "npm", "github-actions"}
+    assert config["multi-ecosystem-groups"]["toolchain"]["schedule"]["interval"] == "weekly"
+    for name in ("pip", "npm"):  # aws-cdk-lib, constructs, jsii, cdk-nag and the CDK CLI: one pull request
+        assert ecosystems[name]["multi-ecosystem-group"] == "toolchain" and ecosystems[name]["patterns"] == [
+            "*"
+        ]
+    actions = ecosystems["github-actions"]
+    assert set(actions["directories"]) == {"/", "/.github/actions/drift-check"}
+    assert all(u["cooldown"]["default-days"] >= 7 for u in config["updates"])
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(tool), "--builtin-schema", "vendor.dependabot", str(PROJECT_ROOT / ".github/dependabot.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_action_is_pinned_to_a_commit_of_a_current_major() -> None:
+    """The majors GitHub runs on Node 24 (the Node 20 ones were dropped in September 2026)."""
+    current = {
+        "actions/checkout": "v7",
+        "actions/cache": "v5",
+        "actions/upload-artifact": "v7",
+        "actions/setup-python": "v7",
+        "aws-actions/configure-aws-credentials": "v6",
+    }
+    for path in [*WORKFLOWS.values(), CI, ACTION]:
+        for line in path.read_text().splitlines():
+            match = re.search(r"uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # (v\d+)\.\d+\.\d+$", line)
+            if "uses:" in line and "./" not in line:
+                assert match is not None, f"{path.name}: {line.strip()}"
+                assert current[match.group(1)] == match.group(3), f"{path.name}: {line.strip()}"

@@ -141,7 +141,7 @@ def hostile_results(
     with LoopbackDnsServer() as dns:
         load_zones(dns, synthesized)
         resolver = dns.address
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with ThreadPoolExecutor(max_workers=32) as pool:  # most cases wait on a timeout, not a CPU
             futures = {(b.name, tool): pool.submit(_run_case, b, tool, root, resolver) for b, tool in CASES}
             yield {key: future.result() for key, future in futures.items()}
 

@@ -181,12 +181,15 @@ def test_dns_provisioning_role_is_zone_scoped_and_chained(synthesized: Synthesiz
         for p in _resources(template, "AWS::IAM::Policy").values()
         if p["Properties"]["Roles"] == [{"Ref": role_id}]
     ]
-    zone_arn = {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":route53:::hostedzone/", {"Ref": zone_id}]]
-    }
+    # The partition is a literal (`@aws-cdk/core:enablePartitionLiterals`: the region is known)
+    # and one statement holds both zone actions (`@aws-cdk/aws-iam:minimizePolicies`); ADR-0028.
+    zone_arn = {"Fn::Join": ["", ["arn:aws:route53:::hostedzone/", {"Ref": zone_id}]]}
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
-        {"Action": "route53:ChangeResourceRecordSets", "Effect": "Allow", "Resource": zone_arn},
-        {"Action": "route53:ListResourceRecordSets", "Effect": "Allow", "Resource": zone_arn},
+        {
+            "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+            "Effect": "Allow",
+            "Resource": zone_arn,
+        },
         {"Action": "route53:ListHostedZonesByName", "Effect": "Allow", "Resource": "*"},
     ]
 
@@ -212,7 +215,7 @@ def assert_trust_is_partition_chained(role: dict[str, Any], partition: str) -> N
     account = get_infrastructure(get_partition(partition).infrastructure).account
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Action"] == "sts:AssumeRole"
-    assert statement["Principal"]["AWS"]["Fn::Join"][1][-1] == f":iam::{account}:root"
+    assert statement["Principal"]["AWS"] == f"arn:aws:iam::{account}:root"
     assert statement["Condition"] == {
         "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{account}:role/{partition}-*"}
     }

@@ -20,7 +20,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from platform_lib.context_store import PROJECT_CONTEXT_FILE, PROJECT_ROOT
-from platform_lib.registry import active_partitions
+from platform_lib.registry import PostmarkAccount, active_partitions
 from tests.support.amm_workspace import (
     ALPHA002,
     NONPROD_TOKEN,
@@ -34,7 +34,7 @@ from tests.support.amm_workspace import (
 from tests.support.dns_server import LoopbackDnsServer
 from tests.support.moto_server import MotoServer
 from tests.support.postmark_simulator import PostmarkSimulator, new_dkim_public_key
-from tools.aws.template_diff import StackDiff
+from tools.aws.template_diff import StackDiff, diff_templates, template_problem
 from tools.checks.catalogue import ExpectedDomain, Tag, selected
 from tools.checks.findings import Finding, Seam, Status
 from tools.checks.report import Judged
@@ -182,7 +182,7 @@ def _survey(**stacks: StackState) -> Survey:
 
 
 def _facts(done: frozenset[str] = frozenset({"T-O1", "T-O4"})) -> Facts:
-    return Facts(frozenset(), frozenset(), done, "127.0.0.1:53", "not asked")
+    return Facts(frozenset(PostmarkAccount), frozenset(), done, "127.0.0.1:53", "tokens from the test")
 
 
 def _live(survey: Survey, *names: str) -> None:
@@ -292,6 +292,18 @@ def test_an_operator_task_recorded_done_leaves_the_reminders(tmp_path: Path) -> 
             ["--timeout", "0"],
             "plan: error: argument --timeout: '0' must be a finite number of seconds above 0",
         ),
+        (["--markdown", ""], "plan: error: --markdown needs a path ('-' for stdout)"),
+        (["--markdown", "x" * 300 + "/plan.md"], "plan: error: --markdown "),
+        (["--profile", "Nope=x"], "plan: error: unknown infrastructure 'Nope'"),
+        (
+            ["--profile", "Alpha002=a", "--profile", "Alpha002=b"],
+            "plan: error: --profile names Alpha002 twice",
+        ),
+        (
+            ["--kube-context", "dev=a", "--kube-context", "dev=b"],
+            "plan: error: --kube-context names dev twice",
+        ),
+        (["--done", ""], "plan: error: unknown operator task ''"),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_1_never_2(
@@ -332,3 +344,76 @@ def test_a_plan_past_its_deadline_says_could_not_check_and_exits_1(
     found = {row["name"]: row for row in json.loads(capsys.readouterr().out)["targets"]}
     assert found["dev"]["action"] == "could not check"
     assert "AWS profile 'Alpha002-Admin' not found" in found["dev"]["why"]
+
+
+def test_nothing_to_do_needs_every_check_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deployed as synthesized is not enough: without a Postmark token, or with a partition
+    whose live checks did not all answer, the row is "could not check" - never "nothing to do"."""
+    monkeypatch.setattr("tools.planning.decide.is_placeholder_account", lambda _: False)
+    survey = _survey()
+    _live(survey, "dev", "stage", "demo")  # prod's live checks never answered
+    facts = Facts(frozenset({PostmarkAccount.PROD}), frozenset(), frozenset({"T-O1", "T-O4"}), "x", "y")
+    plan_ = decide(plan_targets(), survey, facts, ["dev", "prod"])
+    dev, prod = plan_.rows
+    assert dev.action is Action.COULD_NOT_CHECK and "POSTMARK_NONPROD_ACCOUNT_TOKEN, or pass --op" in dev.why
+    assert prod.action is Action.COULD_NOT_CHECK and "its live state is unknown" in prod.why
+    assert plan_.status is PlanStatus.COULD_NOT_PLAN
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("ROLLBACK_COMPLETE", "after a failed first deploy and cannot be updated"),
+        ("UPDATE_ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED"),
+        ("UPDATE_IN_PROGRESS", "another operation is under way; wait for it"),
+    ],
+)
+def test_a_stack_the_failed_deploy_gate_refuses_is_fix_and_blocks_what_waits_on_it(
+    monkeypatch: pytest.MonkeyPatch, status: str, words: str
+) -> None:
+    monkeypatch.setattr("tools.planning.decide.is_placeholder_account", lambda _: False)
+    survey = _survey(**{"PlatformRoot-RootDns": StackState("PlatformRoot-RootDns", status)})
+    survey.stacks["Alpha001-prod-Email"] = StackState("Alpha001-prod-Email", None)
+    _live(survey, *(p.name for p in active_partitions()))
+    root, prod = decide(plan_targets(), survey, _facts(), ["PlatformRoot-RootDns", "prod"]).rows
+    assert root.action is Action.FIX and words in root.why and root.next is None
+    assert prod.action is Action.BLOCKED and prod.blocked_by == ("PlatformRoot-RootDns",)
+
+
+def test_a_difference_the_library_does_not_show_is_still_a_change() -> None:
+    """`cdk diff` leaves Rules (the bootstrap version check), Description and the like out; the
+    Root-unchanged gate compares exactly, so the plan must see them."""
+    template = json.loads(
+        (PROJECT_ROOT / "tests" / "golden" / "PlatformRoot-RootDns.template.json").read_text()
+    )
+    changed = {**template, "Rules": {"CheckBootstrapVersion": {"Assertions": []}}, "Description": "x"}
+    (diff,) = diff_templates([("Root", template, changed)]).values()
+    assert not diff.empty and {"Rules", "Description"} <= set(diff.other_changes)
+    assert diff_templates([("Root", template, template)])["Root"].empty
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ({"Resources": []}, "its Resources are not an object"),
+        ({"Resources": {"__proto__": {"Type": "AWS::SNS::Topic"}}}, "a logical id is not alphanumeric"),
+        ({"Resources": {"Topic": {}}}, "resource Topic has no Type"),
+        ([], "not a JSON object"),
+    ],
+)
+def test_a_template_the_library_would_misread_is_not_diffed(template: Any, problem: str) -> None:
+    assert template_problem(template) == problem or (template_problem(template) or "").startswith(problem)
+
+
+def test_done_is_recorded_only_once_every_other_argument_is_good(tmp_path: Path) -> None:
+    env = {"AMM_LOG_DIR": str(tmp_path)}
+    assert plan_main(["--done", "T-O1", "--markdown", "/nonexistent-folder/x.md"], env=env) == 1
+    assert plan_main(["--done", "T-O4", "Nope"], env=env) == 1
+    assert list(tmp_path.iterdir()) == [] and recorded_done(tmp_path) == set()
+
+
+def test_a_user_name_cannot_pose_as_a_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.setenv(variable, "x\n[00:00:00] prerequisite T-O4 recorded done by y")
+    record_done(tmp_path, "T-O1")
+    assert recorded_done(tmp_path) == {"T-O1"}

@@ -42,5 +42,56 @@ def test_a_node_that_cannot_start_is_one_line_naming_the_fix(tmp_path: Path) -> 
     result = _warm(tmp_path, JSII_NODE=str(tmp_path / "no-node"))
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("setup: error: cannot load aws-cdk-lib with node 22 (")
+    assert result.stderr.startswith("setup: error: cannot load aws-cdk-lib with node 24 (")
     assert result.stderr.rstrip().endswith("delete .venv and node_modules and re-run to reinstall them")
+
+
+def test_a_venv_whose_python_no_longer_runs_is_rebuilt_with_one_line(tmp_path: Path) -> None:
+    """A runner image that moved its Python leaves `.venv/bin/python` dangling while the venv's
+    stamp still matches: set-up says so in one line and builds a working venv instead of
+    letting a synth die later with `.venv/bin/python: not found`. (A scratch project with
+    nothing to install, so the rebuild is offline and quick; node and jsii already set up.)"""
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    (project / "scripts" / "env.sh").write_text((PROJECT_ROOT / "scripts" / "env.sh").read_text())
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        (project / name).write_text("# nothing to install\n")
+    for name in ("package.json", "package-lock.json"):
+        (project / name).write_text("{}\n")
+    (project / "node_modules" / ".bin").mkdir(parents=True)
+    (project / "node_modules" / ".bin" / "node").symlink_to(PROJECT_ROOT / "node_modules" / ".bin" / "node")
+    cache = tmp_path / "jsii-cache"
+    cache.mkdir()
+
+    def stamp(*names: str) -> str:
+        return subprocess.run(
+            ["bash", "-c", 'cat "$@" | sha256sum | cut -d" " -f1', "stamp", *names],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    (project / "node_modules" / ".lock.sha256").write_text(stamp("package.json", "package-lock.json") + "\n")
+    (cache / ".warm.sha256").write_text(stamp("requirements.txt", "requirements-dev.txt") + "\n")
+    venv = project / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (venv / ".requirements.sha256").write_text(stamp("requirements.txt", "requirements-dev.txt") + "\n")
+    for python in (venv / "bin").glob("python*"):
+        python.unlink()
+        python.symlink_to(tmp_path / "a-python-that-went-away")
+
+    result = subprocess.run(
+        ["bash", "-c", "source scripts/env.sh && .venv/bin/python -c 'import sys; print(sys.prefix)'"],
+        cwd=project,
+        env={**os.environ, "JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(cache)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "setup: .venv's Python does not run any more (its interpreter moved or went); rebuilding .venv"
+    )
+    assert result.stdout.strip() == str(venv)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from platform_lib.context_store import PROJECT_CONTEXT_FILE
 from platform_lib.errors import PlatformError
 from platform_lib.registry import get_infrastructure, get_partition_on
 from tools.aws.deployment import InfrastructureSessions
 from tools.cli.arguments import (
     ToolArgumentParser,
-    add_context_file_argument,
     check_report_path,
     seconds,
     visible,
@@ -75,7 +76,6 @@ def _parser() -> ToolArgumentParser:
         type=visible,
         help="record an operator task done (T-O1, T-O4) in a run log, then plan",
     )
-    add_context_file_argument(parser, "the context the stacks are synthesized from and checked against")
     return parser
 
 
@@ -130,13 +130,23 @@ def _add_source_arguments(parser: ToolArgumentParser) -> None:
 
 
 def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for value in values:
         key, sep, name = value.partition("=")
         if not sep or not key.strip() or not name.strip():
             raise UsageError(f"{option} {value!r} must be KEY=NAME")
+        if key.strip() in found:
+            raise UsageError(f"{option} names {key.strip()} twice; give it once")
         found[key.strip()] = name.strip()
     return found
+
+
+def _profiles(values: Sequence[str]) -> dict[str, str]:
+    """`--profile INFRA=NAME`: an infrastructure the registry knows (never silently unused)."""
+    profiles = _pairs(values, "--profile")
+    for infrastructure in profiles:
+        get_infrastructure(infrastructure)  # PlatformError: unknown infrastructure, with the valid ones
+    return profiles
 
 
 def _shown(targets: Sequence[PlanTarget], infrastructure: str | None, partition: str | None) -> list[str]:
@@ -170,17 +180,20 @@ def _kube(values: Sequence[str], shown: Sequence[str], targets: Sequence[PlanTar
 
 def _plan(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings = read_settings(env)
-    if args.done:
-        logger.info(f"recorded in {record_done(settings.log_dir, args.done)}")
     check_report_path(args.markdown)
     targets = plan_targets()
     shown = _shown(targets, args.infrastructure, args.partition)
     contexts = _kube(args.kube_context, shown, targets)
     resolver = parse_resolver(args.resolver)
+    profiles = _profiles(args.profile)
+    if args.done is not None:  # recorded only once every other argument is known good
+        logger.info(f"recorded in {record_done(settings.log_dir, args.done)}")
+    if settings.postmark_notice:
+        logger.note(settings.postmark_notice)
     apis, postmark_said = postmark_apis(
         targets, env, use_op=args.op, base_url=settings.postmark_url, timeout=PROBE_TIMEOUT_SECONDS
     )
-    sessions = InfrastructureSessions(_pairs(args.profile, "--profile"))
+    sessions = InfrastructureSessions(profiles)
     found = survey(
         targets,
         SurveySettings(
@@ -188,7 +201,7 @@ def _plan(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             dns=DnsProbe(resolver, PROBE_TIMEOUT_SECONDS),
             postmark=apis,
             kube=PartitionClusters(contexts, args.kube_namespace) if contexts else None,
-            context_file=args.context_file,
+            context_file=PROJECT_CONTEXT_FILE,  # what the synth reads too: the project's
             deadline_seconds=args.timeout,
             probe_timeout=PROBE_TIMEOUT_SECONDS,
         ),
@@ -205,9 +218,19 @@ def _plan(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.markdown == "-":
         print(render_markdown(plan))
     elif args.markdown:
-        with open(args.markdown, "a", encoding="utf-8") as out:
-            out.write(logger.redact(render_markdown(plan)) + "\n")
+        _append(Path(args.markdown), logger.redact(render_markdown(plan)) + "\n")
     return int(plan.status)
+
+
+def _append(path: Path, text: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:  # a full disk, a dangling link: the plan above stands, the file does not
+        raise OperatorError(
+            f"the plan is above, but --markdown {path} could not be written ({exc.strerror or type(exc).__name__})",
+            PlanStatus.COULD_NOT_PLAN,
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """The project's CDK CLI, run as steps of the run log: synth, diff, deploy.
 
-Always the pinned CLI in `node_modules/` on node 22 (set up by `scripts/env.sh`). A deploy
+Always the pinned CLI in `node_modules/` on node 24 (set up by `scripts/env.sh`). A deploy
 that needs the Postmark token gets it through `scripts/cdk-with-secret-parameter.cjs`, which
 reads it from the environment, so it is on no command line (ADR-0018).
 """
@@ -95,7 +95,7 @@ def synth_quietly(
     """Synthesize the stacks `context` selects (all without) into `folder`, offline, its
     output kept to itself; None when it worked, else the one line that says why."""
     env = {k: v for k, v in os.environ.items() if k not in (TOKEN_ENV_VAR, SECRET_ENV_VAR)}
-    env["PATH"] = f"{NODE.parent}{os.pathsep}{env.get('PATH', '')}"  # node 22 for the CLI and jsii
+    env["PATH"] = f"{NODE.parent}{os.pathsep}{env.get('PATH', '')}"  # node 24 for the CLI and jsii
     env["JSII_NODE"] = str(NODE)
     try:
         code, out, err = run_bounded(

@@ -2,7 +2,7 @@
 replaces or removes, and whether it widens IAM or security groups.
 
 The comparison is the CDK CLI's own library (`@aws-cdk/cloudformation-diff`, pinned in
-package.json) run by `scripts/template-diff.cjs` on node 22: the same resource specification
+package.json) run by `scripts/template-diff.cjs` on node 24: the same resource specification
 decides what an update replaces and what counts as broadening, so the plan and `cdk deploy
 --require-approval broadening` agree. The child is bounded in time and output, and its answer
 is checked against the shape the script promises before anything of it is used.
@@ -10,7 +10,9 @@ is checked against the shape the script promises before anything of it is used.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -135,6 +137,45 @@ def _stack_diff(item: Any) -> StackDiff:
     )
 
 
+_LOGICAL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")  # what CloudFormation allows
+
+
+def template_problem(template: Any) -> str | None:
+    """Why `template` is not a CloudFormation template this project could have deployed (None: it
+    is one): the library would read a non-object `Resources` as empty, or `__proto__` as nothing."""
+    if not isinstance(template, Mapping):
+        return "not a JSON object"
+    resources = template.get("Resources", {})
+    if not isinstance(resources, Mapping):
+        return "its Resources are not an object"
+    for logical_id, resource in resources.items():
+        if not isinstance(logical_id, str) or not _LOGICAL_ID.fullmatch(logical_id):
+            return f"a logical id is not alphanumeric ({str(logical_id)[:40]!r})"
+        if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
+            return f"resource {logical_id} has no Type"
+    return None
+
+
+def _sections_that_differ(
+    deployed: Mapping[str, Any], synthesized: Mapping[str, Any], diff: StackDiff
+) -> tuple[str, ...]:
+    """What an exact comparison sees that the library may not show (Rules, Description,
+    Transform, …): the Root-unchanged gate compares exactly, so the plan must too."""
+    sections = [
+        key
+        for key in sorted(set(deployed) | set(synthesized))
+        if key != "Resources" and deployed.get(key) != synthesized.get(key)
+    ]
+    if deployed.get("Resources") != synthesized.get("Resources") and not diff.changes:
+        sections.append("Resources")
+    return tuple(
+        section.lower()
+        if section in ("Outputs", "Parameters", "Conditions", "Mappings", "Metadata")
+        else section
+        for section in sections
+    )
+
+
 def diff_templates(
     stacks: Sequence[tuple[str, Mapping[str, Any] | None, Mapping[str, Any]]],
     *,
@@ -145,7 +186,7 @@ def diff_templates(
         return {}
     if not NODE.exists():
         raise DiffUnavailable(
-            "node 22 is missing from node_modules; run ./scripts/synth once to install the toolchain"
+            "node 24 is missing from node_modules; run ./scripts/synth once to install the toolchain"
         )
     request = {"stacks": [{"name": n, "deployed": d, "synthesized": s} for n, d, s in stacks]}
     with tempfile.TemporaryDirectory(prefix="plan-diff-") as folder:
@@ -168,4 +209,9 @@ def diff_templates(
     diffs = {d.name: d for d in (_stack_diff(item) for item in answer["stacks"])}
     if set(diffs) != {name for name, _, _ in stacks}:
         raise DiffUnavailable("the template diff answered other stacks than it was asked about")
+    for name, deployed, synthesized in stacks:
+        if deployed is not None:
+            extra = _sections_that_differ(deployed, synthesized, diffs[name])
+            other = tuple(dict.fromkeys([*diffs[name].other_changes, *extra]))
+            diffs[name] = dataclasses.replace(diffs[name], other_changes=other)
     return diffs

@@ -85,17 +85,26 @@ def name(text: str) -> str:
 def check_report_path(value: str | None, option: str = "--markdown") -> None:
     """A report file must be writable before any probe runs (GITHUB_STEP_SUMMARY, a file);
     `-` is stdout."""
-    if not value or value == "-":
+    if value is None or value == "-":
         return
-    folder = Path(value).parent
-    if not folder.is_dir():
+    if not value.strip():
+        raise UsageError(f"{option} needs a path ('-' for stdout)")
+    try:
+        folder = Path(value).parent
+        if not folder.is_dir():
+            raise UsageError(
+                f"{option} {value}: the folder {folder} does not exist; create it or pick another path"
+            )
+        if Path(value).is_dir():
+            raise UsageError(f"{option} {value} is a folder; give a file path")
+        if Path(value).is_symlink() and not Path(value).exists():
+            raise UsageError(f"{option} {value} is a link to nothing; give a file path")
+        if not os.access(folder, os.W_OK) or (Path(value).exists() and not os.access(value, os.W_OK)):
+            raise UsageError(f"{option} {value} is not writable; fix its permissions or pick another path")
+    except OSError as exc:  # a name too long, a loop of links
         raise UsageError(
-            f"{option} {value}: the folder {folder} does not exist; create it or pick another path"
-        )
-    if Path(value).is_dir():
-        raise UsageError(f"{option} {value} is a folder; give a file path")
-    if not os.access(folder, os.W_OK) or (Path(value).exists() and not os.access(value, os.W_OK)):
-        raise UsageError(f"{option} {value} is not writable; fix its permissions or pick another path")
+            f"{option} {printable(value)[:120]} is not a usable path ({exc.strerror or type(exc).__name__})"
+        ) from None
 
 
 def add_partition_arguments(parser: argparse.ArgumentParser) -> None:

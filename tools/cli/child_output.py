@@ -26,12 +26,16 @@ import struct
 import subprocess
 import sys
 import termios
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from tools.runtime.bounded import kill_process_group
+from tools.secrets.outside_text import REDACTOR
 
 IDLE_FLUSH_SECONDS = 0.2
+PARTIAL_LINE_SECONDS = 1.0  # a partial line written steadily is shown after this long anyway
+EXITED_GRACE_SECONDS = 2.0  # once the child exited, what it left running may write this long more
 MAX_PENDING_CHARACTERS = 64 * 1024
 READ_BYTES = 65536
 
@@ -75,31 +79,47 @@ def _keys_to_the_child() -> Iterator[None]:
 
 
 class _Lines:
-    """Bytes in, whole lines (or idle or oversized partial lines) out."""
+    """Bytes in, whole lines (or idle or oversized partial lines) out - less any end that could
+    be the start of a secret still being written (`Redactor.unsafe_tail`): that end waits for
+    what follows, so the redactor sees the secret whole however the child paces its output."""
 
     def __init__(self, emit: Callable[[str], None]) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = ""
+        self._pending_since = 0.0
         self._emit = emit
+
+    def _emit_safe(self, text: str) -> str:
+        """Emit `text` but its unsafe end; that end is returned (it stays pending)."""
+        held = REDACTOR.unsafe_tail(text)
+        if held < len(text):
+            self._emit(text[: len(text) - held])
+        return text[len(text) - held :] if held else ""
 
     def feed(self, data: bytes) -> None:
         text = self._pending + self._decoder.decode(data)
         cut = text.rfind("\n") + 1
-        if cut:
-            self._emit(text[:cut])
-        self._pending = text[cut:]
+        held = self._emit_safe(text[:cut]) if cut else ""
+        if text[cut:] and not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending = held + text[cut:]
+        if self._pending and time.monotonic() - self._pending_since > PARTIAL_LINE_SECONDS:
+            self.idle()
         while len(self._pending) > MAX_PENDING_CHARACTERS:
             self._emit(self._pending[:MAX_PENDING_CHARACTERS])
             self._pending = self._pending[MAX_PENDING_CHARACTERS:]
 
     def idle(self) -> None:
+        """The child is quiet: show what it wrote (a prompt waits for an answer), but an end
+        that could be a secret's start."""
         if self._pending:
-            self._emit(self._pending)
-            self._pending = ""
+            self._pending = self._emit_safe(self._pending)
 
     def close(self) -> None:
         self._pending += self._decoder.decode(b"", final=True)
-        self.idle()
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = ""
 
 
 @contextlib.contextmanager
@@ -157,26 +177,42 @@ def stream_child(
         selector.register(output, selectors.EVENT_READ, "child")
         if interactive:
             selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "operator")
+        exited_at: float | None = None
         while True:
             events = selector.select(IDLE_FLUSH_SECONDS)
+            if process.poll() is not None:
+                exited_at = exited_at or time.monotonic()
+                if time.monotonic() - exited_at > EXITED_GRACE_SECONDS:
+                    break  # what it left running may go on writing: not to us
             if not events:
                 lines.idle()
-                if process.poll() is not None:
+                if exited_at is not None:
                     break  # exited, and quiet: whatever it left running holds no output of ours
                 continue
-            done = False
-            for key, _ in events:
-                data = _read(key.fd)
-                if key.data == "operator":
-                    if data:
-                        os.write(output, data)
-                    else:
-                        selector.unregister(key.fd)  # our input ended: the child sees no more
-                elif data:
-                    lines.feed(data)
-                else:
-                    done = True
-            if done:
-                break
+            if not _pass_on(events, selector, output, lines):
+                break  # the child's output ended
         lines.close()
         return process.wait()
+
+
+def _pass_on(
+    events: list[tuple[selectors.SelectorKey, int]],
+    selector: selectors.BaseSelector,
+    output: int,
+    lines: _Lines,
+) -> bool:
+    """The child's output to the lines, the operator's keys to the child; False once the
+    child's output ended."""
+    going = True
+    for key, _ in events:
+        data = _read(key.fd)
+        if key.data == "operator":
+            if data:
+                os.write(output, data)
+            else:
+                selector.unregister(key.fd)  # our input ended: the child sees no more
+        elif data:
+            lines.feed(data)
+        else:
+            going = False
+    return going

@@ -13,6 +13,7 @@ and cut.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -101,24 +102,35 @@ class Kubectl:
     def external_secret(self, name: str) -> ExternalSecretState:
         code, out, err = self._get("externalsecret", name, "--output", "json")
         if code != 0:
-            if "(NotFound)" in err:
+            if _not_found(err, "externalsecrets.external-secrets.io", name):
                 return ExternalSecretState(name, found=False)
             raise self._failure("externalsecret", code, err)
         state = _parse_external_secret(name, out)
+        if not _NAME.fullmatch(state.target):
+            raise KubeUnavailable(f"ExternalSecret {name} names a target that is not a Kubernetes name")
         return ExternalSecretState(**{**state.__dict__, "target_exists": self._secret_exists(state.target)})
 
     def _secret_exists(self, name: str) -> bool:
         code, out, err = self._get("secret", name, "--output", "name")
         if code == 0:
-            if out.strip() != f"secret/{name}":
-                raise KubeUnavailable(f"kubectl get secret {name} answered {outside_text(out, 80)!r}")
+            if out.strip() != f"secret/{name}":  # never echoed: it could be anything, data included
+                raise KubeUnavailable(f"kubectl get secret {name} answered something other than its name")
             return True
-        if "(NotFound)" in err:
+        if _not_found(err, "secrets", name):
             return False
         raise self._failure("secret", code, err)
 
     def describe(self) -> str:
         return self._where()
+
+
+_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")  # a Kubernetes object name
+
+
+def _not_found(err: str, resource: str, name: str) -> bool:
+    """kubectl's own words for exactly this object missing - not a namespace, not a whole API
+    ("the server could not find the requested resource")."""
+    return f'Error from server (NotFound): {resource} "{name}" not found' in err
 
 
 def _text(value: Any) -> str:
@@ -147,6 +159,9 @@ def _parse_external_secret(name: str, out: str) -> ExternalSecretState:
     spec, status = _object(data.get("spec")), _object(data.get("status"))
     keys = tuple(
         _text(_object(_object(entry).get("remoteRef")).get("key")) for entry in _list(spec.get("data"))
+    )
+    keys += tuple(  # dataFrom: the whole secret, extracted
+        _text(_object(_object(entry).get("extract")).get("key")) for entry in _list(spec.get("dataFrom"))
     )
     target = _object(spec.get("target"))
     conditions = [_object(c) for c in _list(status.get("conditions"))]

@@ -244,6 +244,20 @@ def failed_first_deploy_of(
     return f"no stack {name} yet and nothing left behind: a first deploy"
 
 
+def stack_refusal(name: str, status: str, profile: str, region: str) -> str | None:
+    """What the failed-deploy gate says of a stack in `status` (None: it lets it through);
+    the plan shows the same words."""
+    if status in UPDATABLE_STATUSES:
+        return None
+    if status in FAILED_CREATE_STATUSES:
+        command = _aws(f"cloudformation delete-stack --stack-name {name}", profile, region)
+        return (
+            f"stack {name} is {status} after a failed first deploy and cannot be updated; clean it up "
+            f"(`{command.strip()}`, and what it retained: see the runbook), then re-run"
+        )
+    return str(_not_updatable(name, status, profile, region))
+
+
 def _not_updatable(name: str, status: str, profile: str, region: str) -> GateRefused:
     """The refusal for a stack in a state other than known-good or a failed first deploy."""
     shown = outside_text(status, 64) or "(no status)"

@@ -23,15 +23,21 @@ from enum import StrEnum
 
 import tools.checks  # noqa: F401 (registers every check: LIVE_IDS reads the catalogue)
 from platform_lib.context_block import ContextBlock
-from platform_lib.registry import PostmarkAccount, is_placeholder_account, root_infrastructure
+from platform_lib.registry import (
+    PostmarkAccount,
+    get_infrastructure,
+    is_placeholder_account,
+    root_infrastructure,
+)
 from tools.aws.template_diff import StackDiff
 from tools.checks.catalogue import CheckId, Tag, selected
 from tools.checks.findings import Finding, Seam, Status
 from tools.checks.report import Judged
 from tools.cli.contract import PlanStatus
+from tools.operator.gates import stack_refusal
 from tools.planning.prerequisites import PREREQUISITES, Prerequisite
 from tools.planning.subjects import Kind, PlanTarget
-from tools.planning.survey import Survey
+from tools.planning.survey import BlockProblem, BlockState, Survey
 
 VERIFICATION = frozenset({CheckId.POSTMARK_DKIM_VERIFIED, CheckId.POSTMARK_RETURN_PATH_VERIFIED})
 LIVE_IDS = frozenset(c.id for c in selected(tags=[Tag.LIVE]))  # what the cascade gate asks
@@ -115,10 +121,14 @@ def _stack_line(target: PlanTarget, stack: str, survey: Survey) -> StackLine:
     if synth is not None:
         return StackLine(stack, state.status, state.updated, shown, None, "could not synthesize", synth)
     if diff is None:
-        why = survey.diff_error or (
-            f"the deployed template of {stack} is not readable JSON"
-            if state.status
-            else "no synthesized template"
+        why = (
+            survey.stack_diff_errors.get(stack)
+            or survey.diff_error
+            or (
+                f"the deployed template of {stack} is not readable JSON"
+                if state.status
+                else "no synthesized template"
+            )
         )
         return StackLine(stack, state.status, state.updated, shown, None, "could not diff", why)
     diff_shown = (
@@ -196,23 +206,30 @@ def _live(target: PlanTarget, findings: Sequence[Finding]) -> tuple[bool | None,
     return True, "verified live"
 
 
-def _own_action(row: Row, survey: Survey) -> tuple[Action, str, str | None]:
+def _own_action(row: Row, survey: Survey, facts: Facts) -> tuple[Action, str, str | None]:
     """What the target needs, before the cascade is considered."""
     target = row.target
+    if target.infrastructure in survey.aws_errors:  # the account itself: nothing else is known
+        return Action.COULD_NOT_CHECK, survey.aws_errors[target.infrastructure], None
+    problems = [b for key in target.context_keys if isinstance(b := survey.blocks.get(key), BlockProblem)]
+    if problems:
+        return _block_action(target, problems[0])
     unknown = next((s.unknown for s in row.stacks if s.unknown), None)
-    blocks = [survey.blocks.get(key) for key in target.context_keys]
-    missing = next((b for b in blocks if not isinstance(b, ContextBlock)), None)
-    if missing is not None:
-        return (
-            Action.DEPLOY,
-            f"no usable context block ({missing}); the deploy's pre-deploy step writes it",
-            target.deploy_command,
-        )
     if unknown is not None:
         return Action.COULD_NOT_CHECK, unknown, None
+    refused = _refused(row)
+    if refused is not None:
+        return Action.FIX, refused, None
     pending = [s for s in row.stacks if s.status is None or (s.diff is not None and not s.diff.empty)]
     if pending:
         return Action.DEPLOY, "; ".join(f"{s.name}: {s.diff_shown}" for s in pending), target.deploy_command
+    return _checked_action(row, facts)
+
+
+def _checked_action(row: Row, facts: Facts) -> tuple[Action, str, str | None]:
+    """Deployed as this checkout synthesizes it: what the checks say. "Nothing to do" only
+    when everything was asked and answered."""
+    target = row.target
     errors = [f for f in row.findings if f.status is Status.ERROR]
     if errors:
         return Action.COULD_NOT_CHECK, f"{errors[0].check}: {errors[0].message}", None
@@ -221,7 +238,48 @@ def _own_action(row: Row, survey: Survey) -> tuple[Action, str, str | None]:
         return Action.VERIFY, "Postmark has not verified it yet", target.verify_command
     if drifted:
         return Action.FIX, f"{drifted[0].check}: {drifted[0].message}", target.deploy_command
+    account = target.domains[0].postmark_account
+    if account not in facts.postmark_accounts:
+        return (
+            Action.COULD_NOT_CHECK,
+            f"deployed as synthesized, but Postmark was not asked (set {account.token_env_var}, or pass --op)",
+            None,
+        )
+    if target.kind is Kind.PARTITION and row.live is not True:
+        return (
+            Action.COULD_NOT_CHECK,
+            f"deployed as synthesized, but its live state is {row.live_shown}",
+            None,
+        )
     return Action.NOTHING, "deployed as this checkout synthesizes it, and live", None
+
+
+def _block_action(target: PlanTarget, problem: BlockProblem) -> tuple[Action, str, str | None]:
+    """A missing block is written by the deploy (its pre-deploy step); a malformed one by its
+    writer; an unreadable context file means nothing about the target is known."""
+    if problem.state is BlockState.UNREADABLE:
+        return Action.COULD_NOT_CHECK, problem.message, None
+    if problem.state is BlockState.MALFORMED:
+        return Action.FIX, problem.message, target.domains[0].writer
+    return (
+        Action.DEPLOY,
+        f"no context block yet ({problem.message}); the deploy's pre-deploy step writes it",
+        target.deploy_command,
+    )
+
+
+def _refused(row: Row) -> str | None:
+    """A stack in a state `amm.sh`'s failed-deploy gate refuses (a rolled-back first deploy,
+    an update under way): what must happen first, in the gate's words."""
+    infrastructure = get_infrastructure(row.target.infrastructure)
+    for stack in row.stacks:
+        if stack.status is not None:
+            refusal = stack_refusal(
+                stack.name, stack.status, infrastructure.default_profile, infrastructure.region
+            )
+            if refusal is not None:
+                return refusal
+    return None
 
 
 def _root_action(row: Row) -> tuple[Action, str, str | None]:
@@ -234,6 +292,9 @@ def _root_action(row: Row) -> tuple[Action, str, str | None]:
     unknown = next((s.unknown for s in row.stacks if s.unknown), None)
     if unknown is not None:
         return Action.COULD_NOT_CHECK, unknown, None
+    refused = _refused(row)
+    if refused is not None:
+        return Action.FIX, refused, None
     (stack,) = row.stacks
     if stack.status is None or (stack.diff is not None and not stack.diff.empty):
         return Action.DEPLOY, stack.diff_shown, row.target.deploy_command
@@ -258,8 +319,10 @@ def _base_row(target: PlanTarget, survey: Survey, facts: Facts) -> Row:
     )
 
 
-def _with_action(row: Row, survey: Survey) -> Row:
-    action, why, command = _root_action(row) if row.target.kind is Kind.ROOT else _own_action(row, survey)
+def _with_action(row: Row, survey: Survey, facts: Facts) -> Row:
+    action, why, command = (
+        _root_action(row) if row.target.kind is Kind.ROOT else _own_action(row, survey, facts)
+    )
     return Row(**{**row.__dict__, "action": action, "why": why, "next": command})
 
 
@@ -303,14 +366,14 @@ def _reminded(rows: list[Row], done: frozenset[str]) -> list[Row]:
 def decide(targets: Sequence[PlanTarget], survey: Survey, facts: Facts, shown: Sequence[str]) -> Plan:
     """The plan over every target; `shown` names the rows the operator asked for (the
     cascade still reads the others)."""
-    rows = [_with_action(_base_row(t, survey, facts), survey) for t in targets]
+    rows = [_with_action(_base_row(t, survey, facts), survey, facts) for t in targets]
     by_name = {r.target.name: r for r in rows}
     root = next(r for r in rows if r.target.kind is Kind.ROOT)
     rows = _reminded([_cascade(r, by_name, root) for r in rows], facts.done)
     visible = tuple(r for r in rows if r.target.name in shown)
     ready = [r.next for r in visible if r.action in READY and r.next]
     reminders = [p for r in visible for p in r.reminders]
-    if not ready and reminders:
+    if not ready and reminders and not any(r.action is Action.COULD_NOT_CHECK for r in visible):
         ready = [
             f"confirm {reminders[0].id} ({reminders[0].task}), then `./amm.sh plan --done {reminders[0].id}`"
         ]

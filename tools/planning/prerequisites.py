@@ -11,6 +11,7 @@ too).
 from __future__ import annotations
 
 import getpass
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,12 @@ from pathlib import Path
 from tools.cli.contract import UsageError
 from tools.cli.run_log import RunLog
 from tools.operator.runner import run_log_path
+from tools.runtime.text import printable
 
 MAX_LOGS = 500
 MAX_LOG_BYTES = 64 * 1024
-RECORD = re.compile(r"\] prerequisite (T-O\d+) recorded done\b")
+# The whole record line as record_done writes it (anchored: nothing else on a line can pose as one).
+RECORD = re.compile(r"^\[\d\d:\d\d:\d\d\] prerequisite (T-O\d+) recorded done by ", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,15 @@ def recorded_done(log_dir: Path) -> set[str]:
     return done
 
 
+def _who() -> str:
+    """The operator, as one printable word (a container user may have no passwd entry)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = f"uid {os.getuid()}"
+    return printable(user)[:64] or f"uid {os.getuid()}"
+
+
 def record_done(log_dir: Path, task_id: str) -> Path:
     """Write the record; UsageError for an unknown id (before anything is written)."""
     prerequisite = BY_ID.get(task_id)
@@ -68,7 +80,7 @@ def record_done(log_dir: Path, task_id: str) -> Path:
         raise UsageError(f"unknown operator task {task_id!r}; the tasks are {', '.join(BY_ID)}")
     log = RunLog(run_log_path(log_dir, "plan", "done")).open()
     try:
-        log.say(f"prerequisite {prerequisite.id} recorded done by {getpass.getuser()}: {prerequisite.task}")
+        log.say(f"prerequisite {prerequisite.id} recorded done by {_who()}: {prerequisite.task}")
     finally:
         log.close()
     assert log.path is not None

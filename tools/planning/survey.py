@@ -11,15 +11,15 @@ Postmark tokens the operator gave (see `tools.planning.tokens`).
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,15 +30,31 @@ from platform_lib.registry import PostmarkAccount
 from tools.aws import cdk as cdk_cli
 from tools.aws.deployment import Deployments, InfrastructureSessions
 from tools.aws.session import AWS_ERRORS, AwsProblem, client, error_code, explain
-from tools.aws.template_diff import DiffUnavailable, StackDiff, diff_templates
+from tools.aws.template_diff import DiffUnavailable, StackDiff, diff_templates, template_problem
 from tools.checks.catalogue import ExpectedDomain
 from tools.checks.probes import KubeView, PostmarkDirectory, PostmarkDomainsApi, Sources
 from tools.checks.report import CheckReport, Judged, evaluate
 from tools.dns.probe import DnsProbe
 from tools.planning.subjects import PlanTarget
+from tools.runtime.bounded import Background, TimedOut
 
 T = TypeVar("T")
 ALL = "*"  # the synth error that stands for every target
+
+
+class BlockState(StrEnum):
+    MISSING = "missing"  # not written yet: the deploy's pre-deploy step writes it
+    MALFORMED = "malformed"  # written, but not a block: its writer rewrites it
+    UNREADABLE = "unreadable"  # the context file itself cannot be read
+
+
+@dataclass(frozen=True)
+class BlockProblem:
+    state: BlockState
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -56,8 +72,11 @@ class Survey:
     stacks: dict[str, StackState] = field(default_factory=dict)
     aws_errors: dict[str, str] = field(default_factory=dict)  # infrastructure -> why
     diffs: dict[str, StackDiff] = field(default_factory=dict)
-    diff_error: str | None = None
-    blocks: dict[str, ContextBlock | str] = field(default_factory=dict)  # context key -> block or why not
+    diff_error: str | None = None  # the diff of every stack failed
+    stack_diff_errors: dict[str, str] = field(default_factory=dict)  # one stack's template is not usable
+    blocks: dict[str, ContextBlock | BlockProblem] = field(
+        default_factory=dict
+    )  # context key -> block or why not
     judged: list[Judged] = field(default_factory=list)
     checks_error: str | None = None
     elapsed_seconds: float = 0.0
@@ -91,20 +110,24 @@ def _synth_context(target: PlanTarget) -> tuple[str, ...]:
 
 
 def synthesize(
-    targets: Sequence[PlanTarget], timeout: float
+    targets: Sequence[PlanTarget], deadline: float
 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Every stack at once; when that fails (a partition without its context block), each
-    target on its own, so one target's problem stays on its own row."""
+    target on its own, so one target's problem stays on its own row - all within `deadline`
+    (a `time.monotonic()` instant)."""
     folder = Path(tempfile.mkdtemp(prefix="plan-synth-"))
     try:
-        problem = cdk_cli.synth_quietly(folder, timeout=timeout)
+        problem = cdk_cli.synth_quietly(folder, timeout=_remaining(deadline))
         if problem is None:
             return _load_templates(folder), {}
         templates: dict[str, dict[str, Any]] = {}
         errors: dict[str, str] = {}
         for target in targets:
+            if time.monotonic() >= deadline:
+                errors[target.name] = "not synthesized within the plan's deadline"
+                continue
             own = folder / target.name
-            problem = cdk_cli.synth_quietly(own, _synth_context(target), timeout=timeout)
+            problem = cdk_cli.synth_quietly(own, _synth_context(target), timeout=_remaining(deadline))
             if problem is None:
                 templates.update(_load_templates(own))
             else:
@@ -149,13 +172,15 @@ def read_stacks(
     return found
 
 
-def read_blocks(targets: Sequence[PlanTarget], context_file: Path) -> dict[str, ContextBlock | str]:
-    """Each target's context block, or the one line that says what is wrong with it."""
+def read_blocks(targets: Sequence[PlanTarget], context_file: Path) -> dict[str, ContextBlock | BlockProblem]:
+    """Each target's context block, or what is wrong with it: missing, malformed, or the file
+    unreadable."""
     try:
         context = read_context(context_file)
     except PlatformError as exc:
-        return {key: str(exc) for t in targets for key in t.context_keys}
-    blocks: dict[str, ContextBlock | str] = {}
+        problem = BlockProblem(BlockState.UNREADABLE, str(exc))
+        return {key: problem for t in targets for key in t.context_keys}
+    blocks: dict[str, ContextBlock | BlockProblem] = {}
     for target in targets:
         for domain in target.domains:
             if domain.context_key in blocks:
@@ -163,12 +188,15 @@ def read_blocks(targets: Sequence[PlanTarget], context_file: Path) -> dict[str, 
             try:
                 blocks[domain.context_key] = domain.block_in(context)
             except PlatformError as exc:
-                blocks[domain.context_key] = str(exc)
+                state = (
+                    BlockState.MISSING if context.get(domain.context_key) is None else BlockState.MALFORMED
+                )
+                blocks[domain.context_key] = BlockProblem(state, str(exc))
     return blocks
 
 
 def judge(
-    targets: Sequence[PlanTarget], blocks: Mapping[str, ContextBlock | str], settings: SurveySettings
+    targets: Sequence[PlanTarget], blocks: Mapping[str, ContextBlock | BlockProblem], settings: SurveySettings
 ) -> list[Judged]:
     """The catalogue's verdicts for every domain with a usable block; a domain on a Postmark
     account without a token is judged without Postmark (its Postmark checks are not asked)."""
@@ -195,10 +223,10 @@ def _remaining(deadline: float) -> float:
     return max(0.1, deadline - time.monotonic())
 
 
-def _result(future: Future[T], deadline: float, what: str) -> T:
+def _result(work: Background[T], deadline: float, what: str) -> T:
     try:
-        return future.result(timeout=_remaining(deadline))
-    except FutureTimeout:
+        return work.result(_remaining(deadline))
+    except TimedOut:
         raise AwsProblem(f"{what} did not answer within the plan's deadline") from None
 
 
@@ -210,23 +238,24 @@ def survey(targets: Sequence[PlanTarget], settings: SurveySettings) -> Survey:
     by_infrastructure: dict[str, list[str]] = {}
     for target in targets:
         by_infrastructure.setdefault(target.infrastructure, []).extend(target.stacks)
-    pool = ThreadPoolExecutor(max_workers=2 + len(by_infrastructure), thread_name_prefix="plan")
-    try:
-        synth = pool.submit(synthesize, targets, settings.deadline_seconds)
-        reads = {
-            infra: pool.submit(read_stacks, settings.sessions, infra, stacks)
-            for infra, stacks in by_infrastructure.items()
-        }
-        checks = pool.submit(judge, targets, found.blocks, settings)
-        _collect_stacks(found, reads, deadline)
-        _collect(found, synth, checks, deadline)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    # Daemon threads: whatever has not answered by the deadline is abandoned, never waited for.
+    synth = Background(lambda: synthesize(targets, deadline), "plan-synth")
+    reads = {
+        infra: Background(
+            functools.partial(read_stacks, settings.sessions, infra, stacks), f"plan-aws-{infra}"
+        )
+        for infra, stacks in by_infrastructure.items()
+    }
+    checks = Background(lambda: judge(targets, found.blocks, settings), "plan-checks")
+    _collect_stacks(found, reads, deadline)
+    _collect(found, synth, checks, deadline)
     found.elapsed_seconds = time.monotonic() - started
     return found
 
 
-def _collect_stacks(found: Survey, reads: Mapping[str, Future[list[StackState]]], deadline: float) -> None:
+def _collect_stacks(
+    found: Survey, reads: Mapping[str, Background[list[StackState]]], deadline: float
+) -> None:
     for infra, future in reads.items():
         try:
             for state in _result(future, deadline, f"AWS ({infra})"):
@@ -237,29 +266,33 @@ def _collect_stacks(found: Survey, reads: Mapping[str, Future[list[StackState]]]
 
 def _collect(
     found: Survey,
-    synth: Future[tuple[dict[str, dict[str, Any]], dict[str, str]]],
-    checks: Future[list[Judged]],
+    synth: Background[tuple[dict[str, dict[str, Any]], dict[str, str]]],
+    checks: Background[list[Judged]],
     deadline: float,
 ) -> None:
     try:
-        found.synthesized, found.synth_errors = synth.result(timeout=_remaining(deadline))
-    except FutureTimeout:
+        found.synthesized, found.synth_errors = synth.result(_remaining(deadline))
+    except TimedOut:
         found.synth_errors = {ALL: "cdk synth did not finish within the plan's deadline"}
     _diff(found, deadline)
     try:
-        found.judged = checks.result(timeout=_remaining(deadline))
-    except FutureTimeout:
+        found.judged = checks.result(_remaining(deadline))
+    except TimedOut:
         found.checks_error = "the checks did not finish within the plan's deadline"
     except Exception as exc:  # a check run that broke must not hide the stacks and diffs
         found.checks_error = f"the checks failed ({type(exc).__name__}: {exc})"
 
 
 def _diff(found: Survey, deadline: float) -> None:
-    pairs = [
-        (name, state.template, found.synthesized[name])
-        for name, state in found.stacks.items()
-        if name in found.synthesized and (state.status is None or state.template is not None)
-    ]
+    pairs = []
+    for name, state in found.stacks.items():
+        if name not in found.synthesized or (state.status is not None and state.template is None):
+            continue
+        problem = template_problem(state.template) if state.template is not None else None
+        if problem is not None:
+            found.stack_diff_errors[name] = f"the deployed template of {name} is not usable: {problem}"
+            continue
+        pairs.append((name, state.template, found.synthesized[name]))
     try:
         found.diffs = diff_templates(pairs, timeout=_remaining(deadline))
     except DiffUnavailable as exc:

@@ -12,6 +12,7 @@ time and size, so a hung or chatty one never holds a tool.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import selectors
@@ -21,9 +22,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+_RUNNING: set[subprocess.Popen[bytes]] = set()  # run_bounded's children still running
+
+
+@atexit.register
+def _stop_running_children() -> None:
+    """At exit (a deadline passed, a signal), children still running on abandoned threads are
+    stopped with everything they started rather than left behind."""
+    for process in list(_RUNNING):
+        kill_process_group(process)
+
+
 EXITED_GRACE_SECONDS = 0.5  # output still in flight once a child has exited
 
 
@@ -31,25 +43,36 @@ class TimedOut(Exception):
     """`within` gave up at its limit."""
 
 
+class Background(Generic[T]):
+    """Work on a daemon thread, its result asked for with a time limit. Unlike a thread pool's,
+    a daemon thread never holds the process open at exit: a plan past its deadline, or
+    stopped by a signal, ends at once (the children it ran are stopped at exit too)."""
+
+    def __init__(self, work: Callable[[], T], name: str = "background") -> None:
+        self._box: dict[str, Any] = {}
+        self._done = threading.Event()
+
+        def run() -> None:
+            try:
+                self._box["value"] = work()
+            except BaseException as exc:  # handed to whoever asks for the result
+                self._box["error"] = exc
+            finally:
+                self._done.set()
+
+        threading.Thread(target=run, daemon=True, name=name).start()
+
+    def result(self, seconds: float) -> T:
+        if not self._done.wait(max(0.0, seconds)):
+            raise TimedOut
+        if "error" in self._box:
+            raise self._box["error"]
+        value: T = self._box["value"]
+        return value
+
+
 def within(work: Callable[[], T], seconds: float, name: str = "bounded-call") -> T:
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # handed to the caller below
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=run, daemon=True, name=name).start()
-    if not done.wait(seconds):
-        raise TimedOut
-    if "error" in box:
-        raise box["error"]
-    value: T = box["value"]
-    return value
+    return Background(work, name).result(seconds)
 
 
 def kill_process_group(process: subprocess.Popen[Any]) -> None:
@@ -84,6 +107,7 @@ def run_bounded(
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, so its children can be stopped too
     )
+    _RUNNING.add(process)
     assert process.stdout is not None and process.stderr is not None
     out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
     buffers = {out_fd: bytearray(), err_fd: bytearray()}
@@ -114,6 +138,7 @@ def run_bounded(
         finished = code is not None
         return (code if finished else None), bytes(buffers[out_fd]), bytes(buffers[err_fd])
     finally:
+        _RUNNING.discard(process)
         if not finished:
             kill_process_group(process)
         else:

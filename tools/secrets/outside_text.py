@@ -13,6 +13,7 @@ logged, written to a file or filed in an issue: redact, then escape, then cut.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from urllib.parse import quote
@@ -43,6 +44,20 @@ def _ignorable(char: str) -> bool:
     return char.isspace() or unprintable(char)
 
 
+# A terminal escape sequence (colour, cursor, title): invisible on a terminal, so it can sit
+# inside a secret without hiding it from a reader - it must not hide it from redaction either.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def _ignorable_positions(text: str) -> list[bool]:
+    """For each character: whether it may sit inside a secret (see `_ignorable`), escape
+    sequences included as a whole."""
+    positions = [_ignorable(char) for char in text]
+    for match in _ESCAPE_SEQUENCE.finditer(text):
+        positions[match.start() : match.end()] = [True] * (match.end() - match.start())
+    return positions
+
+
 def _folded(char: str) -> str:
     lower = char.lower()
     return lower if len(lower) == 1 else char  # one code point per code point: indices stay aligned
@@ -51,7 +66,8 @@ def _folded(char: str) -> str:
 class Redactor:
     """The secrets of this process, and the text without them.
 
-    Text is compared in a squeezed view - without whitespace, control and format characters,
+    Text is compared in a squeezed view - without whitespace, control and format characters
+    and terminal escape sequences (a colour code between two characters of a token),
     case folded - so a secret split by a line break or a zero-width space is still found.
     Besides every whole secret, any `FRAGMENT` consecutive characters of one are masked: a
     server that echoes half a token, or a message cut through one, shows none of it.
@@ -61,6 +77,7 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: list[str] = []
         self._fragments: frozenset[str] = frozenset()
+        self._squeezed: tuple[str, ...] = ()  # each secret's variants, squeezed as text is
 
     def add(self, secret: str) -> bool:
         """Remember `secret`; False when it was already known (or too short to mask)."""
@@ -70,8 +87,30 @@ class Redactor:
             if secret in self._secrets:
                 return False
             self._secrets.append(secret)
-            self._fragments = _fragments_of(self._secrets)
+            self._fragments = self._fragments | _fragments_of([secret])  # one secret's worth, not all again
+            self._squeezed = self._squeezed + tuple(_squeezed(v) for v in _variants(secret.strip()))
             return True
+
+    def unsafe_tail(self, text: str, minimum: int = 4) -> int:
+        """How many characters at the end of `text` could be the start of a secret still being
+        written (`minimum` or more of its characters in a row, ignorable ones aside): a stream
+        holds them back until it sees what follows, so a secret written in pieces is found
+        whole. 0 when no secret is known or the end matches none."""
+        squeezed_secrets = self._squeezed
+        if not squeezed_secrets:
+            return 0
+        longest = max(len(s) for s in squeezed_secrets)
+        window = text[-4 * longest :]  # room for ignorable characters and escapes between
+        ignorable = _ignorable_positions(window)
+        tail, unsafe = "", 0
+        for back in range(1, len(window) + 1):
+            if not ignorable[-back]:
+                tail = _folded(window[-back]) + tail
+                if len(tail) > longest:
+                    break
+                if len(tail) >= minimum and any(tail in secret for secret in squeezed_secrets):
+                    unsafe = back
+        return unsafe
 
     def redact(self, text: str, extra: Iterable[str] = ()) -> str:
         """`text` without any registered secret (nor any of `extra`), nor a part of one."""
@@ -81,28 +120,49 @@ class Redactor:
             fragments = fragments | _fragments_of(more)
         if not fragments or len(text) < FRAGMENT:
             return text
-        kept = [index for index, char in enumerate(text) if not _ignorable(char)]
-        squeezed = "".join(_folded(text[index]) for index in kept)
-        covered = [False] * len(squeezed)
-        for start in range(len(squeezed) - FRAGMENT + 1):
-            if squeezed[start : start + FRAGMENT] in fragments:
-                covered[start : start + FRAGMENT] = [True] * FRAGMENT
-        if not any(covered):
+        # Two views: escape sequences skipped whole (a colour code inside a token), and only
+        # single ignorable characters skipped (a token may hold what follows an ESC).
+        masked = [False] * len(text)
+        for ignorable in (_ignorable_positions(text), [_ignorable(char) for char in text]):
+            for begin, end in _secret_spans(text, ignorable, fragments):
+                masked[begin:end] = [True] * (end - begin)
+        if not any(masked):
             return text
-        spans: list[tuple[int, int]] = []
-        for position, hit in enumerate(covered):
-            if not hit:
-                continue
-            begin, end = kept[position], kept[position] + 1
-            if spans and not any(
-                not _ignorable(char) for char in text[spans[-1][1] : begin]
-            ):  # only ignorable characters between: one masked span
-                spans[-1] = (spans[-1][0], end)
+        pieces, index = [], 0
+        while index < len(text):
+            if masked[index]:
+                while index < len(text) and masked[index]:
+                    index += 1
+                pieces.append(MASK)
             else:
-                spans.append((begin, end))
-        for begin, end in reversed(spans):
-            text = text[:begin] + MASK + text[end:]
-        return text
+                pieces.append(text[index])
+                index += 1
+        return "".join(pieces)
+
+
+def _secret_spans(text: str, ignorable: list[bool], fragments: frozenset[str]) -> list[tuple[int, int]]:
+    """Where in `text` a fragment of a secret sits, in the squeezed view `ignorable` gives:
+    each span runs from its first to its last character, ignorable ones between included."""
+    kept = [index for index, skip in enumerate(ignorable) if not skip]
+    squeezed = "".join(_folded(text[index]) for index in kept)
+    covered = [False] * len(squeezed)
+    for start in range(len(squeezed) - FRAGMENT + 1):
+        if squeezed[start : start + FRAGMENT] in fragments:
+            covered[start : start + FRAGMENT] = [True] * FRAGMENT
+    spans: list[tuple[int, int]] = []
+    for position, hit in enumerate(covered):
+        if not hit:
+            continue
+        begin, end = kept[position], kept[position] + 1
+        if spans and all(ignorable[spans[-1][1] : begin]):  # only ignorable between: one masked span
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((begin, end))
+    return spans
+
+
+def _squeezed(text: str) -> str:
+    return "".join(_folded(char) for char in text if not _ignorable(char))
 
 
 def _fragments_of(secrets: Iterable[str]) -> frozenset[str]:
