@@ -740,12 +740,21 @@ def test_a_hang_up_or_kill_during_op_read_ends_op_too(
 def test_a_second_signal_during_the_clean_up_changes_nothing(
     tmp_path: Path, context_copy: Path, second: int
 ) -> None:
-    """HUP then a second signal at once: still one line, the first signal's exit code, no
-    traceback (a second signal must not cut the clean-up the first one started)."""
+    """HUP then a second signal, at once or a moment later (during the clean-up, the last
+    line or the exit itself): still one line, the exit code of the signal that line names,
+    no traceback (a second signal must not cut the clean-up the first one started, nor the
+    exit after it). Which of two signals sent back to back is handled first is the
+    kernel's choice when the tool has threads, so either may be the one named."""
+    words = {signal.SIGHUP: ("hung up", 129), signal.SIGTERM: ("terminated", 143)}
+    words[signal.SIGINT] = ("interrupted", 130)
+    allowed = {
+        (f"error: {word}; every file is complete or untouched; re-run to finish", code)
+        for word, code in (words[signal.SIGHUP], words[signal.Signals(second)])
+    }
     bin_dir, pid_file = tmp_path / "bin", tmp_path / "op.pid"
     write_fake_op(bin_dir, token=CANARY, hang_seconds=60, pid_file=pid_file)
     env = _clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", POSTMARK_API_URL="http://127.0.0.1:9")
-    for _ in range(3):
+    for pause in (0.0, 0.0, 0.005, 0.01, 0.02, 0.04, 0.08):
         pid_file.unlink(missing_ok=True)
         tool = subprocess.Popen(
             [
@@ -768,12 +777,12 @@ def test_a_second_signal_during_the_clean_up_changes_nothing(
             assert time.monotonic() < deadline, "op never started"
             time.sleep(0.05)
         tool.send_signal(signal.SIGHUP)
-        tool.send_signal(second)
+        time.sleep(pause)
+        tool.send_signal(second)  # a no-op once the tool has exited
         _, err = tool.communicate(timeout=20)
-        assert tool.returncode == 129, err
-        assert [line for line in err.splitlines() if not NOTE.match(line)] == [
-            "error: hung up; every file is complete or untouched; re-run to finish"
-        ]
+        said = [line for line in err.splitlines() if not NOTE.match(line)]
+        assert len(said) == 1, (pause, err)
+        assert (said[0], tool.returncode) in allowed, (pause, err, tool.returncode)
         assert _still_running_after_a_moment(int(pid_file.read_text())) == []
 
 

@@ -15,6 +15,7 @@ untouched, and no temporary file.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -80,12 +81,21 @@ def _say(message: str) -> None:
         logger.error(message)
 
 
-def _exit(code: int) -> NoReturn:
+def _exit(code: int, *, after_signal: bool = False) -> NoReturn:
+    """Flush and exit with `code`. After a signal the interpreter's own shutdown is skipped
+    (exit handlers still run): it puts the default signal actions back, so a second signal
+    arriving then would end the process with that signal instead of the first one's code."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):
         os._exit(code)  # the streams are gone: exit without the interpreter's flush failing again
+    if after_signal:
+        for other in (*_SIGNALS, signal.SIGINT):
+            signal.signal(other, _during_cleanup)
+        with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()  # children's groups ended, logging flushed
+        os._exit(code)
     sys.exit(code)
 
 
@@ -94,15 +104,17 @@ def run_tool(main: Callable[[], int]) -> NoReturn:
     logger.install()
     for signum in _SIGNALS:
         signal.signal(signum, _on_signal)
+    after_signal = False
     try:
         code = main()
     except KeyboardInterrupt:
         _say("interrupted; every file is complete or untouched; re-run to finish")
-        code = ExitStatus.INTERRUPTED
+        code, after_signal = ExitStatus.INTERRUPTED, True
     except Terminated as stop:
         what, code = _SIGNALS.get(signal.Signals(stop.signum), ("terminated", ExitStatus.TERMINATED))
         _say(f"{what}; every file is complete or untouched; re-run to finish")
+        after_signal = True
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno() if sys.__stdout__ else 1)
         code = ExitStatus.FAILED
-    _exit(int(code))
+    _exit(int(code), after_signal=after_signal)
