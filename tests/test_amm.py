@@ -230,15 +230,19 @@ def test_dry_run_prints_the_plan_and_contacts_nothing(workspace: Workspace) -> N
     )
     deploys = [line for line in lines if "cdk deploy" in line]
     assert deploys == [
-        f"  cdk deploy Alpha001-{p}-Email -c partition={p} --require-approval {asks} --progress events "
+        f"  cdk deploy Alpha001-{p}-Email --app <the assembly last diffed> --require-approval {asks} --progress events "
         "--outputs-file <the run's outputs file> --parameters PostmarkAccountToken=***   # the account token, "
         "via scripts/cdk-with-secret-parameter.cjs: it stays off every command line"
         for p, asks in (("demo", "broadening"), ("prod", "never"))  # prod: its name is typed instead
     ]
-    demo_diff = lines.index("  cdk diff Alpha001-demo-Email -c partition=demo --method template (shown)")
+    demo_diff = lines.index(
+        "  cdk diff Alpha001-demo-Email -c partition=demo --output <a new cloud assembly> --method template (shown)"
+    )
     assert demo_diff + 1 == lines.index(deploys[0]), "a non-production deploy shows its diff right before"
     assert lines[demo_diff + 2].startswith("  (the CDK CLI asks before widening IAM or security groups")
-    diff = lines.index("  cdk diff Alpha001-prod-Email -c partition=prod --method template (shown)")
+    diff = lines.index(
+        "  cdk diff Alpha001-prod-Email -c partition=prod --output <a new cloud assembly> --method template (shown)"
+    )
     assert lines.index("partition demo:") < lines.index("partition prod:") < diff
     assert diff < lines.index("  (type 'prod' to confirm)")
     assert not (workspace.root / "logs").exists()

@@ -146,8 +146,10 @@ class LoopbackDnsServer:
         return ["--resolver", self.address, "--authoritative-port", str(self.port)]
 
     def __enter__(self) -> LoopbackDnsServer:
-        self._udp.start_thread()
-        self._tcp.start_thread()
+        # dnslib's start_thread polls for shutdown every 0.5 s; a short poll ends a test at once.
+        for server in (self._udp, self._tcp):
+            server.thread = threading.Thread(target=server.server.serve_forever, args=(0.05,), daemon=True)
+            server.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:

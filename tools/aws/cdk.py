@@ -124,12 +124,19 @@ def assembly(folder: Path) -> tuple[str, ...]:
     return ("--app", str(folder))
 
 
-def diff(log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, str]) -> None:
-    """Show `cdk diff` of `stack` against the deployed template (no token needed)."""
+def synthesizing_into(context: Sequence[str], folder: Path) -> tuple[str, ...]:
+    """CLI arguments that synthesize the stacks `context` selects into `folder` as part of
+    the command (a diff), so a deploy can then take `assembly(folder)`."""
+    return (*context, "--output", str(folder))
+
+
+def diff(log: RunLog, stack: str, source: tuple[str, ...], env: Mapping[str, str]) -> None:
+    """Show `cdk diff` of `stack` against the deployed template (no token needed); `source`
+    is context to synthesize with (and where to), or an assembly to read."""
     step = f"cdk diff {stack}"
     code = log.run(
         step,
-        [str(CDK), "diff", stack, *context, "--method", "template", *colour_flags()],
+        [str(CDK), "diff", stack, *source, "--method", "template", *colour_flags()],
         env=env,
         cwd=PROJECT_ROOT,
     )
@@ -140,7 +147,7 @@ def diff(log: RunLog, stack: str, context: tuple[str, ...], env: Mapping[str, st
 def deploy(
     log: RunLog,
     stack: str,
-    context: tuple[str, ...],
+    source: tuple[str, ...],
     env: Mapping[str, str],
     secret: tuple[str, str] | None,
     *,
@@ -152,7 +159,7 @@ def deploy(
     environment only, so the value is on no command line. The stack's outputs are merged
     into `outputs_file` (the run's, next to its log)."""
     step = f"cdk deploy {stack}"
-    flags = [*context, *deploy_flags(approval), *extra]
+    flags = [*source, *deploy_flags(approval), *extra]
     part = None if outputs_file is None else stack_outputs.part_path(outputs_file, stack)
     if part is not None:
         flags += ["--outputs-file", str(part)]

@@ -35,9 +35,16 @@ def _published(state: TargetRun) -> frozenset[tuple[str, str, str]] | None:
 
 
 def _diff_and_confirm(op: Operation, state: TargetRun) -> None:
+    """The first diff synthesizes the target's stacks into a new cloud assembly; the other
+    stacks' diffs and the deploys read that assembly, so what is shown is what is deployed."""
     target = state.target
-    for stack in target.stacks:
-        cdk_cli.diff(op.log, stack.stack, target.context_args, op.cdk_env())
+    folder = op.new_assembly(f"amm-{target.name}-assembly-")
+    for index, stack in enumerate(target.stacks):
+        source = (
+            cdk_cli.synthesizing_into(target.context_args, folder) if index == 0 else cdk_cli.assembly(folder)
+        )
+        cdk_cli.diff(op.log, stack.stack, source, op.cdk_env())
+    state.assembly = folder
     if target.confirmation_word is not None:
         typed_confirmation(
             target.confirmation_word,
@@ -56,9 +63,12 @@ class DiffAndConfirm:
 
     def describe(self, op: Operation) -> list[str]:
         target = self.state.target
+        context = " ".join(target.context_args)
         lines = [
-            f"cdk diff {s.stack} {' '.join(target.context_args)} --method template (shown)"
-            for s in target.stacks
+            f"cdk diff {s.stack} {context} --output <a new cloud assembly> --method template (shown)"
+            if index == 0
+            else f"cdk diff {s.stack} --app <that assembly> --method template (shown)"
+            for index, s in enumerate(target.stacks)
         ]
         if target.confirmation_word is not None:
             how = (
@@ -240,10 +250,12 @@ def approval(op: Operation, state: TargetRun) -> str:
 
 def _deploy(op: Operation, state: TargetRun, stack: StackDeploy) -> None:
     extra = ("--exclusively",) if stack.exclusively else ()
+    if state.assembly is None:
+        raise OperatorError(f"{stack.stack} has no diffed cloud assembly to deploy; nothing was deployed")
     cdk_cli.deploy(
         op.log,
         stack.stack,
-        state.target.context_args,
+        cdk_cli.assembly(state.assembly),
         op.cdk_env(),
         _secret(state, stack),
         approval=approval(op, state),
@@ -259,7 +271,7 @@ class Deploy:
 
     def describe(self, op: Operation) -> list[str]:
         asks = approval(op, self.state)
-        flags = " ".join([*self.state.target.context_args, *cdk_cli.deploy_flags(asks)])
+        flags = " ".join(["--app <the assembly last diffed>", *cdk_cli.deploy_flags(asks)])
         line = f"cdk deploy {self.stack.stack} {flags}" + (" --exclusively" if self.stack.exclusively else "")
         line += " --outputs-file <the run's outputs file>"
         if self.stack.secret_parameter is not None:

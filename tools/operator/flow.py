@@ -49,6 +49,7 @@ class Operation:
     tokens: dict[str, str] = field(default_factory=dict, repr=False)  # by 1Password reference
     synthesized_root: dict[str, Any] | None = None
     assembly: Path | None = None  # the Root cloud assembly a Root deploy diffs and deploys
+    assemblies: list[Path] = field(default_factory=list)  # every one the run made, removed at its end
     outputs_file: Path | None = None  # the run's stack outputs, next to its log
     outcomes: dict[str, str] = field(default_factory=dict)
 
@@ -57,16 +58,20 @@ class Operation:
 
     @contextlib.contextmanager
     def scratch(self) -> Iterator[None]:
-        """Temporary files of the run (the Root assembly), removed however it ends."""
+        """Temporary files of the run (its cloud assemblies), removed however it ends."""
         try:
             yield
         finally:
-            if self.assembly is not None:
-                shutil.rmtree(self.assembly, ignore_errors=True)
+            for folder in self.assemblies:
+                shutil.rmtree(folder, ignore_errors=True)
 
-    def new_assembly(self) -> Path:
-        self.assembly = Path(tempfile.mkdtemp(prefix="amm-root-assembly-"))
-        return self.assembly
+    def new_assembly(self, prefix: str = "amm-root-assembly-") -> Path:
+        """A new empty folder for a cloud assembly (the Root's is also `self.assembly`)."""
+        folder = Path(tempfile.mkdtemp(prefix=prefix))
+        self.assemblies.append(folder)
+        if prefix == "amm-root-assembly-":
+            self.assembly = folder
+        return folder
 
 
 @dataclass
@@ -77,6 +82,7 @@ class TargetRun:
     token: str | None = field(default=None, repr=False)
     server_token: str | None = field(default=None, repr=False)
     block_before: Any = None
+    assembly: Path | None = None  # the cloud assembly its last diff synthesized: what it deploys
 
 
 class Step(Protocol):
