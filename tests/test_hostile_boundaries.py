@@ -694,16 +694,10 @@ def _still_running_after_a_moment(group: int, seconds: float = 5.0) -> list[int]
     return live
 
 
-@pytest.mark.parametrize(
-    ("signum", "code", "word"), [(signal.SIGHUP, 129, "hung up"), (signal.SIGTERM, 143, "terminated")]
-)
-def test_a_hang_up_or_kill_during_op_read_ends_op_too(
-    tmp_path: Path, context_copy: Path, signum: int, code: int, word: str
-) -> None:
-    bin_dir, pid_file = tmp_path / "bin", tmp_path / "op.pid"
-    write_fake_op(bin_dir, token=CANARY, hang_seconds=60, pid_file=pid_file)
-    before = context_copy.read_bytes()
-    env = _clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", POSTMARK_API_URL="http://127.0.0.1:9")
+def _pre_deploy_waiting_on_op(
+    context_copy: Path, env: dict[str, str], pid_file: Path
+) -> subprocess.Popen[str]:
+    """The pre-deploy started, once the (hanging) fake `op` it runs has written its pid."""
     tool = subprocess.Popen(
         [
             sys.executable,
@@ -724,6 +718,20 @@ def test_a_hang_up_or_kill_during_op_read_ends_op_too(
     while not pid_file.exists() or not pid_file.read_text().strip():
         assert time.monotonic() < deadline, "op never started"
         time.sleep(0.05)
+    return tool
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "word"), [(signal.SIGHUP, 129, "hung up"), (signal.SIGTERM, 143, "terminated")]
+)
+def test_a_hang_up_or_kill_during_op_read_ends_op_too(
+    tmp_path: Path, context_copy: Path, signum: int, code: int, word: str
+) -> None:
+    bin_dir, pid_file = tmp_path / "bin", tmp_path / "op.pid"
+    write_fake_op(bin_dir, token=CANARY, hang_seconds=60, pid_file=pid_file)
+    before = context_copy.read_bytes()
+    env = _clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", POSTMARK_API_URL="http://127.0.0.1:9")
+    tool = _pre_deploy_waiting_on_op(context_copy, env, pid_file)
     op_pid = int(pid_file.read_text())
     tool.send_signal(signum)
     _, err = tool.communicate(timeout=20)
@@ -756,26 +764,7 @@ def test_a_second_signal_during_the_clean_up_changes_nothing(
     env = _clean_env(PATH=f"{bin_dir}:/usr/bin:/bin", POSTMARK_API_URL="http://127.0.0.1:9")
     for pause in (0.0, 0.0, 0.005, 0.01, 0.02, 0.04, 0.08):
         pid_file.unlink(missing_ok=True)
-        tool = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tools.register_partition_mail_signature",
-                "Alpha002",
-                "dev",
-                "--context-file",
-                str(context_copy),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 20
-        while not pid_file.exists() or not pid_file.read_text().strip():
-            assert time.monotonic() < deadline, "op never started"
-            time.sleep(0.05)
+        tool = _pre_deploy_waiting_on_op(context_copy, env, pid_file)
         tool.send_signal(signal.SIGHUP)
         time.sleep(pause)
         tool.send_signal(second)  # a no-op once the tool has exited
