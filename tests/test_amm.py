@@ -802,6 +802,8 @@ def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
         tmp_path, PROD_TOKEN.encode()
     )
     assert holding_tokens_after == holding_tokens_before
+    left = [p.name for p in (tmp_path / "tmp").iterdir() if p.name.startswith("amm-")]
+    assert left == [], "every run removes the cloud assemblies it diffed and deployed"
 
 
 def _root_zone_id(cloud: MotoServer) -> str:

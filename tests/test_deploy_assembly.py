@@ -45,7 +45,7 @@ class _Op:
     def cdk_env(self) -> dict[str, str]:
         return {}
 
-    def new_assembly(self, prefix: str = "amm-root-assembly-") -> Path:
+    def new_assembly(self, prefix: str = "amm-assembly-") -> Path:
         folder = Path(tempfile.mkdtemp(prefix=prefix))
         self.assemblies.append(folder)
         return folder

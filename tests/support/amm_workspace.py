@@ -230,12 +230,14 @@ def new_workspace(
     bin_dir = tmp_path / "bin"
     write_fake_op(bin_dir, tokens=op_tokens())
     (tmp_path / "home").mkdir(exist_ok=True)
+    (tmp_path / "tmp").mkdir(exist_ok=True)  # the runs' temporary files (cloud assemblies), to check
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POSTMARK_", "GITHUB_", "AMM_"))}
     profiles = {**PROFILES, "Admin-PlatformRoot": root_account or ROOT_ACCOUNT}
     env = {
         **keep,
         "PATH": f"{bin_dir}:{keep['PATH']}",
         "HOME": str(tmp_path / "home"),
+        "TMPDIR": str(tmp_path / "tmp"),
         "JSII_RUNTIME_PACKAGE_CACHE_ROOT": jsii_package_cache_root(),
         "CDK_DISABLE_CLI_TELEMETRY": "true",
         "AMM_VERIFY_DEADLINE_SECONDS": "20",

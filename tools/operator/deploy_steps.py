@@ -38,7 +38,7 @@ def _diff_and_confirm(op: Operation, state: TargetRun) -> None:
     """The first diff synthesizes the target's stacks into a new cloud assembly; the other
     stacks' diffs and the deploys read that assembly, so what is shown is what is deployed."""
     target = state.target
-    folder = op.new_assembly(f"amm-{target.name}-assembly-")
+    folder = op.new_assembly()
     for index, stack in enumerate(target.stacks):
         source = (
             cdk_cli.synthesizing_into(target.context_args, folder) if index == 0 else cdk_cli.assembly(folder)

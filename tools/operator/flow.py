@@ -65,12 +65,10 @@ class Operation:
             for folder in self.assemblies:
                 shutil.rmtree(folder, ignore_errors=True)
 
-    def new_assembly(self, prefix: str = "amm-root-assembly-") -> Path:
-        """A new empty folder for a cloud assembly (the Root's is also `self.assembly`)."""
+    def new_assembly(self, prefix: str = "amm-assembly-") -> Path:
+        """A new empty folder (private to this user) for a cloud assembly of the run."""
         folder = Path(tempfile.mkdtemp(prefix=prefix))
         self.assemblies.append(folder)
-        if prefix == "amm-root-assembly-":
-            self.assembly = folder
         return folder
 
 

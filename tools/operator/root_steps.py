@@ -19,7 +19,8 @@ class SynthRoot:
         ]
 
     def run(self, op: Operation) -> bool:
-        op.synthesized_root = cdk_cli.synth_root_template(op.log, op.new_assembly())
+        op.assembly = op.new_assembly("amm-root-assembly-")
+        op.synthesized_root = cdk_cli.synth_root_template(op.log, op.assembly)
         session, profile = op.sessions.of(op.infrastructure.name)
         if gates.deployed_root_template(session, profile) == op.synthesized_root:
             op.log.say(
