@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from tools.runtime.bounded import kill_process_group
+from tools.runtime.signals import deferred
 from tools.secrets.outside_text import REDACTOR
 
 IDLE_FLUSH_SECONDS = 0.2
@@ -134,11 +135,22 @@ def _started(
         streams: dict[str, int] = {"stdin": theirs, "stdout": theirs, "stderr": theirs}
     else:
         streams = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
+    started: list[subprocess.Popen[bytes]] = []
     try:
-        process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), start_new_session=True, **streams)  # type: ignore[call-overload]
+        with deferred():  # a signal now would leave a started child unknown to the clean-up
+            started.append(
+                subprocess.Popen(list(argv), cwd=cwd, env=dict(env), start_new_session=True, **streams)  # type: ignore[call-overload]
+            )
+    except BaseException:
+        for child in started:  # the signal held back while it started
+            kill_process_group(child)
+        if interactive:
+            os.close(ours)
+        raise
     finally:
         if theirs is not None:
             os.close(theirs)  # the child holds its own copy
+    process = started[0]
     output = ours if interactive else process.stdout.fileno()  # type: ignore[union-attr]
     finished = False
     try:

@@ -26,6 +26,7 @@ from typing import NoReturn
 
 from platform_lib.errors import PlatformError
 from tools.cli.contract import ExitStatus, OperatorError, UsageError
+from tools.runtime import signals
 from tools.secrets import logger
 
 _SIGNALS = {
@@ -47,10 +48,19 @@ def _during_cleanup(signum: int, frame: FrameType | None) -> None:
     nothing (SIG_IGN would make Python report a signal already pending as an error)."""
 
 
-def _on_signal(signum: int, frame: FrameType | None) -> None:
+def _stop(signum: int) -> None:
+    """The orderly stop: KeyboardInterrupt for Ctrl-C, Terminated for TERM and HUP."""
     for other in (*_SIGNALS, signal.SIGINT):  # the clean-up the first signal starts must finish
         signal.signal(other, _during_cleanup)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated(signum)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if signals.defer(signum):  # a child is being started: stop once it is known to the clean-up
+        return
+    _stop(signum)
 
 
 def report(error: OperatorError, prefix: str = "") -> None:
@@ -102,7 +112,8 @@ def _exit(code: int, *, after_signal: bool = False) -> NoReturn:
 def run_tool(main: Callable[[], int]) -> NoReturn:
     """The process around a command: redacting streams, signals as orderly stops, the exit."""
     logger.install()
-    for signum in _SIGNALS:
+    signals.install(_stop)
+    for signum in (*_SIGNALS, signal.SIGINT):
         signal.signal(signum, _on_signal)
     after_signal = False
     try:

@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from tools.runtime.signals import deferred
+
 T = TypeVar("T")
 _RUNNING: set[subprocess.Popen[bytes]] = set()  # run_bounded's children still running
 
@@ -87,6 +89,32 @@ class TooMuchOutput(Exception):
     """`run_bounded`: the child wrote more than its limit (it was stopped)."""
 
 
+def _start(argv: list[str], cwd: Path | None, env: Mapping[str, str] | None) -> subprocess.Popen[bytes]:
+    """The child, in its own process group and known to the exit clean-up before any signal
+    can stop the run."""
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        with deferred():  # a signal now would leave a started child unknown to the clean-up
+            started.append(
+                subprocess.Popen(
+                    argv,
+                    cwd=cwd,
+                    env=None if env is None else dict(env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,  # its own process group, so its children can be stopped too
+                )
+            )
+            _RUNNING.add(started[0])
+    except BaseException:
+        for child in started:  # the signal held back while it started
+            _RUNNING.discard(child)
+            kill_process_group(child)
+        raise
+    return started[0]
+
+
 def run_bounded(
     argv: list[str],
     timeout: float,
@@ -98,16 +126,7 @@ def run_bounded(
     """(exit code, stdout, stderr) of a child that gets no input, stopped with everything
     it started at `timeout` (exit code None) or past `limit` bytes on either stream
     (TooMuchOutput); output still in flight once it exited is read for a moment only."""
-    process = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=None if env is None else dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group, so its children can be stopped too
-    )
-    _RUNNING.add(process)
+    process = _start(argv, cwd, env)
     assert process.stdout is not None and process.stderr is not None
     out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
     buffers = {out_fd: bytearray(), err_fd: bytearray()}
