@@ -751,7 +751,8 @@ def test_the_full_cascade_on_moto(tmp_path: Path) -> None:
         out = prod.stdout
         assert out.index("end: cdk diff Alpha001-prod-Email") < out.index("confirmed by typing its name")
         changed = out.index(
-            "the pre-deploy step changed partitionMail:Alpha001:prod: the diff to confirm is now this one"
+            "partitionMail:Alpha001:prod changed since the diff (the pre-deploy step, or another run): the diff "
+            "to confirm is now this one"
         )
         assert out.index("start: pre-deploy Alpha001 prod") < changed
         assert (

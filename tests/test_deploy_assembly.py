@@ -24,9 +24,12 @@ class _Log:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[str]]] = []
+        self.synthesizes = True
 
     def run(self, name: str, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> int:
         self.calls.append((name, list(argv)))
+        if "--output" in argv and self.synthesizes:  # what a diff that synthesized leaves
+            (Path(argv[argv.index("--output") + 1]) / "manifest.json").write_text("{}")
         return 0
 
     def say(self, line: str) -> None:
@@ -74,6 +77,7 @@ def test_every_deploy_reads_the_assembly_its_diff_synthesized(target: Any) -> No
         assert _argument(argv, "--app") == str(folder), argv
         assert "--output" not in argv and target.context_args[1] not in argv, "no second synth"
     for folder in op.assemblies:
+        (folder / "manifest.json").unlink()
         folder.rmdir()
 
 
@@ -86,13 +90,45 @@ def test_a_diff_shown_again_makes_a_new_assembly_and_the_deploy_reads_that_one()
     first, second = op.assemblies
     (deploy,) = [argv for name, argv in op.log.calls if name.startswith("cdk deploy")]
     assert first != second and _argument(deploy, "--app") == str(second)
+    assert not first.exists(), "the replaced assembly is removed at once"
+    (second / "manifest.json").unlink()
+    second.rmdir()
+
+
+def test_a_block_changed_after_the_diff_is_not_deployed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another run (or an edit) changed the block while the operator read the diff: the
+    assembly shown is no longer what the block says, so nothing is deployed."""
+    op, state = _Op(), TargetRun(partition_target(get_partition("prod")), token="t")
+    operation = cast(Operation, op)
+    deploy_steps._diff_and_confirm(operation, state)
+    monkeypatch.setattr(deploy_steps, "_block", lambda state: {"changed": "by another run"})
+    with pytest.raises(OperatorError, match="changed after the diff was shown"):
+        deploy_steps._deploy(operation, state, state.target.stacks[0])
+    assert [name for name, _ in op.log.calls if name.startswith("cdk deploy")] == []
+    deploy_steps.ConfirmAgainIfChanged(state).run(operation)  # so the flow shows it again
+    assert len([name for name, _ in op.log.calls if name.startswith("cdk diff")]) == 2
+    deploy_steps._deploy(operation, state, state.target.stacks[0])
+    for folder in op.assemblies:
+        if folder.exists():
+            (folder / "manifest.json").unlink()
+            folder.rmdir()
+
+
+def test_a_diff_that_did_not_synthesize_is_not_deployed() -> None:
+    op, state = _Op(), TargetRun(partition_target(get_partition("dev")), token="t")
+    op.log.synthesizes = False  # the diff failed before writing its assembly
+    operation = cast(Operation, op)
+    deploy_steps._diff_and_confirm(operation, state)
+    with pytest.raises(OperatorError, match="did not synthesize it"):
+        deploy_steps._deploy(operation, state, state.target.stacks[0])
+    assert [name for name, _ in op.log.calls if name.startswith("cdk deploy")] == []
     for folder in op.assemblies:
         folder.rmdir()
 
 
 def test_a_deploy_without_a_diffed_assembly_deploys_nothing() -> None:
     op, state = _Op(), TargetRun(partition_target(get_partition("dev")), token="t")
-    with pytest.raises(OperatorError, match="no diffed cloud assembly"):
+    with pytest.raises(OperatorError, match="did not synthesize it"):
         deploy_steps._deploy(cast(Operation, op), state, state.target.stacks[0])
     assert op.log.calls == []
 

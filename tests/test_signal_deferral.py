@@ -4,6 +4,8 @@ showed: `op` started, the pre-deploy hung up before `Popen` returned, `op` ran o
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import signal
 import subprocess
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tools.cli import child_output, entry
+from tools.cli import child_output, entry, run_log
 from tools.runtime import bounded, signals
 
 
@@ -126,3 +128,41 @@ def test_the_first_held_back_signal_decides_and_a_second_changes_nothing(orderly
         time.sleep(0.05)
     assert stopped.value.signum == signal.SIGHUP
     assert signals._STATE.pending == [] and signals._STATE.depth == 0
+
+
+def test_no_child_starts_once_the_exit_clean_up_ran(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exit clean-up stops the children it knows; a thread that would start another one
+    afterwards (the plan's survey, abandoned at its deadline) is refused, not left running."""
+    monkeypatch.setattr(bounded, "_CLOSING", threading.Event())
+    bounded._stop_running_children()
+    with pytest.raises(bounded.Exiting, match="not starting sleep: the process is exiting"):
+        bounded.run_bounded(["sleep", "30"], 10, 1000)
+    assert not bounded._RUNNING
+
+
+class _Console(io.StringIO):
+    """A console whose terminal went away (EIO), or whose reader did (EPIPE)."""
+
+    def __init__(self, error: int) -> None:
+        super().__init__()
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise OSError(self.error, os.strerror(self.error))
+
+    def flush(self) -> None:
+        raise OSError(self.error, os.strerror(self.error))
+
+
+def test_a_terminal_that_hung_up_still_leaves_the_run_log_whole(tmp_path: Path) -> None:
+    """After a hang-up the screen is gone: the clean-up's lines still reach the run log and
+    no write error replaces the orderly stop (a pipe whose reader left is still an error)."""
+    path = tmp_path / "run.log"
+    with path.open("w") as handle:
+        tee = run_log._Tee(_Console(errno.EIO), run_log._LogFile(handle, path, io.StringIO()))
+        tee.write("end: cdk deploy (exit 143)\n")
+        tee.flush()
+        broken = run_log._Tee(_Console(errno.EPIPE), run_log._LogFile(handle, path, io.StringIO()))
+        with pytest.raises(BrokenPipeError):
+            broken.write("more\n")
+    assert path.read_text().startswith("end: cdk deploy (exit 143)\n")

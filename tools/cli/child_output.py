@@ -76,7 +76,8 @@ def _keys_to_the_child() -> Iterator[None]:
     try:
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        with contextlib.suppress(termios.error, OSError):  # a hung-up terminal has nothing to restore
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 class _Lines:
@@ -130,38 +131,29 @@ def _started(
     """The child and the descriptor its output comes from; stopped with everything it
     started if we leave early (Ctrl-C, SIGTERM, an error)."""
     theirs: int | None = None
+    ours: int | None = None
     if interactive:
         ours, theirs = _pseudo_terminal()
         streams: dict[str, int] = {"stdin": theirs, "stdout": theirs, "stderr": theirs}
     else:
         streams = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        with deferred():  # a signal now would leave a started child unknown to the clean-up
-            started.append(
-                subprocess.Popen(list(argv), cwd=cwd, env=dict(env), start_new_session=True, **streams)  # type: ignore[call-overload]
-            )
-    except BaseException:
-        for child in started:  # the signal held back while it started
-            kill_process_group(child)
-        if interactive:
-            os.close(ours)
-        raise
-    finally:
+    process: subprocess.Popen[bytes] | None = None
+    finished = False
+    try:  # opened before the child exists: whatever stops us from here on stops it too
+        with deferred():  # a signal inside Popen would leave a started child unknown to us
+            process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), start_new_session=True, **streams)  # type: ignore[call-overload]
         if theirs is not None:
             os.close(theirs)  # the child holds its own copy
-    process = started[0]
-    output = ours if interactive else process.stdout.fileno()  # type: ignore[union-attr]
-    finished = False
-    try:
-        yield process, output
+            theirs = None
+        yield process, (ours if ours is not None else process.stdout.fileno())  # type: ignore[union-attr]
         finished = True
     finally:
-        if not finished or process.poll() is None:
+        if process is not None and (not finished or process.poll() is None):
             kill_process_group(process)
-        if interactive:
-            os.close(ours)
-        elif process.stdout is not None:
+        for fd in (theirs, ours):
+            if fd is not None:
+                os.close(fd)
+        if process is not None and process.stdout is not None:
             process.stdout.close()
 
 

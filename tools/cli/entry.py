@@ -91,20 +91,31 @@ def _say(message: str) -> None:
         logger.error(message)
 
 
-def _exit(code: int, *, after_signal: bool = False) -> NoReturn:
-    """Flush and exit with `code`. After a signal the interpreter's own shutdown is skipped
-    (exit handlers still run): it puts the default signal actions back, so a second signal
-    arriving then would end the process with that signal instead of the first one's code."""
+def _flush() -> None:
+    """Flush our output; a terminal that is gone (hung up, closed) gets /dev/null instead,
+    so nothing later (exit handlers, the interpreter's own flush) fails on it again."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):
-        os._exit(code)  # the streams are gone: exit without the interpreter's flush failing again
+        null = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+
+
+def _exit(code: int, *, after_signal: bool = False) -> NoReturn:
+    """Flush and exit with `code`. After a signal the interpreter's own shutdown is skipped
+    (exit handlers still run): it puts the default signal actions back, so a second signal
+    arriving then would end the process with that signal instead of the first one's code."""
+    for other in (*_SIGNALS, signal.SIGINT):  # finishing: a signal now changes nothing
+        signal.signal(other, _during_cleanup)
+    _flush()
     if after_signal:
-        for other in (*_SIGNALS, signal.SIGINT):
-            signal.signal(other, _during_cleanup)
         with contextlib.suppress(Exception):
             atexit._run_exitfuncs()  # children's groups ended, logging flushed
+        with contextlib.suppress(OSError, ValueError):
+            _flush()
         os._exit(code)
     sys.exit(code)
 
@@ -113,10 +124,10 @@ def run_tool(main: Callable[[], int]) -> NoReturn:
     """The process around a command: redacting streams, signals as orderly stops, the exit."""
     logger.install()
     signals.install(_stop)
-    for signum in (*_SIGNALS, signal.SIGINT):
-        signal.signal(signum, _on_signal)
     after_signal = False
-    try:
+    try:  # the handlers go in inside it, so no signal finds the tool outside its stops
+        for signum in (*_SIGNALS, signal.SIGINT):
+            signal.signal(signum, _on_signal)
         code = main()
     except KeyboardInterrupt:
         _say("interrupted; every file is complete or untouched; re-run to finish")

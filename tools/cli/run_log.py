@@ -9,6 +9,7 @@ lines go to the job's own stdout only (never the log).
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import sys
@@ -79,6 +80,17 @@ class _LogFile:
             self._console.flush()
 
 
+@contextlib.contextmanager
+def _console_gone_ignored() -> Iterator[None]:
+    """A terminal that hung up (EIO) takes no more output; the run log still does, and the
+    clean-up a hang-up starts must not end in a traceback for want of a screen."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.EIO:
+            raise
+
+
 class _Tee(io.TextIOBase):
     def __init__(self, console: TextIO, log: _LogFile) -> None:
         super().__init__()
@@ -86,12 +98,14 @@ class _Tee(io.TextIOBase):
         self._log = log
 
     def write(self, text: str) -> int:
-        self._console.write(text)
+        with _console_gone_ignored():
+            self._console.write(text)
         self._log.write(text)
         return len(text)
 
     def flush(self) -> None:
-        self._console.flush()
+        with _console_gone_ignored():
+            self._console.flush()
         self._log.flush()
 
     def isatty(self) -> bool:

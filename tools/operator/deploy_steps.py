@@ -4,6 +4,7 @@ end of a DKIM rotation."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,12 +39,15 @@ def _diff_and_confirm(op: Operation, state: TargetRun) -> None:
     """The first diff synthesizes the target's stacks into a new cloud assembly; the other
     stacks' diffs and the deploys read that assembly, so what is shown is what is deployed."""
     target = state.target
+    state.block_shown = _block(state)  # what the assembly is synthesized from
     folder = op.new_assembly()
     for index, stack in enumerate(target.stacks):
         source = (
             cdk_cli.synthesizing_into(target.context_args, folder) if index == 0 else cdk_cli.assembly(folder)
         )
         cdk_cli.diff(op.log, stack.stack, source, op.cdk_env())
+    if state.assembly is not None:
+        shutil.rmtree(state.assembly, ignore_errors=True)  # replaced: never deployed now
     state.assembly = folder
     if target.confirmation_word is not None:
         typed_confirmation(
@@ -85,20 +89,23 @@ class DiffAndConfirm:
 
 @dataclass
 class ConfirmAgainIfChanged:
-    """The pre-deploy changed the block (a first deploy, a new key): the template to deploy is
-    no longer the one confirmed, so its diff is shown and confirmed again."""
+    """The block changed since the diff (the pre-deploy wrote a first block or a new key, or
+    another run did): the template to deploy is no longer the one confirmed, so its diff is
+    shown and confirmed again."""
 
     state: TargetRun
 
     def describe(self, op: Operation) -> list[str]:
         return [
-            f"if the pre-deploy changed {self.state.target.domain.context_key}: the diff again, confirmed again"
+            f"if {self.state.target.domain.context_key} changed since the diff (the pre-deploy, or another "
+            "run): the diff again, confirmed again"
         ]
 
     def run(self, op: Operation) -> None:
-        if _block(self.state) != self.state.block_before:
+        if _block(self.state) != self.state.block_shown:
             op.log.say(
-                f"the pre-deploy step changed {self.state.target.domain.context_key}: the diff to confirm is now this one"
+                f"{self.state.target.domain.context_key} changed since the diff (the pre-deploy step, or "
+                "another run): the diff to confirm is now this one"
             )
             _diff_and_confirm(op, self.state)
 
@@ -177,7 +184,6 @@ class PreDeploy:
         ]
 
     def run(self, op: Operation) -> None:
-        self.state.block_before = _block(self.state)
         pre_deploy(op, self.state, rotate=self.rotate)
 
 
@@ -250,8 +256,16 @@ def approval(op: Operation, state: TargetRun) -> str:
 
 def _deploy(op: Operation, state: TargetRun, stack: StackDeploy) -> None:
     extra = ("--exclusively",) if stack.exclusively else ()
-    if state.assembly is None:
-        raise OperatorError(f"{stack.stack} has no diffed cloud assembly to deploy; nothing was deployed")
+    if state.assembly is None or not (state.assembly / "manifest.json").is_file():
+        raise OperatorError(
+            f"the diff of {stack.stack} did not synthesize it (its output is above and in the run log); "
+            "nothing was deployed"
+        )
+    if _block(state) != state.block_shown:
+        raise OperatorError(
+            f"{state.target.domain.context_key} in cdk.context.json changed after the diff was shown "
+            "(another run, or an edit); nothing was deployed: re-run to see and confirm the new diff"
+        )
     cdk_cli.deploy(
         op.log,
         stack.stack,

@@ -28,6 +28,7 @@ from tools.cli.run_log import RunLog
 from tools.dns.probe import ResolverAddress
 from tools.operator.settings import Settings
 from tools.operator.targets import DeployTarget
+from tools.runtime.signals import deferred
 
 
 @dataclass
@@ -62,8 +63,9 @@ class Operation:
         try:
             yield
         finally:
-            for folder in self.assemblies:
-                shutil.rmtree(folder, ignore_errors=True)
+            with deferred():  # a signal now would leave the later folders behind
+                for folder in self.assemblies:
+                    shutil.rmtree(folder, ignore_errors=True)
 
     def new_assembly(self, prefix: str = "amm-assembly-") -> Path:
         """A new empty folder (private to this user) for a cloud assembly of the run."""
@@ -79,7 +81,7 @@ class TargetRun:
     target: DeployTarget
     token: str | None = field(default=None, repr=False)
     server_token: str | None = field(default=None, repr=False)
-    block_before: Any = None
+    block_shown: Any = None  # the block its last diff was synthesized from
     assembly: Path | None = None  # the cloud assembly its last diff synthesized: what it deploys
 
 

@@ -28,13 +28,23 @@ from tools.runtime.signals import deferred
 
 T = TypeVar("T")
 _RUNNING: set[subprocess.Popen[bytes]] = set()  # run_bounded's children still running
+_STARTING = threading.Lock()  # held while a child starts and is recorded, and while exiting
+_CLOSING = threading.Event()  # the process is exiting: no new child
+
+
+class Exiting(Exception):
+    """`run_bounded` was asked to start a child while the process exits."""
 
 
 @atexit.register
 def _stop_running_children() -> None:
     """At exit (a deadline passed, a signal), children still running on abandoned threads are
-    stopped with everything they started rather than left behind."""
-    for process in list(_RUNNING):
+    stopped with everything they started rather than left behind; a thread that would start
+    another one now is refused (it waits for the lock, then sees the process closing)."""
+    with _STARTING:
+        _CLOSING.set()
+        running = list(_RUNNING)
+    for process in running:
         kill_process_group(process)
 
 
@@ -94,7 +104,9 @@ def _start(argv: list[str], cwd: Path | None, env: Mapping[str, str] | None) -> 
     can stop the run."""
     started: list[subprocess.Popen[bytes]] = []
     try:
-        with deferred():  # a signal now would leave a started child unknown to the clean-up
+        with deferred(), _STARTING:  # a signal or the exit now would not know the child
+            if _CLOSING.is_set():
+                raise Exiting(f"not starting {argv[0]}: the process is exiting")
             started.append(
                 subprocess.Popen(
                     argv,

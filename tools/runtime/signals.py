@@ -55,7 +55,6 @@ def deferred() -> Iterator[None]:
     finally:
         _STATE.depth -= 1
         if _STATE.depth == 0 and _STATE.pending:
-            signum = _STATE.pending[0]
-            _STATE.pending.clear()
+            held, _STATE.pending = _STATE.pending, []  # taken at once: none left for a later block
             if _STATE.act is not None:
-                _STATE.act(signum)
+                _STATE.act(held[0])
