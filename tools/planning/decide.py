@@ -206,6 +206,17 @@ def _live(target: PlanTarget, findings: Sequence[Finding]) -> tuple[bool | None,
     return True, "verified live"
 
 
+def _stack_problem(row: Row) -> tuple[Action, str, str | None] | None:
+    """A stack whose state or diff could not be read, or whose state the gates refuse."""
+    unknown = next((s.unknown for s in row.stacks if s.unknown), None)
+    if unknown is not None:
+        return Action.COULD_NOT_CHECK, unknown, None
+    refused = _refused(row)
+    if refused is not None:
+        return Action.FIX, refused, None
+    return None
+
+
 def _own_action(row: Row, survey: Survey, facts: Facts) -> tuple[Action, str, str | None]:
     """What the target needs, before the cascade is considered."""
     target = row.target
@@ -214,12 +225,9 @@ def _own_action(row: Row, survey: Survey, facts: Facts) -> tuple[Action, str, st
     problems = [b for key in target.context_keys if isinstance(b := survey.blocks.get(key), BlockProblem)]
     if problems:
         return _block_action(target, problems[0])
-    unknown = next((s.unknown for s in row.stacks if s.unknown), None)
-    if unknown is not None:
-        return Action.COULD_NOT_CHECK, unknown, None
-    refused = _refused(row)
-    if refused is not None:
-        return Action.FIX, refused, None
+    stack_problem = _stack_problem(row)
+    if stack_problem is not None:
+        return stack_problem
     pending = [s for s in row.stacks if s.status is None or (s.diff is not None and not s.diff.empty)]
     if pending:
         return Action.DEPLOY, "; ".join(f"{s.name}: {s.diff_shown}" for s in pending), target.deploy_command
@@ -289,12 +297,9 @@ def _root_action(row: Row) -> tuple[Action, str, str | None]:
             f"the PlatformRoot account is still the placeholder {root_infrastructure().account}",
             "set the real PlatformRoot account id in platform_lib/registry.py (see the runbook)",
         )
-    unknown = next((s.unknown for s in row.stacks if s.unknown), None)
-    if unknown is not None:
-        return Action.COULD_NOT_CHECK, unknown, None
-    refused = _refused(row)
-    if refused is not None:
-        return Action.FIX, refused, None
+    stack_problem = _stack_problem(row)
+    if stack_problem is not None:
+        return stack_problem
     (stack,) = row.stacks
     if stack.status is None or (stack.diff is not None and not stack.diff.empty):
         return Action.DEPLOY, stack.diff_shown, row.target.deploy_command
