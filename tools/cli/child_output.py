@@ -143,8 +143,8 @@ def _started(
         with deferred():  # a signal inside Popen would leave a started child unknown to us
             process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), start_new_session=True, **streams)  # type: ignore[call-overload]
         if theirs is not None:
-            os.close(theirs)  # the child holds its own copy
-            theirs = None
+            child_side, theirs = theirs, None  # forgotten first: never closed twice
+            os.close(child_side)  # the child holds its own copy
         yield process, (ours if ours is not None else process.stdout.fileno())  # type: ignore[union-attr]
         finished = True
     finally:
