@@ -493,13 +493,31 @@ def stack_in() -> Iterator[Any]:
         yield put
 
 
+def _dev_gate(gates: Any, session: Any) -> str:
+    """The failed-first-deploy gate as `./amm.sh Alpha002 dev` runs it."""
+    from tools.operator.targets import partition_target
+
+    target = partition_target(get_partition("dev"))
+    return str(
+        gates.failed_first_deploy(
+            session,
+            stack=target.domain.stack_name,
+            zone=target.domain.zone_name,
+            secrets=target.retained_secrets,
+            what=target.name,
+            profile="Alpha002-Admin",
+            region="us-east-1",
+        )
+    )
+
+
 @pytest.mark.parametrize("state", sorted(REFUSED_STATES))
 def test_every_state_but_the_known_good_ones_stops_the_partition(stack_in: Any, state: str) -> None:
     from tools.operator import gates
 
     session = stack_in(state)
     with pytest.raises(gates.GateRefused) as refused:
-        gates.failed_first_deploy(session, get_partition("dev"), "Alpha002-Admin", "us-east-1")
+        _dev_gate(gates, session)
     shown = " ".join([str(refused.value), *refused.value.details])
     assert f"stack Alpha002-dev-Email is {state}" in shown
     assert REFUSED_STATES[state] in shown
@@ -511,7 +529,7 @@ def test_every_state_but_the_known_good_ones_stops_the_partition(stack_in: Any, 
 def test_the_known_good_states_pass(stack_in: Any, state: str) -> None:
     from tools.operator import gates
 
-    verdict = gates.failed_first_deploy(stack_in(state), get_partition("dev"), "Alpha002-Admin", "us-east-1")
+    verdict = _dev_gate(gates, stack_in(state))
     assert verdict == f"stack Alpha002-dev-Email is {state}"
 
 

@@ -23,6 +23,7 @@ if __package__ in (None, ""):  # run as a script: the project root instead of to
 from collections.abc import Mapping, Sequence
 
 from platform_lib.context_store import CONTEXT_FILE_NAME
+from platform_lib.naming import PRE_DEPLOY_COMMAND
 from platform_lib.registry import get_partition_on
 from platform_lib.sending_domain import partition_sending_domain
 from tools.cli.arguments import (
@@ -38,12 +39,10 @@ from tools.postmark.registration import register_and_record
 from tools.secrets import logger
 from tools.secrets.account_token import TOKEN_ENV_VAR, account_token_source, resolve_account_token
 
-PROG = "python -m tools.register_partition_mail_signature"
-
 
 def _parser() -> ToolArgumentParser:
     parser = ToolArgumentParser(
-        prog=PROG,
+        prog=PRE_DEPLOY_COMMAND,
         description=(
             "Register {partition}.ardamails.com with the partition's Postmark account (find or "
             "create; never a server) and write its DKIM selector, public key and Return-Path "

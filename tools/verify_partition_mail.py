@@ -84,7 +84,7 @@ def _verify(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
     if not verification.verified:
         raise OperatorError(
             f"{verification.domain_name} is not verified after {args.deadline:g} s; DNS may still be "
-            f"propagating: re-run `{VERIFY_COMMAND} {partition.infrastructure} {partition.name}` later, or check "
+            f"propagating: re-run `{partition_sending_domain(partition).verifier}` later, or check "
             f"the records with `python -m tools.validate_exit {partition.name} --post-merge`"
         )
     return ExitStatus.OK

@@ -16,7 +16,7 @@ from typing import Any
 
 from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.naming import ROOT_DNS_STACK_NAME
-from platform_lib.registry import Partition
+from platform_lib.registry import Partition, root_infrastructure
 from tools.aws import stack_outputs
 from tools.cli.contract import OperatorError
 from tools.cli.run_log import RunLog, no_colour
@@ -27,7 +27,6 @@ from tools.secrets.outside_text import outside_text
 CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
 NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
 SECRET_WRAPPER = PROJECT_ROOT / "scripts" / "cdk-with-secret-parameter.cjs"
-ROOT_CONTEXT = ("-c", "infrastructure=PlatformRoot")
 PROGRESS_FLAGS = ("--progress", "events")
 NEVER_ASK = "never"  # the operator already confirmed (typed the name, or --yes after the diff)
 ASK_ON_BROADENING = "broadening"  # the CDK CLI asks, on a terminal, before widening IAM or security groups
@@ -53,7 +52,16 @@ def colour_flags() -> tuple[str, ...]:
 
 
 def partition_context(partition: Partition) -> tuple[str, ...]:
+    """The CDK context that narrows the app to `partition`'s stack."""
     return ("-c", f"partition={partition.name}")
+
+
+def infrastructure_context(infrastructure: str) -> tuple[str, ...]:
+    """The CDK context that narrows the app to the stacks of `infrastructure`."""
+    return ("-c", f"infrastructure={infrastructure}")
+
+
+ROOT_CONTEXT = infrastructure_context(root_infrastructure().name)  # Root (and the corporate stacks)
 
 
 def aws_env(profile: str, region: str) -> dict[str, str]:

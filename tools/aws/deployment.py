@@ -22,11 +22,9 @@ from tools.aws.session import AWS_ERRORS, AwsProblem, caller_account, client, er
 class InfrastructureSessions:
     """Sessions by infrastructure name, opened once and checked to be the right account."""
 
-    def __init__(
-        self, profiles: Mapping[str, str] | None = None, opened: Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, profiles: Mapping[str, str] | None = None) -> None:
         self._profiles = dict(profiles or {})
-        self._sessions: dict[str, Any] = dict(opened or {})
+        self._sessions: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def remember(self, infrastructure: str, session: Any) -> None:

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from platform_lib.context_store import PROJECT_ROOT
+from tools.aws.cdk import NODE
 from tools.cli.contract import OperatorError
 from tools.runtime.bounded import TooMuchOutput, run_bounded
 
-NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
 SCRIPT = PROJECT_ROOT / "scripts" / "template-diff.cjs"
 DIFF_TIMEOUT_SECONDS = 60.0
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024

@@ -60,10 +60,6 @@ class CheckReport:
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)
 
-    def not_checked(self) -> bool:
-        """Some probe could not answer: the report cannot say the live state is as expected."""
-        return any(f.status is Status.ERROR for f in self.findings)
-
 
 def evaluate(
     tool: str,

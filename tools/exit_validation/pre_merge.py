@@ -19,6 +19,7 @@ from pathlib import Path
 from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.naming import stack_name
 from platform_lib.registry import Partition
+from tools.aws.cdk import partition_context
 from tools.exit_validation.results import CheckFailed, CheckResult, run_check
 
 SHELL_SCRIPT_PLACES = ("amm.sh", "scripts", ".ci")
@@ -97,7 +98,7 @@ TEST_SUITE = Gate("test suite", ("./scripts/test",))
 
 def synth_gate(partitions: Sequence[Partition], narrowed: bool) -> Gate:
     """`./scripts/synth`, narrowed with `-c partition=NAME` when one partition is asked for."""
-    narrowing = ("-c", f"partition={partitions[0].name}") if narrowed and len(partitions) == 1 else ()
+    narrowing = partition_context(partitions[0]) if narrowed and len(partitions) == 1 else ()
     return Gate("synth partition stacks", ("./scripts/synth", *narrowing))
 
 

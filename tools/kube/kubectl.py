@@ -120,9 +120,6 @@ class Kubectl:
             return False
         raise self._failure("secret", code, err)
 
-    def describe(self) -> str:
-        return self._where()
-
 
 _NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")  # a Kubernetes object name
 

@@ -156,12 +156,12 @@ class FailedFirstDeployGate:
         gate(
             op,
             "failed first deploy",
-            lambda: gates.failed_first_deploy_of(
+            lambda: gates.failed_first_deploy(
                 session,
                 stack=target.domain.stack_name,
                 zone=target.domain.zone_name,
                 secrets=target.retained_secrets,
-                what=target.what,
+                what=target.name,
                 profile=profile,
                 region=target.infrastructure.region,
             ),

@@ -26,15 +26,10 @@ from platform_lib.naming import (
     MAIL_ROOT_DOMAIN,
     ROOT_DELEGATION_ROLE_NAME,
     ROOT_DNS_STACK_NAME,
-    encryption_key_secret_name,
-    partition_zone_name,
-    postmark_account_token_secret_name,
     root_delegation_role_arn,
-    stack_name,
 )
 from platform_lib.registry import (
     Infrastructure,
-    Partition,
     is_placeholder_account,
     root_infrastructure,
 )
@@ -183,21 +178,7 @@ def _aws(command: str, profile: str, region: str) -> str:
     return f"  aws {command} --profile {profile} --region {region}"
 
 
-def failed_first_deploy(session: boto3.Session, partition: Partition, profile: str, region: str) -> str:
-    """No half-made partition in the way: a rolled-back stack, or a retained zone or key secret
-    without a stack (CloudFormation would fail on the name clash in the middle of a deploy)."""
-    return failed_first_deploy_of(
-        session,
-        stack=stack_name(partition),
-        zone=partition_zone_name(partition),
-        secrets=(encryption_key_secret_name(partition), postmark_account_token_secret_name(partition)),
-        what=partition.name,
-        profile=profile,
-        region=region,
-    )
-
-
-def failed_first_deploy_of(
+def failed_first_deploy(
     session: boto3.Session,
     *,
     stack: str,
@@ -207,7 +188,8 @@ def failed_first_deploy_of(
     profile: str,
     region: str,
 ) -> str:
-    """`failed_first_deploy` for any stack owning a retained zone and named secrets."""
+    """No half-made target in the way: a rolled-back `stack`, or its retained `zone` or
+    `secrets` left without it (CloudFormation would fail on the name clash mid-deploy)."""
     name = stack
     described: dict[str, Any] | None
     cloudformation = client(session, "cloudformation")

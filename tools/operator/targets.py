@@ -26,6 +26,7 @@ from platform_lib.registry import (
     requires_production_confirmation,
 )
 from platform_lib.sending_domain import SendingDomain, corporate_sending_domain, partition_sending_domain
+from tools.aws.cdk import infrastructure_context, partition_context
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,6 @@ class DeployTarget:
     confirmation_word: str | None  # typed before a deploy; None: no typed confirmation
     confirmation_prompt: str  # what the prompt says is about to be deployed
     confirmation_kind: str  # how the log names the confirmed deploy: "production deploy"
-    what: str  # for the failed-first-deploy gate's and the confirmation's messages
     needs: tuple[Partition, ...] = ()  # verified live before it deploys (the cascade)
     creates_server: str | None = None  # the Postmark server whose token a stack carries
     partition: Partition | None = field(default=None, compare=False)
@@ -71,12 +71,11 @@ def partition_target(partition: Partition) -> DeployTarget:
         name=partition.name,
         label=f"{partition.infrastructure} {partition.name}",
         domain=domain,
-        context_args=("-c", f"partition={partition.name}"),
+        context_args=partition_context(partition),
         stacks=(StackDeploy(domain.stack_name, POSTMARK_ACCOUNT_TOKEN_PARAMETER, "account token"),),
         confirmation_word=partition.name if production else None,
         confirmation_prompt=f"Deploying production partition {partition.name} (the diff is above).",
         confirmation_kind="production deploy",
-        what=partition.name,
         needs=tuple(cascade_prerequisites(partition)),
         partition=partition,
     )
@@ -90,7 +89,7 @@ def corporate_target() -> DeployTarget:
         name="the corporate instance group",
         label=domain.zone_name,
         domain=domain,
-        context_args=("-c", f"infrastructure={CORPORATE.infrastructure}"),
+        context_args=infrastructure_context(CORPORATE.infrastructure),
         stacks=(
             StackDeploy(
                 domain.stack_name, FREE_KANBAN_TOOL_SERVER_TOKEN_PARAMETER, "server token", exclusively=True
@@ -100,6 +99,5 @@ def corporate_target() -> DeployTarget:
         confirmation_word=CORPORATE_SLUG,
         confirmation_prompt=f"Deploying the corporate mail domain {domain.zone_name} (PostmarkProd; the diffs are above).",
         confirmation_kind="corporate deploy",
-        what="the corporate instance group",
         creates_server=FREE_KANBAN_TOOL_SERVER_NAME,
     )

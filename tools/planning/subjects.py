@@ -11,6 +11,7 @@ from enum import StrEnum
 from platform_lib.naming import ROOT_DNS_STACK_NAME
 from platform_lib.registry import Partition, active_partitions, root_infrastructure
 from platform_lib.sending_domain import SendingDomain, free_kanban_tool_leaf
+from tools.aws.cdk import ROOT_CONTEXT
 from tools.operator.gates import ROOT_DEPLOY_COMMAND
 from tools.operator.targets import corporate_target, partition_target
 
@@ -31,7 +32,7 @@ class PlanTarget:
     domains: tuple[SendingDomain, ...] = ()  # what the checks judge (none for Root)
     verify_command: str | None = None
     needs: tuple[str, ...] = ()  # partitions verified live before it deploys
-    partition: Partition | None = None
+    context_args: tuple[str, ...] = ROOT_CONTEXT  # the CDK context that synthesizes its stacks
 
     @property
     def context_keys(self) -> tuple[str, ...]:
@@ -59,7 +60,7 @@ def partition_plan_target(partition: Partition) -> PlanTarget:
         domains=(target.domain,),
         verify_command=target.domain.verifier,
         needs=tuple(p.name for p in target.needs),
-        partition=partition,
+        context_args=target.context_args,
     )
 
 
@@ -73,6 +74,7 @@ def corporate_plan_target() -> PlanTarget:
         deploy_command=target.domain.deployer,
         domains=(target.domain, free_kanban_tool_leaf()),
         verify_command=target.domain.verifier,
+        context_args=target.context_args,
     )
 
 

@@ -103,12 +103,6 @@ def _load_templates(folder: Path) -> dict[str, dict[str, Any]]:
     return templates
 
 
-def _synth_context(target: PlanTarget) -> tuple[str, ...]:
-    if target.partition is not None:
-        return ("-c", f"partition={target.partition.name}")
-    return ("-c", f"infrastructure={target.infrastructure}")  # Root and the corporate group
-
-
 def synthesize(
     targets: Sequence[PlanTarget], deadline: float
 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
@@ -122,16 +116,19 @@ def synthesize(
             return _load_templates(folder), {}
         templates: dict[str, dict[str, Any]] = {}
         errors: dict[str, str] = {}
+        by_context: dict[tuple[str, ...], list[str]] = {}  # Root and the corporate group share one
         for target in targets:
+            by_context.setdefault(target.context_args, []).append(target.name)
+        for index, (context, names) in enumerate(by_context.items()):
             if time.monotonic() >= deadline:
-                errors[target.name] = "not synthesized within the plan's deadline"
+                errors.update(dict.fromkeys(names, "not synthesized within the plan's deadline"))
                 continue
-            own = folder / target.name
-            problem = cdk_cli.synth_quietly(own, _synth_context(target), timeout=_remaining(deadline))
+            own = folder / str(index)
+            problem = cdk_cli.synth_quietly(own, context, timeout=_remaining(deadline))
             if problem is None:
                 templates.update(_load_templates(own))
             else:
-                errors[target.name] = problem
+                errors.update(dict.fromkeys(names, problem))
         return templates, errors
     finally:
         shutil.rmtree(folder, ignore_errors=True)

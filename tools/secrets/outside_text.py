@@ -49,10 +49,10 @@ def _ignorable(char: str) -> bool:
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 
-def _ignorable_positions(text: str) -> list[bool]:
+def _ignorable_positions(text: str, single: list[bool] | None = None) -> list[bool]:
     """For each character: whether it may sit inside a secret (see `_ignorable`), escape
-    sequences included as a whole."""
-    positions = [_ignorable(char) for char in text]
+    sequences included as a whole (`single`: the characters' own answers, if known)."""
+    positions = [_ignorable(char) for char in text] if single is None else list(single)
     for match in _ESCAPE_SEQUENCE.finditer(text):
         positions[match.start() : match.end()] = [True] * (match.end() - match.start())
     return positions
@@ -123,7 +123,11 @@ class Redactor:
         # Two views: escape sequences skipped whole (a colour code inside a token), and only
         # single ignorable characters skipped (a token may hold what follows an ESC).
         masked = [False] * len(text)
-        for ignorable in (_ignorable_positions(text), [_ignorable(char) for char in text]):
+        single = [_ignorable(char) for char in text]
+        views = (
+            (_ignorable_positions(text, single), single) if "\x1b" in text else (single,)
+        )  # no ESC: one view
+        for ignorable in views:
             for begin, end in _secret_spans(text, ignorable, fragments):
                 masked[begin:end] = [True] * (end - begin)
         if not any(masked):
@@ -170,7 +174,7 @@ def _fragments_of(secrets: Iterable[str]) -> frozenset[str]:
     found: set[str] = set()
     for secret in secrets:
         for variant in _variants(secret.strip()):
-            folded = "".join(_folded(char) for char in variant if not _ignorable(char))
+            folded = _squeezed(variant)
             if len(folded) < FRAGMENT:
                 found.add(folded)  # never: secrets are at least MIN_SECRET_LENGTH
             found.update(folded[i : i + FRAGMENT] for i in range(len(folded) - FRAGMENT + 1))
