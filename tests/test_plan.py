@@ -380,6 +380,29 @@ def test_a_stack_the_failed_deploy_gate_refuses_is_fix_and_blocks_what_waits_on_
     assert prod.action is Action.BLOCKED and prod.blocked_by == ("PlatformRoot-RootDns",)
 
 
+def test_a_refused_stack_whose_template_is_not_read_says_its_clean_up_with_the_profile_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A REVIEW_IN_PROGRESS stack has no template to diff: the row still says the gate's
+    clean-up (not "could not check"), naming the profile this plan was given."""
+    monkeypatch.setattr("tools.planning.decide.is_placeholder_account", lambda _: False)
+    survey = _survey(**{"Alpha002-dev-Email": StackState("Alpha002-dev-Email", "REVIEW_IN_PROGRESS")})
+    del survey.diffs["Alpha002-dev-Email"]
+    facts = _facts()
+    facts = Facts(
+        facts.postmark_accounts,
+        facts.kube_partitions,
+        facts.done,
+        facts.resolver,
+        facts.postmark,
+        {"Alpha002": "my-alpha2"},
+    )
+    (dev,) = decide(plan_targets(), survey, facts, ["dev"]).rows
+    assert dev.action is Action.FIX
+    assert "is REVIEW_IN_PROGRESS: a deploy created its change set and never ran it" in dev.why
+    assert "aws cloudformation delete-stack --stack-name Alpha002-dev-Email --profile my-alpha2" in dev.why
+
+
 def test_a_difference_the_library_does_not_show_is_still_a_change() -> None:
     """`cdk diff` leaves Rules (the bootstrap version check), Description and the like out; the
     Root-unchanged gate compares exactly, so the plan must see them."""

@@ -212,6 +212,7 @@ def _plan(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         frozenset(recorded_done(settings.log_dir)),
         str(resolver),
         postmark_said,
+        {t.infrastructure: sessions.profile_of(t.infrastructure) for t in targets},
     )
     plan = decide(targets, found, facts, shown)
     print(render_json(plan) if args.json else render_table(plan), flush=True)

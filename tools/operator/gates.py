@@ -237,7 +237,9 @@ def stack_refusal(name: str, status: str, profile: str, region: str) -> str | No
             f"stack {name} is {status} after a failed first deploy and cannot be updated; clean it up "
             f"(`{command.strip()}`, and what it retained: see the runbook), then re-run"
         )
-    return str(_not_updatable(name, status, profile, region))
+    refused = _not_updatable(name, status, profile, region)
+    commands = "; ".join(f"`{line.strip()}`" for line in refused.details if line.strip().startswith("aws "))
+    return f"{refused} ({commands})" if commands else str(refused)
 
 
 def _not_updatable(name: str, status: str, profile: str, region: str) -> GateRefused:

@@ -17,7 +17,7 @@ done, else 0.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -104,6 +104,7 @@ class Facts:
     done: frozenset[str]  # operator tasks recorded done
     resolver: str
     postmark: str
+    profiles: Mapping[str, str] = field(default_factory=dict)  # infrastructure -> the profile used
 
 
 def _stack_line(target: PlanTarget, stack: str, survey: Survey) -> StackLine:
@@ -206,14 +207,15 @@ def _live(target: PlanTarget, findings: Sequence[Finding]) -> tuple[bool | None,
     return True, "verified live"
 
 
-def _stack_problem(row: Row) -> tuple[Action, str, str | None] | None:
-    """A stack whose state or diff could not be read, or whose state the gates refuse."""
+def _stack_problem(row: Row, facts: Facts) -> tuple[Action, str, str | None] | None:
+    """A stack whose state the gates refuse (its clean-up comes first, whether or not its
+    diff could be read), or whose state or diff could not be read."""
+    refused = _refused(row, facts)
+    if refused is not None:
+        return Action.FIX, refused, None
     unknown = next((s.unknown for s in row.stacks if s.unknown), None)
     if unknown is not None:
         return Action.COULD_NOT_CHECK, unknown, None
-    refused = _refused(row)
-    if refused is not None:
-        return Action.FIX, refused, None
     return None
 
 
@@ -225,7 +227,7 @@ def _own_action(row: Row, survey: Survey, facts: Facts) -> tuple[Action, str, st
     problems = [b for key in target.context_keys if isinstance(b := survey.blocks.get(key), BlockProblem)]
     if problems:
         return _block_action(target, problems[0])
-    stack_problem = _stack_problem(row)
+    stack_problem = _stack_problem(row, facts)
     if stack_problem is not None:
         return stack_problem
     pending = [s for s in row.stacks if s.status is None or (s.diff is not None and not s.diff.empty)]
@@ -276,28 +278,28 @@ def _block_action(target: PlanTarget, problem: BlockProblem) -> tuple[Action, st
     )
 
 
-def _refused(row: Row) -> str | None:
+def _refused(row: Row, facts: Facts) -> str | None:
     """A stack in a state `amm.sh`'s failed-deploy gate refuses (a rolled-back first deploy,
-    an update under way): what must happen first, in the gate's words."""
+    an update under way): what must happen first, in the gate's words, with the profile this
+    plan used for the account (`--profile` included)."""
     infrastructure = get_infrastructure(row.target.infrastructure)
+    profile = facts.profiles.get(infrastructure.name, infrastructure.default_profile)
     for stack in row.stacks:
         if stack.status is not None:
-            refusal = stack_refusal(
-                stack.name, stack.status, infrastructure.default_profile, infrastructure.region
-            )
+            refusal = stack_refusal(stack.name, stack.status, profile, infrastructure.region)
             if refusal is not None:
                 return refusal
     return None
 
 
-def _root_action(row: Row) -> tuple[Action, str, str | None]:
+def _root_action(row: Row, facts: Facts) -> tuple[Action, str, str | None]:
     if is_placeholder_account(root_infrastructure()):
         return (
             Action.FIX,
             f"the PlatformRoot account is still the placeholder {root_infrastructure().account}",
             "set the real PlatformRoot account id in platform_lib/registry.py (see the runbook)",
         )
-    stack_problem = _stack_problem(row)
+    stack_problem = _stack_problem(row, facts)
     if stack_problem is not None:
         return stack_problem
     (stack,) = row.stacks
@@ -326,7 +328,7 @@ def _base_row(target: PlanTarget, survey: Survey, facts: Facts) -> Row:
 
 def _with_action(row: Row, survey: Survey, facts: Facts) -> Row:
     action, why, command = (
-        _root_action(row) if row.target.kind is Kind.ROOT else _own_action(row, survey, facts)
+        _root_action(row, facts) if row.target.kind is Kind.ROOT else _own_action(row, survey, facts)
     )
     return Row(**{**row.__dict__, "action": action, "why": why, "next": command})
 
