@@ -57,13 +57,20 @@ class Deployments:
 
     def __init__(self, sessions: InfrastructureSessions) -> None:
         self.sessions = sessions
+        self._described: dict[str, dict[str, Any] | None] = {}  # stack -> its one description
+        self._lock = threading.Lock()
 
     def hosted_name_servers(self, domain: SendingDomain) -> frozenset[str]:
         if domain.zone_export is None:
             raise ZoneUnknown(f"{domain.zone_name} has no hosted zone of its own")
+        try:
+            described = self.stack(domain)
+        except AwsProblem as exc:
+            raise ZoneUnknown(str(exc)) from None
         session, profile = self.sessions.of(domain.infrastructure)
         return stack_zone_delegation_set(
             session,
+            described,
             stack=domain.stack_name,
             export=domain.zone_export,
             zone=domain.zone_name,
@@ -71,14 +78,22 @@ class Deployments:
         )
 
     def stack(self, domain: SendingDomain) -> dict[str, Any] | None:
+        """The stack as CloudFormation describes it (None: not deployed), asked once per run:
+        the stack checks and the hosted zone's delegation set read the same answer."""
+        with self._lock:
+            if domain.stack_name in self._described:
+                return self._described[domain.stack_name]
         session, profile = self.sessions.of(domain.infrastructure)
         try:
             stacks = client(session, "cloudformation").describe_stacks(StackName=domain.stack_name)["Stacks"]
         except AWS_ERRORS as exc:
             if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
-                return None
-            raise explain(exc, profile, f"describing stack {domain.stack_name}") from None
-        return dict(stacks[0]) if stacks else None
+                stacks = []
+            else:
+                raise explain(exc, profile, f"describing stack {domain.stack_name}") from None
+        described = dict(stacks[0]) if stacks else None
+        with self._lock:
+            return self._described.setdefault(domain.stack_name, described)
 
     def secrets(self, domain: SendingDomain) -> dict[str, dict[str, Any] | None]:
         session, profile = self.sessions.of(domain.infrastructure)

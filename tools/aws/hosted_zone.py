@@ -17,15 +17,9 @@ class ZoneUnknown(AwsProblem):
     """The stack's hosted zone cannot be read; the message says why and what to run."""
 
 
-def stack_outputs(session: Any, stack: str, profile: str | None) -> dict[str, str]:
-    """ExportName -> OutputValue of `stack`'s exported outputs (empty when not deployed)."""
-    try:
-        stacks = client(session, "cloudformation").describe_stacks(StackName=stack)["Stacks"]
-    except AWS_ERRORS as exc:
-        if "does not exist" in str(exc):
-            return {}
-        raise ZoneUnknown(str(explain(exc, profile, f"describing stack {stack}"))) from None
-    outputs = stacks[0].get("Outputs", []) if stacks else []
+def exported_outputs(described: dict[str, Any] | None) -> dict[str, str]:
+    """ExportName -> OutputValue of a described stack's exported outputs (none: not deployed)."""
+    outputs = described.get("Outputs", []) if described else []
     return {
         str(output["ExportName"]): str(output.get("OutputValue", ""))
         for output in outputs
@@ -51,10 +45,11 @@ def zone_delegation_set(session: Any, zone_id: str, zone: str, profile: str | No
 
 
 def stack_zone_delegation_set(
-    session: Any, *, stack: str, export: str, zone: str, profile: str | None
+    session: Any, described: dict[str, Any] | None, *, stack: str, export: str, zone: str, profile: str | None
 ) -> frozenset[str]:
-    """The delegation set of the hosted zone `stack` created (found by its `export`)."""
-    zone_id = stack_outputs(session, stack, profile).get(export)
+    """The delegation set of the hosted zone `stack` created (found by its `export` among the
+    outputs of `described`, the stack as CloudFormation describes it)."""
+    zone_id = exported_outputs(described).get(export)
     if not zone_id:
         raise ZoneUnknown(f"stack {stack} has no output exported as {export}: is it deployed?")
     return zone_delegation_set(session, zone_id, zone, profile)
