@@ -50,6 +50,11 @@ class ExportKey(StrEnum):
     EMAIL_ENCRYPTION_KEY_FALLBACK_ROLE_ARN = "EmailEncryptionKeyFallbackRoleArn"
 
 
+def normal_name(name: str) -> str:
+    """A DNS name as compared: case-insensitive, without surrounding space or a trailing dot."""
+    return name.strip().rstrip(".").lower()
+
+
 def fqdn(*labels: str) -> str:
     """Join DNS labels into a lower-case name without the trailing dot."""
     return ".".join(label.strip(".").lower() for label in labels if label)

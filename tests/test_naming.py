@@ -35,3 +35,10 @@ def test_root_names() -> None:
     assert naming.root_delegation_role_arn().endswith(":role/AddNsRecordsToAnyHostedZone")
     assert naming.corporate_zone_name() == "arda.ardamails.com"
     assert naming.fqdn("A.", "Example.COM.") == "a.example.com"
+
+
+def test_dns_names_compare_without_case_a_trailing_dot_or_surrounding_space() -> None:
+    from platform_lib.naming import normal_name
+
+    assert normal_name(" Dev.ArdaMails.com. ") == "dev.ardamails.com"
+    assert normal_name("pm.mtasv.net") == "pm.mtasv.net"

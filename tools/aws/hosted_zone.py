@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from platform_lib.naming import normal_name
 from tools.aws.session import AWS_ERRORS, AwsProblem, client, explain
 
 
@@ -34,11 +35,11 @@ def zone_delegation_set(session: Any, zone_id: str, zone: str, profile: str | No
         hosted = client(session, "route53").get_hosted_zone(Id=zone_id)
     except AWS_ERRORS as exc:
         raise ZoneUnknown(str(explain(exc, profile, f"reading hosted zone {zone_id}"))) from None
-    name = str(hosted.get("HostedZone", {}).get("Name", "")).rstrip(".").lower()
+    name = normal_name(str(hosted.get("HostedZone", {}).get("Name", "")))
     if name != zone:
         raise ZoneUnknown(f"hosted zone {zone_id} is {name or 'unnamed'}, not {zone}")
     servers = hosted.get("DelegationSet", {}).get("NameServers", [])
-    found = frozenset(str(server).rstrip(".").lower() for server in servers if isinstance(server, str))
+    found = frozenset(normal_name(server) for server in servers if isinstance(server, str))
     if not found:
         raise ZoneUnknown(f"hosted zone {zone_id} ({zone}) has no delegation set")
     return found

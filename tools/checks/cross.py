@@ -4,9 +4,10 @@ with DNS."""
 from __future__ import annotations
 
 from platform_lib.dkim_key import InvalidDkimKey, dkim_key_bits
+from platform_lib.naming import normal_name
 from tools.checks.catalogue import CheckId, ExpectedDomain, Observations, Probe, Tag, check
 from tools.checks.findings import Finding, Seam, abbreviate, drift, ok
-from tools.checks.reading import norm, postmark_domain, postmark_key_for, served_keys
+from tools.checks.reading import postmark_domain, postmark_key_for, served_keys
 from tools.dns.probe import DnsAnswer
 
 SEAM = Seam.CROSS
@@ -103,7 +104,7 @@ def return_path_postmark_context(expected: ExpectedDomain, obs: Observations) ->
     if domain is None:
         return None
     check_id = CheckId.CROSS_RETURN_PATH_POSTMARK_CONTEXT
-    ours, theirs = norm(expected.block.return_path_target), norm(domain.return_path_cname_value)
+    ours, theirs = normal_name(expected.block.return_path_target), normal_name(domain.return_path_cname_value)
     if theirs != ours:
         return drift(
             expected.zone_name,
@@ -126,7 +127,7 @@ def return_path_postmark_dns(expected: ExpectedDomain, obs: Observations) -> Fin
     answer: DnsAnswer | None = obs[Probe.RETURN_PATH].value
     if domain is None or answer is None or not answer.values:
         return None  # dns.return_path says the CNAME is missing
-    check_id, theirs = CheckId.CROSS_RETURN_PATH_POSTMARK_DNS, norm(domain.return_path_cname_value)
+    check_id, theirs = CheckId.CROSS_RETURN_PATH_POSTMARK_DNS, normal_name(domain.return_path_cname_value)
     targets = answer.single_values()
     if targets != [theirs]:
         return drift(

@@ -19,10 +19,11 @@ from platform_lib.naming import (
     dmarc_host_name,
     dmarc_report_authorization_names,
     dmarc_report_domain,
+    normal_name,
 )
 from tools.checks.catalogue import CheckId, ExpectedDomain, Observations, Probe, Tag, check
 from tools.checks.findings import Finding, Seam, abbreviate, drift, error, ok, warn
-from tools.checks.reading import dns_answer, joined, norm
+from tools.checks.reading import dns_answer, joined
 from tools.dns.probe import DnsAnswer
 
 SEAM = Seam.DNS
@@ -305,7 +306,7 @@ def _judge_return_path(expected: ExpectedDomain, answer: DnsAnswer) -> tuple[boo
     targets = answer.single_values()
     if not targets:
         return False, f"missing Return-Path CNAME at {host} ({answer.absent_reason})"
-    if targets != [norm(target)]:
+    if targets != [normal_name(target)]:
         return (
             False,
             f"Return-Path CNAME {host} points at {', '.join(targets)}; {expected.source} expects {target}",

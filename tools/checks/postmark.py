@@ -3,10 +3,11 @@ Postmark says DKIM and the Return-Path are verified."""
 
 from __future__ import annotations
 
+from platform_lib.naming import normal_name
 from tools.checks.catalogue import CheckId, ExpectedDomain, Observations, Probe, Tag, check
 from tools.checks.findings import Finding, Seam, drift, error, ok
 from tools.checks.probes import PostmarkLookup
-from tools.checks.reading import norm, postmark_domain
+from tools.checks.reading import postmark_domain
 
 SEAM = Seam.POSTMARK
 
@@ -79,7 +80,7 @@ def dkim_host(expected: ExpectedDomain, obs: Observations) -> Finding | None:
     selector = expected.block.dkim_selector
     want = expected.signing.dkim_host_name
     for field, host in present:
-        if norm(host) == want:
+        if normal_name(host) == want:
             return ok(zone, SEAM, CheckId.POSTMARK_DKIM_HOST, f"{field} {host} matches selector {selector}")
     shown = ", ".join(f"{field} {host!r}" for field, host in present)
     return drift(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from platform_lib.naming import dmarc_host_name, dmarc_report_authorization_names
+from platform_lib.naming import dmarc_host_name, dmarc_report_authorization_names, normal_name
 from platform_lib.registry import PostmarkAccount
 from platform_lib.sending_domain import SendingDomain
 from tools.checks.catalogue import AWS_PROBES, KUBE_PROBES, ExpectedDomain, Probe
@@ -78,12 +78,8 @@ class _Once(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
-def _normal(name: str) -> str:
-    return name.strip().rstrip(".").lower()
-
-
 def _related(candidate: str, zone: str) -> bool:
-    c, z = _normal(candidate), _normal(zone)
+    c, z = normal_name(candidate), normal_name(zone)
     return c.endswith("." + z) or z.endswith("." + c)
 
 
@@ -115,7 +111,7 @@ class PostmarkDirectory:
         except Exception as exc:
             raise PostmarkProbeError(f"{expected.domain.postmark_account.value}: {exc}") from exc
         names = tuple(item.name for item in listing)
-        exact = [item for item in listing if _normal(item.name) == _normal(expected.zone_name)]
+        exact = [item for item in listing if normal_name(item.name) == normal_name(expected.zone_name)]
         if len(exact) > 1:
             ids = ", ".join(str(item.id) for item in exact)
             raise PostmarkProbeError(

@@ -6,15 +6,12 @@ Not a seam: the small readings each seam's checks share, so no seam imports anot
 from __future__ import annotations
 
 from platform_lib.dns_text import dkim_public_key_of, join_txt_strings
+from platform_lib.naming import normal_name
 from tools.checks.catalogue import ExpectedDomain, Observations, Probe
 from tools.checks.findings import Finding, Seam, error
 from tools.checks.probes import PostmarkLookup
 from tools.dns.probe import DnsAnswer
 from tools.postmark.client import PostmarkDomain
-
-
-def norm(name: str) -> str:
-    return name.strip().rstrip(".").lower()
 
 
 def postmark_domain(obs: Observations) -> PostmarkDomain | None:
@@ -31,7 +28,7 @@ def postmark_key_for(domain: PostmarkDomain, host: str) -> tuple[str, str] | Non
         ("DKIMPendingTextValue", domain.dkim_pending_host, domain.dkim_pending_text_value),
         ("DKIMRevokedTextValue", domain.dkim_revoked_host, domain.dkim_revoked_text_value),
     ):
-        if candidate and norm(candidate) == norm(host):
+        if candidate and normal_name(candidate) == normal_name(host):
             key = dkim_public_key_of(value)
             return (field, key) if key else None
     return None

@@ -25,6 +25,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
+from platform_lib.naming import normal_name
 from tools.cli.contract import OperatorError, UsageError
 
 DEFAULT_RESOLVER = "8.8.8.8"
@@ -167,7 +168,7 @@ class DnsProbe:
                 if wanted == dns.rdatatype.TXT:
                     values.append(tuple(s.decode("ascii", "replace") for s in rdata.strings))
                 else:
-                    values.append((rdata.to_text().rstrip(".").lower(),))
+                    values.append((normal_name(rdata.to_text()),))
         return DnsAnswer(name, rtype, tuple(values))
 
     def parent_delegation(self, zone: str, parent: str) -> tuple[str, ...]:
@@ -233,7 +234,7 @@ class DnsProbe:
             raise DnsProbeError(f"{where}: it answered {dns.rcode.to_text(response.rcode())}")
         wanted = dns.name.from_text(zone)
         names = {
-            rdata.to_text().rstrip(".").lower()
+            normal_name(rdata.to_text())
             for rrset in (*response.answer, *response.authority)
             if rrset.rdtype == dns.rdatatype.NS and rrset.name == wanted
             for rdata in rrset

@@ -26,6 +26,7 @@ from platform_lib.naming import (
     MAIL_ROOT_DOMAIN,
     ROOT_DELEGATION_ROLE_NAME,
     ROOT_DNS_STACK_NAME,
+    normal_name,
     root_delegation_role_arn,
 )
 from platform_lib.registry import (
@@ -284,7 +285,7 @@ def _retained_leftovers(
     except AWS_ERRORS as exc:
         raise GateRefused(str(explain(exc, profile, f"listing hosted zones named {zone}"))) from None
     for hosted in zones.get("HostedZones", []):
-        if str(hosted.get("Name", "")).rstrip(".").lower() != zone:
+        if normal_name(str(hosted.get("Name", ""))) != zone:
             continue
         zone_id = str(hosted.get("Id", "")).rsplit("/", 1)[-1]
         found.append(f"hosted zone {zone} ({zone_id})")

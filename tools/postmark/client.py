@@ -39,6 +39,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3.exceptions
 
+from platform_lib.naming import normal_name
 from tools.postmark.errors import (
     PostmarkAuthError,
     PostmarkConfigError,
@@ -113,7 +114,7 @@ def api_url_notice(url: str, env: Mapping[str, str] | None = None) -> str | None
 
 def same_domain_name(a: str, b: str) -> bool:
     """DNS names compare case-insensitively and without a trailing dot."""
-    return a.strip().rstrip(".").lower() == b.strip().rstrip(".").lower()
+    return normal_name(a) == normal_name(b)
 
 
 @dataclass(frozen=True)
