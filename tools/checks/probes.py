@@ -89,18 +89,9 @@ class PostmarkDirectory:
     def __init__(self, apis: Mapping[PostmarkAccount, PostmarkDomainsApi]) -> None:
         self._apis = dict(apis)
         self._listings = {account: _Once(api.list_domains) for account, api in self._apis.items()}
-        self._lookups: dict[str, _Once[PostmarkLookup]] = {}
-        self._lock = threading.Lock()
 
     def lookup(self, expected: ExpectedDomain) -> PostmarkLookup:
-        """The account's record for `expected` (memoized: the DKIM DNS probe may ask too)."""
-        with self._lock:
-            once = self._lookups.get(expected.zone_name)
-            if once is None:
-                once = self._lookups[expected.zone_name] = _Once(lambda: self._lookup(expected))
-        return once.get()
-
-    def _lookup(self, expected: ExpectedDomain) -> PostmarkLookup:
+        """The account's record for `expected` (its listing asked once per account)."""
         api = self._apis.get(expected.domain.postmark_account)
         if api is None:
             raise PostmarkProbeError(f"no token configured for {expected.domain.postmark_account.value}")

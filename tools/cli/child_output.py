@@ -30,8 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from tools.runtime.bounded import kill_process_group
-from tools.runtime.signals import deferred
+from tools.runtime.bounded import forget_child, kill_process_group, start_child
 from tools.secrets.outside_text import REDACTOR
 
 IDLE_FLUSH_SECONDS = 0.2
@@ -140,16 +139,17 @@ def _started(
     process: subprocess.Popen[bytes] | None = None
     finished = False
     try:  # opened before the child exists: whatever stops us from here on stops it too
-        with deferred():  # a signal inside Popen would leave a started child unknown to us
-            process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), start_new_session=True, **streams)  # type: ignore[call-overload]
+        process = start_child(argv, cwd=cwd, env=env, **streams)
         if theirs is not None:
             child_side, theirs = theirs, None  # forgotten first: never closed twice
             os.close(child_side)  # the child holds its own copy
         yield process, (ours if ours is not None else process.stdout.fileno())  # type: ignore[union-attr]
         finished = True
     finally:
-        if process is not None and (not finished or process.poll() is None):
-            kill_process_group(process)
+        if process is not None:
+            if not finished or process.poll() is None:
+                kill_process_group(process)
+            forget_child(process)
         for fd in (theirs, ours):
             if fd is not None:
                 os.close(fd)

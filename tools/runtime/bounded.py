@@ -20,7 +20,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -99,9 +99,12 @@ class TooMuchOutput(Exception):
     """`run_bounded`: the child wrote more than its limit (it was stopped)."""
 
 
-def _start(argv: list[str], cwd: Path | None, env: Mapping[str, str] | None) -> subprocess.Popen[bytes]:
-    """The child, in its own process group and known to the exit clean-up before any signal
-    can stop the run."""
+def start_child(
+    argv: Sequence[str], *, cwd: Path | None, env: Mapping[str, str] | None, **streams: Any
+) -> subprocess.Popen[bytes]:
+    """A child in its own process group (so what it starts can be stopped with it), known to
+    the exit clean-up before any signal can stop the run; `forget_child` once it is done.
+    `streams`: Popen's stdin, stdout and stderr."""
     started: list[subprocess.Popen[bytes]] = []
     try:
         with deferred(), _STARTING:  # a signal or the exit now would not know the child
@@ -109,22 +112,25 @@ def _start(argv: list[str], cwd: Path | None, env: Mapping[str, str] | None) -> 
                 raise Exiting(f"not starting {argv[0]}: the process is exiting")
             started.append(
                 subprocess.Popen(
-                    argv,
+                    list(argv),
                     cwd=cwd,
                     env=None if env is None else dict(env),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    start_new_session=True,  # its own process group, so its children can be stopped too
+                    start_new_session=True,
+                    **streams,
                 )
             )
             _RUNNING.add(started[0])
     except BaseException:
         for child in started:  # the signal held back while it started
-            _RUNNING.discard(child)
+            forget_child(child)
             kill_process_group(child)
         raise
     return started[0]
+
+
+def forget_child(process: subprocess.Popen[Any]) -> None:
+    """The child ended or was stopped: the exit clean-up need not stop it."""
+    _RUNNING.discard(process)
 
 
 def run_bounded(
@@ -138,7 +144,9 @@ def run_bounded(
     """(exit code, stdout, stderr) of a child that gets no input, stopped with everything
     it started at `timeout` (exit code None) or past `limit` bytes on either stream
     (TooMuchOutput); output still in flight once it exited is read for a moment only."""
-    process = _start(argv, cwd, env)
+    process = start_child(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert process.stdout is not None and process.stderr is not None
     out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
     buffers = {out_fd: bytearray(), err_fd: bytearray()}
@@ -169,7 +177,7 @@ def run_bounded(
         finished = code is not None
         return (code if finished else None), bytes(buffers[out_fd]), bytes(buffers[err_fd])
     finally:
-        _RUNNING.discard(process)
+        forget_child(process)
         if not finished:
             kill_process_group(process)
         else:
