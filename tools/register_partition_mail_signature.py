@@ -37,7 +37,7 @@ from tools.cli.entry import exit_status, run_tool
 from tools.postmark.client import DEFAULT_DEADLINE_SECONDS, PostmarkClient, api_url_notice, postmark_api_url
 from tools.postmark.registration import register_and_record
 from tools.secrets import logger
-from tools.secrets.account_token import TOKEN_ENV_VAR, account_token_source, resolve_account_token
+from tools.secrets.account_token import TOKEN_ENV_VAR, resolve_account_token
 
 
 def _parser() -> ToolArgumentParser:
@@ -83,13 +83,13 @@ def _pre_deploy(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> No
     notice = api_url_notice(base_url, env)
     if notice:
         logger.note(notice)
-    token = resolve_account_token(partition, env)
+    token, token_source = resolve_account_token(partition, env)
     with PostmarkClient(
         token,
         base_url=base_url,
         timeout=args.timeout,
         deadline_seconds=args.deadline,
-        token_source=account_token_source(partition, env),
+        token_source=token_source,
     ) as client:
         register_and_record(
             client, domain, args.context_file, fix_return_path=args.fix_return_path, rotate=args.rotate_dkim

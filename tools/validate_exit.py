@@ -35,7 +35,7 @@ from tools.kube.kubectl import PartitionClusters
 from tools.postmark.client import PostmarkClient, api_url_notice, postmark_api_url
 from tools.runtime.urls import UnsafeUrl
 from tools.secrets import logger
-from tools.secrets.account_token import account_token_source, resolve_account_token
+from tools.secrets.account_token import resolve_account_token
 
 DNS_TIMEOUT_SECONDS = 5.0
 POST_MERGE_PROBE_SECONDS = 30.0  # each probe: a DNS answer, a Postmark lookup, an AWS read
@@ -138,11 +138,8 @@ def _post_merge(args: argparse.Namespace) -> int:
         logger.note(notice)
 
     def open_postmark() -> PostmarkClient:
-        return PostmarkClient(
-            resolve_account_token(partition, env),
-            base_url=postmark_api_url(env),
-            token_source=account_token_source(partition, env),
-        )
+        token, source = resolve_account_token(partition, env)
+        return PostmarkClient(token, base_url=postmark_api_url(env), token_source=source)
 
     sessions = InfrastructureSessions({infrastructure.name: profile})
     try:

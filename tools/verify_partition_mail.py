@@ -29,7 +29,7 @@ from tools.cli.run_log import RunLog
 from tools.postmark.client import PostmarkClient, api_url_notice, postmark_api_url
 from tools.postmark.verification import DEFAULT_DEADLINE_SECONDS, render, verify_domain
 from tools.secrets import logger
-from tools.secrets.account_token import TOKEN_ENV_VAR, account_token_source, resolve_account_token
+from tools.secrets.account_token import TOKEN_ENV_VAR, resolve_account_token
 
 
 def _parser() -> ToolArgumentParser:
@@ -61,14 +61,14 @@ def _verify(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
     notice = api_url_notice(base_url, env)
     if notice:
         logger.note(notice)
-    token = resolve_account_token(partition, env)
+    token, token_source = resolve_account_token(partition, env)
     # The poll stops asking at --deadline; its last round of calls may still be under way.
     with PostmarkClient(
         token,
         base_url=base_url,
         timeout=args.timeout,
         deadline_seconds=args.deadline + 3 * args.timeout,
-        token_source=account_token_source(partition, env),
+        token_source=token_source,
     ) as client:
         progress = RunLog(None)
         try:

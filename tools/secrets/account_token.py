@@ -37,17 +37,13 @@ def read_op_token(reference: str, *, timeout: float = DEFAULT_OP_TIMEOUT_SECONDS
     )
 
 
-def account_token_source(partition: Partition, env: Mapping[str, str] | None = None) -> str:
-    """Where `resolve_account_token` takes the token from, as an error message names it."""
-    env = os.environ if env is None else env
-    return TOKEN_ENV_VAR if env.get(TOKEN_ENV_VAR, "") else postmark_credential_op_reference(partition.name)
-
-
-def resolve_account_token(partition: Partition, env: Mapping[str, str] | None = None) -> str:
+def resolve_account_token(partition: Partition, env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(the token, where it came from as an error message names it): the environment's
+    POSTMARK_ACCOUNT_TOKEN when set, else the partition's 1Password reference."""
     env = os.environ if env is None else env
     raw = env.get(TOKEN_ENV_VAR, "")
     if raw:
-        return accepted_token(
-            raw, source=TOKEN_ENV_VAR, fix="set it to the partition's Postmark account token alone"
-        )
-    return read_op_token(postmark_credential_op_reference(partition.name))
+        fix = "set it to the partition's Postmark account token alone"
+        return accepted_token(raw, source=TOKEN_ENV_VAR, fix=fix), TOKEN_ENV_VAR
+    reference = postmark_credential_op_reference(partition.name)
+    return read_op_token(reference), reference
