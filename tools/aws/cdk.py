@@ -64,10 +64,14 @@ def infrastructure_context(infrastructure: str) -> tuple[str, ...]:
 ROOT_CONTEXT = infrastructure_context(root_infrastructure().name)  # Root (and the corporate stacks)
 
 
+def without_secrets(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without the variables that may carry a token: only the deploy wrapper's own
+    environment ever holds a secret, never a CDK child's."""
+    return {k: v for k, v in env.items() if k not in (TOKEN_ENV_VAR, SECRET_ENV_VAR)}
+
+
 def aws_env(profile: str, region: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in (TOKEN_ENV_VAR, SECRET_ENV_VAR):
-        env.pop(name, None)  # only the deploy wrapper's own environment ever holds a secret
+    env = without_secrets(os.environ)
     env.update(AWS_PROFILE=profile, AWS_REGION=region, AWS_DEFAULT_REGION=region)
     return env
 
@@ -82,7 +86,7 @@ def synth_root_template(log: RunLog, folder: Path | None = None) -> dict[str, An
     code = log.run(
         step,
         [str(CDK), "synth", ROOT_DNS_STACK_NAME, *ROOT_CONTEXT, "--quiet", "-o", str(folder)],
-        env={k: v for k, v in os.environ.items() if k != TOKEN_ENV_VAR},
+        env=without_secrets(os.environ),
         cwd=PROJECT_ROOT,
     )
     if code != 0:
@@ -102,7 +106,7 @@ def synth_quietly(
 ) -> str | None:
     """Synthesize the stacks `context` selects (all without) into `folder`, offline, its
     output kept to itself; None when it worked, else the one line that says why."""
-    env = {k: v for k, v in os.environ.items() if k not in (TOKEN_ENV_VAR, SECRET_ENV_VAR)}
+    env = without_secrets(os.environ)
     env["PATH"] = f"{NODE.parent}{os.pathsep}{env.get('PATH', '')}"  # node 24 for the CLI and jsii
     env["JSII_NODE"] = str(NODE)
     try:

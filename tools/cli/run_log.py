@@ -30,9 +30,9 @@ TAIL_CHARACTERS = 8192
 TICK_SECONDS = 30.0  # off a terminal, how often a long wait says it is still waiting
 
 
-def no_colour(env: Mapping[str, str] | None = None) -> bool:
+def no_colour() -> bool:
     """https://no-color.org: a non-empty NO_COLOR turns colour off."""
-    return bool((os.environ if env is None else env).get("NO_COLOR", ""))
+    return bool(os.environ.get("NO_COLOR", ""))
 
 
 class RunLogUnavailable(UsageError):

@@ -222,7 +222,6 @@ class PostmarkClient:
         self._token_source = token_source  # named when Postmark rejects the token
         self._timeout = timeout
         self._limits = limits or PostmarkLimits()
-        self._max_pages = self._limits.max_pages
         self._deadline_seconds = deadline_seconds
         self._clock = clock
         self._sleep = sleep
@@ -437,7 +436,7 @@ class PostmarkClient:
         items: list[ListedT] = []
         seen: set[int] = set()
         total: int | None = None
-        for _ in range(self._max_pages):
+        for _ in range(self._limits.max_pages):
             page = ListingPage.from_api(
                 self._call(
                     "GET",
@@ -451,10 +450,10 @@ class PostmarkClient:
             )
             if total is None:
                 total = page.total_count
-                if total > self._max_pages * PAGE_SIZE:
+                if total > self._limits.max_pages * PAGE_SIZE:
                     raise PostmarkShapeError(
                         operation,
-                        f"TotalCount {total} is more than the {self._max_pages * PAGE_SIZE} {what} "
+                        f"TotalCount {total} is more than the {self._limits.max_pages * PAGE_SIZE} {what} "
                         "this tool reads",
                     )
             if len(page.items) > PAGE_SIZE:
@@ -475,7 +474,7 @@ class PostmarkClient:
             if len(items) >= total or not page.items:
                 return items
         raise PostmarkUnavailable(
-            f"Postmark's listing did not end after {self._max_pages} pages; re-run later"
+            f"Postmark's listing did not end after {self._limits.max_pages} pages; re-run later"
         )
 
     # ---- the Domains API ---------------------------------------------------------------

@@ -63,6 +63,9 @@ def _folded(char: str) -> str:
     return lower if len(lower) == 1 else char  # one code point per code point: indices stay aligned
 
 
+HELD_BACK_MINIMUM = 4  # fewer characters of a secret at a stream's end are not held back
+
+
 class Redactor:
     """The secrets of this process, and the text without them.
 
@@ -87,13 +90,14 @@ class Redactor:
             if secret in self._secrets:
                 return False
             self._secrets.append(secret)
-            self._fragments = self._fragments | _fragments_of([secret])  # one secret's worth, not all again
-            self._squeezed = self._squeezed + tuple(_squeezed(v) for v in _variants(secret.strip()))
+            squeezed = tuple(_squeezed(v) for v in _variants(secret.strip()))
+            self._fragments = self._fragments | _fragments_in(squeezed)  # one secret's worth, not all again
+            self._squeezed = self._squeezed + squeezed
             return True
 
-    def unsafe_tail(self, text: str, minimum: int = 4) -> int:
+    def unsafe_tail(self, text: str) -> int:
         """How many characters at the end of `text` could be the start of a secret still being
-        written (`minimum` or more of its characters in a row, ignorable ones aside): a stream
+        written (HELD_BACK_MINIMUM or more of its characters in a row, ignorable ones aside): a stream
         holds them back until it sees what follows, so a secret written in pieces is found
         whole. 0 when no secret is known or the end matches none."""
         squeezed_secrets = self._squeezed
@@ -108,7 +112,7 @@ class Redactor:
                 tail = _folded(window[-back]) + tail
                 if len(tail) > longest:
                     break
-                if len(tail) >= minimum and any(tail in secret for secret in squeezed_secrets):
+                if len(tail) >= HELD_BACK_MINIMUM and any(tail in secret for secret in squeezed_secrets):
                     unsafe = back
         return unsafe
 
@@ -171,13 +175,15 @@ def _squeezed(text: str) -> str:
 
 def _fragments_of(secrets: Iterable[str]) -> frozenset[str]:
     """Every FRAGMENT-long run of characters of every way each secret may come back."""
+    return _fragments_in(_squeezed(v) for secret in secrets for v in _variants(secret.strip()))
+
+
+def _fragments_in(squeezed_variants: Iterable[str]) -> frozenset[str]:
     found: set[str] = set()
-    for secret in secrets:
-        for variant in _variants(secret.strip()):
-            folded = _squeezed(variant)
-            if len(folded) < FRAGMENT:
-                found.add(folded)  # never: secrets are at least MIN_SECRET_LENGTH
-            found.update(folded[i : i + FRAGMENT] for i in range(len(folded) - FRAGMENT + 1))
+    for folded in squeezed_variants:
+        if len(folded) < FRAGMENT:
+            found.add(folded)  # never: secrets are at least MIN_SECRET_LENGTH
+        found.update(folded[i : i + FRAGMENT] for i in range(len(folded) - FRAGMENT + 1))
     return frozenset(found)
 
 
