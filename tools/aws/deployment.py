@@ -9,6 +9,7 @@ delegation set of the hosted zone it created (found through its exported zone id
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,21 @@ from platform_lib.registry import get_infrastructure
 from platform_lib.sending_domain import SendingDomain
 from tools.aws.hosted_zone import ZoneUnknown, stack_zone_delegation_set
 from tools.aws.session import AWS_ERRORS, AwsProblem, caller_account, client, error_code, explain, session_for
+
+
+def template_object(body: Any) -> dict[str, Any] | None:
+    """A deployed template as CloudFormation's get_template gives it (a JSON string, or an
+    object already), as plain dicts like a synthesized one; None when it is not a JSON
+    object (a template this project never writes)."""
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    if not isinstance(body, Mapping):
+        return None
+    plain: dict[str, Any] = json.loads(json.dumps(body))
+    return plain
 
 
 class InfrastructureSessions:

@@ -34,6 +34,7 @@ from platform_lib.registry import (
     is_placeholder_account,
     root_infrastructure,
 )
+from tools.aws.deployment import template_object
 from tools.aws.session import AWS_ERRORS, client, error_code, explain
 from tools.cli.contract import OperatorError
 from tools.secrets.outside_text import outside_text
@@ -130,16 +131,9 @@ def deployed_root_template(session: boto3.Session, profile: str) -> dict[str, An
         if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
             return None
         raise GateRefused(str(explain(exc, profile, f"reading the deployed {ROOT_DNS_STACK_NAME}"))) from None
-    if isinstance(body, str):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            raise GateRefused(
-                f"the deployed {ROOT_DNS_STACK_NAME} template is not JSON; redeploy it"
-            ) from None
-    if not isinstance(body, Mapping):
+    plain = template_object(body)
+    if plain is None:
         raise GateRefused(f"the deployed {ROOT_DNS_STACK_NAME} template is not a JSON object; redeploy it")
-    plain: dict[str, Any] = json.loads(json.dumps(body))  # plain dicts, as the synthesized one
     return plain
 
 

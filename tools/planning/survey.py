@@ -28,7 +28,7 @@ from platform_lib.context_store import read_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import PostmarkAccount
 from tools.aws import cdk as cdk_cli
-from tools.aws.deployment import Deployments, InfrastructureSessions
+from tools.aws.deployment import Deployments, InfrastructureSessions, template_object
 from tools.aws.session import AWS_ERRORS, AwsProblem, client, error_code, explain
 from tools.aws.template_diff import DiffUnavailable, StackDiff, diff_templates, template_problem
 from tools.checks.catalogue import ExpectedDomain
@@ -135,13 +135,10 @@ def synthesize(
 
 
 def _deployed_template(cloudformation: Any, stack: str) -> Mapping[str, Any] | None:
-    body = cloudformation.get_template(StackName=stack, TemplateStage="Original").get("TemplateBody")
-    if isinstance(body, str):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            return None  # not JSON (a template this project never deploys): no diff
-    return body if isinstance(body, dict) else None
+    """None: not a JSON object (a template this project never deploys): no diff."""
+    return template_object(
+        cloudformation.get_template(StackName=stack, TemplateStage="Original").get("TemplateBody")
+    )
 
 
 def read_stacks(
