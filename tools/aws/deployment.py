@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from platform_lib.registry import get_infrastructure
+from platform_lib.registry import Infrastructure, get_infrastructure
 from platform_lib.sending_domain import SendingDomain
 from tools.aws.hosted_zone import ZoneUnknown, stack_zone_delegation_set
 from tools.aws.session import AWS_ERRORS, AwsProblem, caller_account, client, error_code, explain, session_for
@@ -33,6 +33,22 @@ def template_object(body: Any) -> dict[str, Any] | None:
         return None
     plain: dict[str, Any] = json.loads(json.dumps(body))
     return plain
+
+
+class WrongAccount(AwsProblem):
+    """The profile works, but for another account than the infrastructure's."""
+
+
+def checked_session(profile: str, infra: Infrastructure, fix: str) -> Any:
+    """A session of `profile` that is `infra`'s account; AwsProblem naming the profile and
+    `fix` (how to name the right one) otherwise."""
+    session = session_for(profile, infra.region)
+    found = caller_account(session, profile)
+    if found != infra.account:
+        raise WrongAccount(
+            f"AWS profile '{profile}' is account {found}, but {infra.name} is {infra.account}; {fix}"
+        )
+    return session
 
 
 class InfrastructureSessions:
@@ -57,14 +73,9 @@ class InfrastructureSessions:
         with self._lock:
             if infrastructure not in self._sessions:
                 infra = get_infrastructure(infrastructure)
-                session = session_for(profile, infra.region)
-                found = caller_account(session, profile)
-                if found != infra.account:
-                    raise AwsProblem(
-                        f"AWS profile {profile!r} is account {found}, not {infra.name}'s {infra.account}; "
-                        f"configure profile {profile} for account {infra.account}"
-                    )
-                self._sessions[infrastructure] = session
+                self._sessions[infrastructure] = checked_session(
+                    profile, infra, f"configure profile {profile} for account {infra.account}"
+                )
             return self._sessions[infrastructure], profile
 
 

@@ -13,8 +13,8 @@ from platform_lib.naming import ROOT_DNS_STACK_NAME, amm_command, root_delegatio
 from platform_lib.registry import root_infrastructure
 from platform_lib.sending_domain import partition_sending_domain
 from tools.aws import cdk as cdk_cli
-from tools.aws.deployment import Deployments
-from tools.aws.session import AwsProblem, caller_account, session_for
+from tools.aws.deployment import Deployments, WrongAccount, checked_session
+from tools.aws.session import AwsProblem
 from tools.cli.contract import OperatorError
 from tools.operator import gates
 from tools.operator.cascade import verify_live
@@ -79,15 +79,11 @@ class Preflight:
                 "the CDK CLI is missing from node_modules; run ./scripts/synth once to install the toolchain"
             )
         infra = op.infrastructure
-        session = session_for(op.profile, op.region)
-        found = caller_account(session, op.profile)
-        if found != infra.account:
-            raise OperatorError(
-                f"AWS profile '{op.profile}' is account {found}, but {self.what} is {infra.account}; "
-                f"pass --profile NAME for account {infra.account}"
-            )
+        session = checked_session(op.profile, infra, f"pass --profile NAME for account {infra.account}")
         op.sessions.remember(infra.name, session)
-        op.log.say(f"pre-flight: tools present; profile {op.profile} is account {found} ({self.what})")
+        op.log.say(
+            f"pre-flight: tools present; profile {op.profile} is account {infra.account} ({self.what})"
+        )
 
 
 class DelegationGate:
@@ -108,16 +104,11 @@ def root_session(op: Operation) -> Any:
     if op.root_profile == op.profile and op.infrastructure.name == root.name:
         return op.sessions.of(root.name)[0]
     try:
-        session = session_for(op.root_profile, root.region)
-        found = caller_account(session, op.root_profile)
+        return checked_session(op.root_profile, root, f"pass --root-profile NAME for account {root.account}")
+    except WrongAccount:
+        raise
     except AwsProblem as exc:
         raise AwsProblem(f"{exc} (the Root profile; pass --root-profile NAME)") from None
-    if found != root.account:
-        raise OperatorError(
-            f"AWS profile '{op.root_profile}' is account {found}, but PlatformRoot is {root.account}; "
-            f"pass --root-profile NAME for account {root.account}"
-        )
-    return session
 
 
 class RootUnchangedGate:
