@@ -27,8 +27,6 @@ from typing import Any
 
 from platform_lib.context_block import ContextBlock
 from platform_lib.errors import PlatformError
-from platform_lib.registry import Partition
-from platform_lib.sending_domain import partition_sending_domain
 
 CONTEXT_FILE_NAME = "cdk.context.json"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -218,11 +216,6 @@ def write_context_atomically(path: Path, data: dict[str, Any]) -> None:
         os.fsync(directory_fd)
     finally:
         os.close(directory_fd)
-
-
-def read_partition_mail_context(path: Path, partition: Partition) -> ContextBlock:
-    """The partition's block, validated exactly as the CDK app validates it."""
-    return partition_sending_domain(partition).block_in(read_context(path))
 
 
 def put_context_block(path: Path, key: str, value: ContextBlock) -> bool:

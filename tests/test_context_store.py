@@ -21,11 +21,11 @@ from platform_lib.context_store import (
     locked,
     put_context_block,
     read_context,
-    read_partition_mail_context,
     render_context,
 )
 from platform_lib.naming import context_key
 from platform_lib.registry import active_partitions, get_partition
+from tests.support.context import read_partition_mail_context
 
 DEV = get_partition("dev")
 COMMITTED = PROJECT_ROOT / "cdk.context.json"

@@ -11,11 +11,12 @@ import pytest
 from aws_cdk.assertions import Template
 
 from platform_lib.context_block import KeyRole, MalformedContextBlock, with_keys
-from platform_lib.context_store import PROJECT_ROOT, read_partition_mail_context
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.dns_text import dkim_public_key_of
 from platform_lib.registry import get_partition
 from platform_lib.sending_domain import partition_sending_domain
 from tests.conftest import NONPROD_TOKEN
+from tests.support.context import read_partition_mail_context
 from tests.support.postmark_simulator import PostmarkSimulator, SimulatedDomain
 from tests.synth import project_context
 from tools.register_partition_mail_signature import main

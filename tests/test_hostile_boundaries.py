@@ -796,8 +796,9 @@ def test_a_second_signal_during_the_clean_up_changes_nothing(
 def test_a_hang_up_in_the_middle_of_the_context_write_leaves_no_temporary_file(
     context_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from platform_lib.context_store import put_context_block, read_partition_mail_context
+    from platform_lib.context_store import put_context_block
     from platform_lib.naming import context_key
+    from tests.support.context import read_partition_mail_context
     from tools.cli import entry
 
     before = context_copy.read_bytes()

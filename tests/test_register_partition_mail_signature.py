@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from platform_lib.context_store import PROJECT_ROOT, read_partition_mail_context
+from platform_lib.context_store import PROJECT_ROOT
 from platform_lib.dns_text import dkim_public_key_of
 from platform_lib.registry import get_partition
 from tests.conftest import NONPROD_TOKEN, PROD_TOKEN
+from tests.support.context import read_partition_mail_context
 from tests.support.fake_op import write_fake_op
 from tests.support.postmark_simulator import Fault, PostmarkSimulator
 from tools.register_partition_mail_signature import main

@@ -21,7 +21,7 @@ from moto import mock_aws
 from moto.cloudformation.models import cloudformation_backends
 from moto.server import ThreadedMotoServer
 
-from platform_lib.context_store import PROJECT_CONTEXT_FILE, PROJECT_ROOT, read_partition_mail_context
+from platform_lib.context_store import PROJECT_CONTEXT_FILE, PROJECT_ROOT
 from platform_lib.naming import (
     ExportKey,
     encryption_key_secret_name,
@@ -30,6 +30,7 @@ from platform_lib.naming import (
 )
 from platform_lib.registry import active_partitions, get_partition
 from tests.conftest import NONPROD_TOKEN
+from tests.support.context import read_partition_mail_context
 from tests.support.dns_server import LoopbackDnsServer, records_from_templates
 from tests.support.fake_kubectl import external_secret, synced_cluster, write_cluster, write_fake_kubectl
 from tests.support.postmark_simulator import PostmarkSimulator
