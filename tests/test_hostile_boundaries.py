@@ -8,6 +8,7 @@ the right exit code, nothing written or created, and no secret in any output, fi
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -17,10 +18,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -199,6 +201,71 @@ def test_a_secret_never_survives_in_any_surrounding_text(token: str, text: str, 
     assert all(not (0xD800 <= ord(c) <= 0xDFFF) and (c.isprintable() or c == " ") for c in line)
 
 
+_UUID_CANARY = "3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d"  # a Postmark token's shape
+
+
+def _spaced(text: str, between: str) -> str:
+    return between.join(text)
+
+
+@pytest.mark.parametrize(
+    ("echo", "shown"),
+    [
+        (base64.b64encode(GITHUB_CANARY.encode()).decode(), "***Q=="),  # the leftover bits of padding
+        (base64.b64encode(b"Bearer " + GITHUB_CANARY.encode()).decode(), "QmVhcmVyIG***U="),
+        (
+            base64.urlsafe_b64encode(b"x-access-token:" + GITHUB_CANARY.encode()).decode(),
+            "eC1hY2Nlc3MtdG9rZW46***Q==",
+        ),
+        (GITHUB_CANARY.encode().hex().upper(), "***"),
+        (_spaced(GITHUB_CANARY, "\u3164"), "***"),  # Hangul filler
+        (_spaced(GITHUB_CANARY, "\u2800"), "***"),  # Braille blank
+        (_spaced(GITHUB_CANARY, "\ufe0f"), "***"),  # variation selector
+        ("".join(c + "\u0301" for c in GITHUB_CANARY), "***\u0301"),  # a combining accent on each
+        ("".join(c + "\b" + c for c in _UUID_CANARY), "***"),  # overstruck
+        ("".join(chr(ord(c) + 0xFEE0) for c in _UUID_CANARY), "***"),  # full-width
+        ("".join(chr(0x1D41A + ord(c) - 97) if "a" <= c <= "z" else c for c in _UUID_CANARY), "***"),
+        ("".join(f"&#{ord(c)};" for c in _UUID_CANARY), "***"),
+        ("".join(f"&#x{ord(c):x};" for c in _UUID_CANARY), "***"),
+        ("".join(f"\\u{ord(c):04x}" if i % 2 else c for i, c in enumerate(GITHUB_CANARY)), "***"),
+        ("".join(f"%{ord(c):02x}" if i % 2 else c for i, c in enumerate(_UUID_CANARY)), "***"),
+        (_UUID_CANARY.replace("-", "%2D"), "***"),
+        (_UUID_CANARY.replace("-", "\\u002d"), "***"),
+        (_UUID_CANARY.replace("-", "&#45;"), "***"),
+        (_UUID_CANARY.replace("-", "\u2010"), "***"),  # a hyphen that is not '-'
+        (_UUID_CANARY.replace("-", "\uff0d"), "***"),
+        (GITHUB_CANARY.replace("a", "\u0430").replace("c", "\u0441"), "***"),  # Cyrillic look-alikes
+    ],
+)
+def test_a_secret_a_reader_could_still_read_is_masked(echo: str, shown: str) -> None:
+    """However a server re-encodes, spaces out or disguises a token, what a reader could
+    decode back to it is masked; only what carries none of its characters stays."""
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()  # only these two secrets (the process's own may hold others from other tests)
+    redactor.add(GITHUB_CANARY)
+    redactor.add(_UUID_CANARY)
+    assert redactor.redact(f"Bad credentials {echo} refused") == f"Bad credentials {shown} refused"
+
+
+def test_text_without_a_secret_keeps_its_escapes() -> None:
+    text = "100% of it, \\u00e9 and &#233; &amp; \\/ stay as written: \uff46\uff55\uff4c\uff4c \u2713"
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()
+    redactor.add(GITHUB_CANARY)
+    redactor.add(_UUID_CANARY)
+    assert redactor.redact(text) == text
+
+
+@pytest.mark.parametrize("value", ["abc1234", " abc12 \n"])
+def test_a_token_too_short_to_redact_is_refused_where_it_enters(value: str) -> None:
+    from tools.secrets.token_rule import TokenRejected, normalize_token
+
+    with pytest.raises(TokenRejected, match="too short for a token"):
+        normalize_token(value, source="`op read op://x/y/z`", fix="check the item")
+
+
 def test_printable_escapes_only_the_characters_a_terminal_acts_on() -> None:
     assert printable("Bad \x1b[2J request\u202e") == "Bad \\x1b[2J request\\u202e"
     assert printable("plain text, ünïcode ✓") == "plain text, ünïcode ✓"
@@ -238,6 +305,8 @@ def _drift(dns: LoopbackDnsServer, env: dict[str, str]) -> subprocess.CompletedP
         f"Bad token {GITHUB_CANARY[:24]}... refused",  # only the start of it
         f"Bad token {GITHUB_CANARY[:20]}\n{GITHUB_CANARY[20:]} refused",  # a line break inside it
         f"Bad token {GITHUB_CANARY.lower()} refused",
+        f"Bad token {base64.b64encode(GITHUB_CANARY.encode()).decode()} refused",
+        f"Bad token {''.join(chr(ord(c) + 0xFEE0) for c in GITHUB_CANARY)} refused",  # full-width
     ],
 )
 def test_githubs_echo_of_the_token_is_redacted_before_it_is_cut_or_joined(
@@ -250,6 +319,7 @@ def test_githubs_echo_of_the_token_is_redacted_before_it_is_cut_or_joined(
     assert result.returncode == 2
     line = _one_error_line(result)
     assert "drift found but the issue could not be filed" in line and "HTTP 422" in line
+    assert "Bad token ***" in line or line.endswith("Bad toke…"), line  # however it was echoed, or cut
     shown = (result.stdout + result.stderr).lower()
     assert GITHUB_CANARY[:12].lower() not in shown and GITHUB_CANARY[-12:].lower() not in shown
 
@@ -378,6 +448,37 @@ def test_a_parent_that_delegates_elsewhere_than_the_zone_answers_is_drift(
     )
 
 
+def test_a_parent_whose_name_servers_disagree_is_drift(
+    dns: LoopbackDnsServer, synthesized: Synthesized
+) -> None:
+    """Two of the parent's four name servers (another DNS server, on 127.0.0.2) delegate dev
+    elsewhere, the other two to the zone's own servers: resolvers that start from the first
+    two follow another zone, so one agreeing server is not enough."""
+    with LoopbackDnsServer(host="127.0.0.2", port=dns.port) as rogue:
+        load_zones(rogue, synthesized)
+        other = [
+            "ns-7.awsdns-01.com",
+            "ns-519.awsdns-01.net",
+            "ns-1031.awsdns-01.org",
+            "ns-1543.awsdns-01.co.uk",
+        ]
+        rogue.records.put("dev.ardamails.com", "NS", other)
+        parent_servers = sorted(dns.records.get("ardamails.com", "NS"))
+        for server in parent_servers[:2]:
+            dns.records.put(server, "A", ["127.0.0.2"])
+        report = _runtime_drift_json(dns, "--partition", "dev")
+    delegation = _finding(report, "dev.ardamails.com", "dns.delegation")
+    answered = ", ".join(sorted(dns.records.get("dev.ardamails.com", "NS")))
+    said = "; ".join(
+        f"{server}: {', '.join(sorted(other)) if index < 2 else answered}"
+        for index, server in enumerate(parent_servers)
+    )
+    assert delegation["status"] == "drift"
+    assert delegation["message"] == (
+        f"the parent ardamails.com's name servers disagree on dev.ardamails.com ({said})"
+    )
+
+
 def test_a_matching_delegation_says_what_was_checked(dns: LoopbackDnsServer) -> None:
     result = _python(
         "tools.runtime_platform_drift",
@@ -393,8 +494,8 @@ def test_a_matching_delegation_says_what_was_checked(dns: LoopbackDnsServer) -> 
     delegation = _finding(report, "dev.ardamails.com", "dns.delegation")
     assert delegation["status"] == "ok"
     assert delegation["message"] == (
-        "NS dev.ardamails.com: 4 Route 53 name servers, the same at the parent ardamails.com "
-        "(checked without AWS: not compared with the hosted zone)"
+        "NS dev.ardamails.com: 4 Route 53 name servers, the same at each of the parent ardamails.com's "
+        "4 name servers that answered (checked without AWS: not compared with the hosted zone)"
     )
 
 
@@ -523,6 +624,49 @@ def test_every_state_but_the_known_good_ones_stops_the_partition(stack_in: Any, 
     assert REFUSED_STATES[state] in shown
 
 
+_GOOD = {"StackName": "Alpha002-dev-Email", "StackStatus": "UPDATE_COMPLETE"}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"Stacks": []},
+        {"Stacks": {"a": 1}},
+        {"Stacks": ["UPDATE_COMPLETE"]},
+        {},
+        {"Stacks": [_GOOD, {**_GOOD, "StackStatus": "ROLLBACK_COMPLETE"}]},
+        {"Stacks": [{**_GOOD, "StackName": "SomethingElse"}]},
+        {"Stacks": [{"StackName": "Alpha002-dev-Email"}]},
+        {"Stacks": [{**_GOOD, "StackStatus": None}]},
+    ],
+    ids=[
+        "none",
+        "not-a-list",
+        "not-an-object",
+        "no-stacks",
+        "two",
+        "another-name",
+        "no-status",
+        "null-status",
+    ],
+)
+def test_a_stack_answer_of_another_shape_is_refused_not_read(
+    monkeypatch: pytest.MonkeyPatch, answer: Any
+) -> None:
+    """The gate reads a state only from the one stack of the name it asked for: a good state
+    next to a bad one, or another stack's, never lets a partition through."""
+    from tools.operator import gates
+
+    class CloudFormation:
+        def describe_stacks(self, **asked: str) -> Any:
+            assert asked == {"StackName": "Alpha002-dev-Email"}
+            return answer
+
+    monkeypatch.setattr(gates, "client", lambda session, service: CloudFormation())
+    with pytest.raises(gates.GateRefused, match="CloudFormation described stack Alpha002-dev-Email as"):
+        _dev_gate(gates, None)
+
+
 @pytest.mark.parametrize(
     "state", ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE"]
 )
@@ -593,6 +737,14 @@ def test_a_run_never_widens_to_every_partition_by_accident(args: list[str], mess
             ["--root-profile", "Root\n", "Alpha001", "prod"],
             "argument --root-profile: 'Root\\x0a' holds a control",
         ),
+        # an empty value would quietly mean the default, a repeated one "the last wins"
+        (["--profile=", "Alpha001", "prod"], "argument --profile: an empty value was given"),
+        (["--region", " ", "Alpha001", "prod"], "argument --region: an empty value was given"),
+        (["--profile", "a", "--profile", "b", "Alpha001", "prod"], "--profile was given twice; give it once"),
+        (
+            ["--skip-cascade=--yes", "Alpha001", "prod"],
+            "argument --skip-cascade: '--yes' is an option, not a value",
+        ),
     ],
 )
 def test_operator_text_with_invisible_or_control_characters_is_refused(args: list[str], message: str) -> None:
@@ -600,6 +752,40 @@ def test_operator_text_with_invisible_or_control_characters_is_refused(args: lis
     assert result.returncode == 2
     assert message in _one_error_line(result)
     assert "\x1b" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "message"),
+    [
+        (
+            "tools.validate_exit",
+            ["dev", "--post-merge", "--profile", ""],
+            "argument --profile: an empty value",
+        ),
+        (
+            "tools.validate_exit",
+            ["dev", "--post-merge", "--profile", "a", "--profile", "b"],
+            "--profile was given twice",
+        ),
+        (
+            "tools.runtime_platform_drift",
+            ["--partition", "dev", "--partition", "dev"],
+            "--partition dev was given twice",
+        ),
+        ("tools.runtime_platform_drift", ["--partition=-dev"], "'-dev' is an option, not a name"),
+        (
+            "tools.plan",
+            ["--kube-context", "dev=a", "--kube-context", "dev=a"],
+            "--kube-context dev=a was given twice",
+        ),
+    ],
+)
+def test_every_tool_refuses_an_option_given_twice_or_empty(
+    module: str, args: list[str], message: str
+) -> None:
+    result = _python(module, *args, env=_clean_env(AMM_LOG_DIR="/nonexistent-never-created"))
+    assert result.returncode == (1 if module == "tools.plan" else 2)  # the plan's usage exit is 1 (ADR-0027)
+    assert message in _one_error_line(result)
 
 
 @pytest.mark.parametrize(
@@ -638,10 +824,11 @@ def test_a_server_on_a_later_page_is_found_not_created_again() -> None:
     assert [p for e in postmark.exchanges for p in exchange_problems(e)] == []
 
 
-class _LyingServerListing:
-    """Answers every `GET /servers` with a listing that claims two servers and holds none."""
+class _ScriptedServerListing:
+    """Answers `GET /servers` with `page(offset)` (a listing body) and counts the `POST`s a
+    tool sends to create a server (each refused)."""
 
-    def __init__(self) -> None:
+    def __init__(self, page: Callable[[int], dict[str, Any]]) -> None:
         self.posts = 0
         listing = self
 
@@ -650,7 +837,8 @@ class _LyingServerListing:
                 pass
 
             def do_GET(self) -> None:
-                body = json.dumps({"TotalCount": 2, "Servers": []}).encode()
+                offset = int(parse_qs(urlsplit(self.path).query)["offset"][0])
+                body = json.dumps(page(offset)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -668,20 +856,77 @@ class _LyingServerListing:
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
 
-def test_a_server_listing_that_contradicts_itself_creates_no_server() -> None:
-    from tools.postmark.client import PostmarkUnavailable
+def _servers(first: int, count: int, name: str = "FreeKanbanTool-{}") -> list[dict[str, Any]]:
+    return [{"ID": first + i, "Name": name.format(first + i), "ApiTokens": []} for i in range(count)]
+
+
+_CONTRADICTING_LISTINGS: dict[str, tuple[Callable[[int], dict[str, Any]], str]] = {
+    "claims two servers and holds none": (
+        lambda offset: {"TotalCount": 2, "Servers": []},
+        "ended at 0 of the 2 servers it counted",
+    ),
+    "the count grows on the second page": (
+        lambda offset: {
+            "TotalCount": 501 if offset == 0 else 900,
+            "Servers": _servers(1 + offset, 500 if offset == 0 else 1),
+        },
+        "TotalCount 501, then 900",
+    ),
+    "the count shrinks on the second page": (
+        lambda offset: {
+            "TotalCount": 600 if offset == 0 else 100,
+            "Servers": _servers(1 + offset, 500 if offset == 0 else 100),
+        },
+        "TotalCount 600, then 100",
+    ),
+    "more servers than it counts": (
+        lambda offset: {"TotalCount": 1, "Servers": _servers(1, 3)},
+        "TotalCount 1, then 1, with 3 servers returned",
+    ),
+    "more servers over two pages than it counts": (
+        lambda offset: {"TotalCount": 600, "Servers": _servers(1 + offset, 500 if offset == 0 else 300)},
+        "with 800 servers returned",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CONTRADICTING_LISTINGS))
+def test_a_server_listing_that_contradicts_itself_creates_no_server(case: str) -> None:
+    from tools.postmark.errors import PostmarkUnavailable
     from tools.postmark.servers import PostmarkServerAdmin
 
-    lying = _LyingServerListing()
+    page, message = _CONTRADICTING_LISTINGS[case]
+    listing = _ScriptedServerListing(page)
     try:
         with (
-            PostmarkServerAdmin("prod-token-93c4", base_url=lying.url) as admin,
-            pytest.raises(PostmarkUnavailable, match="ended at 0 of the 2 servers it counted"),
+            PostmarkServerAdmin("prod-token-93c4", base_url=listing.url) as admin,
+            pytest.raises(PostmarkUnavailable, match=re.escape(message)),
         ):
             admin.find_server("FreeKanbanTool")
     finally:
-        lying.server.shutdown()
-    assert lying.posts == 0
+        listing.server.shutdown()
+    assert listing.posts == 0
+
+
+@pytest.mark.parametrize("alike", ["freekanbantool", "FreeKanbanTool ", " FREEKANBANTOOL"])
+def test_a_look_alike_server_is_named_not_created_beside(alike: str) -> None:
+    """Postmark's name filter matches without case: a server that differs from the group's
+    only in case or spaces is shown to the operator, never doubled by a second one."""
+    from tools.postmark.errors import PostmarkError
+    from tools.postmark.servers import PostmarkServerAdmin
+
+    listing = _ScriptedServerListing(lambda offset: {"TotalCount": 1, "Servers": _servers(7, 1, alike)})
+    try:
+        with (
+            PostmarkServerAdmin("prod-token-93c4", base_url=listing.url) as admin,
+            pytest.raises(
+                PostmarkError, match=re.escape(f"but {alike!r} (ID 7): rename it to FreeKanbanTool")
+            ),
+        ):
+            admin.find_server("FreeKanbanTool")
+    finally:
+        listing.server.shutdown()
+    assert listing.posts == 0
 
 
 # --- 10. signals ---------------------------------------------------------------------------------
@@ -924,9 +1169,34 @@ def test_a_context_write_over_the_file_size_limit_names_the_file(
 
 def test_publish_delegation_gives_route53_shaped_servers() -> None:
     from tests.support.dns_server import RecordTable
-    from tools.checks.dns import ROUTE53_NAME_SERVER
+    from tools.checks.dns import route53_name_server
 
     table = RecordTable()
     servers = publish_delegation(table, "dev.ardamails.com")
-    assert len(servers) == 4 and all(ROUTE53_NAME_SERVER.fullmatch(s) for s in servers)
+    assert len(servers) == 4 and all(route53_name_server(s) for s in servers)
     assert all(table.get(s, "A") == ["127.0.0.1"] for s in servers)
+
+
+@pytest.mark.parametrize(
+    ("name", "route53"),
+    [
+        ("ns-0.awsdns-00.com", True),
+        ("ns-511.awsdns-63.com", True),
+        ("ns-512.awsdns-12.net", True),
+        ("ns-1257.awsdns-29.org", True),
+        ("ns-2047.awsdns-01.co.uk", True),
+        ("ns-512.awsdns-12.com", False),  # each top-level domain holds its own 512 numbers
+        ("ns-100.awsdns-12.net", False),
+        ("ns-2048.awsdns-01.co.uk", False),
+        ("ns-9999.awsdns-99.com", False),
+        ("ns-1.awsdns-1.com", False),
+        ("ns-1.awsdns-64.com", False),
+        ("ns-01.awsdns-01.com", False),
+        ("ns-1.awsdns-01.co", False),
+        ("ns-1.awsdns-01.com.evil.example", False),
+    ],
+)
+def test_only_route53s_own_name_servers_count_as_route53(name: str, route53: bool) -> None:
+    from tools.checks.dns import route53_name_server
+
+    assert route53_name_server(name) is route53

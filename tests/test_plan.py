@@ -303,7 +303,7 @@ def test_an_operator_task_recorded_done_leaves_the_reminders(tmp_path: Path) -> 
             ["--kube-context", "dev=a", "--kube-context", "dev=b"],
             "plan: error: --kube-context names dev twice",
         ),
-        (["--done", ""], "plan: error: unknown operator task ''"),
+        (["--done", ""], "plan: error: argument --done: an empty value was given"),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_1_never_2(

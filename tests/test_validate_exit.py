@@ -106,9 +106,10 @@ class Deployed:
     kube: tuple[str, ...] = ("--kube-context", "dev-cluster")
 
     def run(self, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+        timeout = () if "--dns-timeout" in extra else ("--dns-timeout", "2")  # an option is given once
         code = main(
             [
-                *("dev", "--post-merge", "--resolver", self.dns.address, "--dns-timeout", "2"),
+                *("dev", "--post-merge", "--resolver", self.dns.address, *timeout),
                 *("--context-file", str(self.context_file), *self.kube, *extra),
             ]
         )

@@ -16,6 +16,7 @@ import argparse
 from platform_lib.errors import PlatformError
 from platform_lib.registry import active_partitions, get_partition
 from tools.checks.catalogue import ExpectedDomain
+from tools.cli.arguments import name
 from tools.drift.driver import DriverSpec, run
 from tools.drift.expected import DriftConfigError, partition_expected_domains
 
@@ -24,6 +25,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--partition",
         action="append",
+        type=name,
         metavar="NAME",
         help="check only this active partition (repeatable; default: every active partition)",
     )

@@ -82,6 +82,7 @@ def _parser() -> ToolArgumentParser:
     parser.add_argument(
         "--profile",
         metavar="NAME",
+        type=visible,
         help="post-merge: AWS profile (default: the registry's for the partition's infrastructure)",
     )
     parser.add_argument(

@@ -160,11 +160,11 @@ class LoopbackDnsServer:
 
 
 def route53_name_servers(zone: str) -> list[str]:
-    """Four name servers of Route 53's shape (ns-N.awsdns-NN.{com,net,org,co.uk}) for `zone`,
-    the same for the same name."""
+    """Four name servers of Route 53's shape (ns-N.awsdns-NN.{com,net,org,co.uk}, N in the
+    top-level domain's own 512) for `zone`, the same for the same name."""
     seed = zlib.crc32(zone.encode())
     return [
-        f"ns-{(seed + 512 * index) % 2048}.awsdns-{(seed >> 11) % 64:02d}.{tld}"
+        f"ns-{seed % 512 + 512 * index}.awsdns-{(seed >> 11) % 64:02d}.{tld}"
         for index, tld in enumerate(("com", "net", "org", "co.uk"))
     ]
 

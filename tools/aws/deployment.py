@@ -35,6 +35,32 @@ def template_object(body: Any) -> dict[str, Any] | None:
     return plain
 
 
+def described_stack(cloudformation: Any, name: str, profile: str | None) -> dict[str, Any] | None:
+    """The one stack CloudFormation describes as `name` (None: it does not exist). An answer of
+    another shape - no stack, several, another name, no status - is AwsProblem: a gate must
+    never read a state from a stack it did not ask for."""
+    try:
+        answer = cloudformation.describe_stacks(StackName=name)
+    except AWS_ERRORS as exc:
+        if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
+            return None
+        raise explain(exc, profile, f"describing stack {name}") from None
+    stacks = answer.get("Stacks") if isinstance(answer, Mapping) else None
+    if (
+        not isinstance(stacks, list)
+        or len(stacks) != 1
+        or not isinstance(stacks[0], Mapping)
+        or stacks[0].get("StackName") != name
+        or not isinstance(stacks[0].get("StackStatus"), str)
+    ):
+        count = len(stacks) if isinstance(stacks, list) else "no list of"
+        raise AwsProblem(
+            f"CloudFormation described stack {name} as {count} stacks, not one of that name with a "
+            "status; nothing was changed - re-run, and check the stack in the console if it repeats"
+        )
+    return dict(stacks[0])
+
+
 class WrongAccount(AwsProblem):
     """The profile works, but for another account than the infrastructure's."""
 
@@ -111,14 +137,7 @@ class Deployments:
             if domain.stack_name in self._described:
                 return self._described[domain.stack_name]
         session, profile = self.sessions.of(domain.infrastructure)
-        try:
-            stacks = client(session, "cloudformation").describe_stacks(StackName=domain.stack_name)["Stacks"]
-        except AWS_ERRORS as exc:
-            if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
-                stacks = []
-            else:
-                raise explain(exc, profile, f"describing stack {domain.stack_name}") from None
-        described = dict(stacks[0]) if stacks else None
+        described = described_stack(client(session, "cloudformation"), domain.stack_name, profile)
         with self._lock:
             return self._described.setdefault(domain.stack_name, described)
 

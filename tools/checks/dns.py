@@ -28,8 +28,16 @@ from tools.dns.probe import DnsAnswer
 
 SEAM = Seam.DNS
 _ALL_MECHANISM = re.compile(r"^[+?~-]?all$", re.IGNORECASE)
-# Route 53's name servers: ns-{0..2047}.awsdns-{00..63}.{com,net,org,co.uk}.
-ROUTE53_NAME_SERVER = re.compile(r"^ns-\d{1,4}\.awsdns-\d{1,2}\.(com|net|org|co\.uk)$")
+# Route 53's name servers: ns-{0..2047}.awsdns-{00..63}.{com,net,org,co.uk}, each top-level
+# domain holding its own 512 numbers (com 0-511, net 512-1023, org 1024-1535, co.uk 1536-2047).
+_ROUTE53_NAME_SERVER = re.compile(r"^ns-(0|[1-9]\d{0,3})\.awsdns-([0-5]\d|6[0-3])\.(com|net|org|co\.uk)$")
+_ROUTE53_TLDS = ("com", "net", "org", "co.uk")
+
+
+def route53_name_server(name: str) -> bool:
+    """Whether `name` (normalised: lower case, no trailing dot) is one of Route 53's own."""
+    match = _ROUTE53_NAME_SERVER.fullmatch(name)
+    return match is not None and int(match[1]) // 512 == _ROUTE53_TLDS.index(match[3])
 
 
 def _names(names: set[str] | frozenset[str] | tuple[str, ...]) -> str:
@@ -75,17 +83,30 @@ def delegation(expected: ExpectedDomain, obs: Observations) -> Finding:
         )
     if obs.asked(Probe.HOSTED_NS):
         return _against_hosted_zone(expected, answered, obs)
-    foreign = {name for name in answered if not ROUTE53_NAME_SERVER.fullmatch(name)}
+    foreign = {name for name in answered if not route53_name_server(name)}
     if foreign:
         return drift(
             zone, SEAM, check_id, f"NS {zone} answers name servers that are not Route 53's: {_names(foreign)}"
         )
+    return _against_the_parent(expected, answered, obs)
+
+
+def _against_the_parent(expected: ExpectedDomain, answered: set[str], obs: Observations) -> Finding:
+    """Without AWS: every one of the parent's name servers that answered must delegate the
+    zone to exactly the set the zone answers."""
+    zone, check_id = expected.zone_name, CheckId.DNS_DELEGATION
     parent, outcome = expected.domain.delegating_zone, obs[Probe.PARENT_NS]
     if outcome.value is None:
         return error(
             zone, SEAM, check_id, f"could not ask {parent} who {zone} is delegated to: {outcome.failure}"
         )
-    delegated = set(outcome.value)
+    referrals = {server: frozenset(names) for server, names in dict(outcome.value).items()}
+    if len(set(referrals.values())) > 1:
+        said = "; ".join(
+            f"{server}: {_names(names) or 'no delegation'}" for server, names in sorted(referrals.items())
+        )
+        return drift(zone, SEAM, check_id, f"the parent {parent}'s name servers disagree on {zone} ({said})")
+    delegated = set(next(iter(referrals.values())))
     if not delegated:
         return drift(zone, SEAM, check_id, f"the parent {parent} does not delegate {zone}")
     if delegated != answered:
@@ -99,8 +120,8 @@ def delegation(expected: ExpectedDomain, obs: Observations) -> Finding:
         zone,
         SEAM,
         check_id,
-        f"NS {zone}: {len(answered)} Route 53 name servers, the same at the parent {parent} "
-        "(checked without AWS: not compared with the hosted zone)",
+        f"NS {zone}: {len(answered)} Route 53 name servers, the same at each of the parent {parent}'s "
+        f"{len(referrals)} name servers that answered (checked without AWS: not compared with the hosted zone)",
     )
 
 

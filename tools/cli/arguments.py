@@ -21,13 +21,53 @@ from tools.postmark.client import DEFAULT_TIMEOUT_SECONDS
 from tools.runtime.text import printable, unprintable
 
 
+class _StoreOnce(argparse._StoreAction):
+    """An option that takes one value, given at most once: `--profile a --profile b` is an
+    error, never "the last one wins" (which one the operator meant is unknown)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option_string: str | None = None
+    ) -> None:
+        given: set[str] = parser.__dict__.setdefault("_given_once", set())
+        if self.dest in given:
+            parser.error(f"{option_string or self.dest} was given twice; give it once")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
+class _AppendDistinct(argparse._AppendAction):
+    """A repeatable option whose values differ: the same value twice (a partition checked
+    twice) is an error."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option_string: str | None = None
+    ) -> None:
+        if values in (getattr(namespace, self.dest, None) or []):
+            parser.error(f"{option_string or self.dest} {values} was given twice")
+        super().__call__(parser, namespace, values, option_string)
+
+
 class ToolArgumentParser(argparse.ArgumentParser):
     """argparse with one-line errors and no abbreviations: `--y` is not `--yes`, and an
-    option misspelt is an error, never another option."""
+    option misspelt is an error, never another option. An option that takes a value is
+    given at most once, a repeatable one never twice with the same value."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        if args and str(args[0]).startswith("-"):
+            action = kwargs.get("action", "store")
+            if action == "store":
+                kwargs["action"] = _StoreOnce
+            elif action == "append":
+                kwargs["action"] = _AppendDistinct
+        return super().add_argument(*args, **kwargs)
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        self.__dict__["_given_once"] = set()  # each parse starts with nothing given
+        return super().parse_known_args(args, namespace)
 
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
         parsed, extras = self.parse_known_args(args, namespace)
@@ -64,8 +104,13 @@ def port(text: str) -> int:
 
 
 def visible(text: str) -> str:
-    """Operator text (a profile, a region, a reason): no control or invisible characters,
+    """Operator text (a profile, a region, a reason): not empty (which would quietly mean the
+    default), not an option (`--skip-cascade=--yes`), no control or invisible characters,
     which would reach the terminal and the run log as they are or hide what was given."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty value was given")
+    if text.startswith("-"):
+        raise argparse.ArgumentTypeError(f"'{printable(text)}' is an option, not a value")
     if any(unprintable(char) for char in text):
         raise argparse.ArgumentTypeError(f"'{printable(text)}' holds a control or invisible character")
     return text

@@ -30,7 +30,7 @@ from tools.cli.contract import OperatorError, UsageError
 
 DEFAULT_RESOLVER = "8.8.8.8"
 AUTHORITATIVE_PORT = 53
-MAX_PARENT_SERVERS = 4  # asked in turn until one answers; each within the probe's timeout
+MAX_PARENT_SERVERS = 4  # each asked in turn, within the probe's timeout
 
 
 SYSTEM_RESOLV_CONF = "/etc/resolv.conf"
@@ -171,24 +171,30 @@ class DnsProbe:
                     values.append((normal_name(rdata.to_text()),))
         return DnsAnswer(name, rtype, tuple(values))
 
-    def parent_delegation(self, zone: str, parent: str) -> tuple[str, ...]:
-        """The NS names `parent`'s own name servers delegate `zone` to (empty: no delegation).
+    def parent_delegation(self, zone: str, parent: str) -> dict[str, tuple[str, ...]]:
+        """What each of `parent`'s own name servers that answered delegates `zone` to (by
+        server; empty names: no delegation there).
 
-        Its servers come from the resolver; each (at most MAX_PARENT_SERVERS) is asked
-        directly, without recursion, until one answers."""
+        Its servers come from the resolver; every one (at most MAX_PARENT_SERVERS) is asked
+        directly, without recursion: resolvers start from any of them, so one that delegates
+        elsewhere matters even when another agrees. One that does not answer is passed over
+        (resolvers retry another); none answering is DnsProbeError."""
         failures: list[str] = []
+        referrals: dict[str, tuple[str, ...]] = {}
         for server in self._once(("NS", parent), lambda: self._parent_names(parent)):
             address = self._once(("A", server), functools.partial(self._addresses, server))
             if not address:
                 failures.append(f"{server} has no address")
                 continue
             try:
-                return self._referral(zone, address[0])
+                referrals[server] = self._referral(zone, address[0])
             except DnsProbeError as exc:
                 failures.append(f"{server}: {exc}")
-        raise DnsProbeError(
-            f"none of {parent}'s name servers answered for the delegation of {zone} ({'; '.join(failures)})"
-        )
+        if not referrals:
+            raise DnsProbeError(
+                f"none of {parent}'s name servers answered for the delegation of {zone} ({'; '.join(failures)})"
+            )
+        return referrals
 
     def _addresses(self, server: str) -> list[str]:
         return self.query(server, "A").single_values()

@@ -70,7 +70,7 @@ def check_repository(repository: str) -> str:
     owner, slash, name = repository.partition("/")
     if not slash or not _OWNER.fullmatch(owner) or not _NAME.fullmatch(name) or name in (".", ".."):
         raise GitHubSettingsError(
-            f"GITHUB_REPOSITORY {outside_text(repository, 120)!r} is not owner/name (letters, digits, "
+            f"GITHUB_REPOSITORY {outside_text(repr(repository), 120)} is not owner/name (letters, digits, "
             "'-', and '.' or '_' in the name); set it to the repository, e.g. arda/infrastructure"
         )
     return repository

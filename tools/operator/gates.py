@@ -34,8 +34,8 @@ from platform_lib.registry import (
     is_placeholder_account,
     root_infrastructure,
 )
-from tools.aws.deployment import template_object
-from tools.aws.session import AWS_ERRORS, client, error_code, explain
+from tools.aws.deployment import described_stack, template_object
+from tools.aws.session import AWS_ERRORS, AwsProblem, client, error_code, explain
 from tools.cli.contract import OperatorError
 from tools.secrets.outside_text import outside_text
 
@@ -186,16 +186,12 @@ def failed_first_deploy(
     """No half-made target in the way: a rolled-back `stack`, or its retained `zone` or
     `secrets` left without it (CloudFormation would fail on the name clash mid-deploy)."""
     name = stack
-    described: dict[str, Any] | None
-    cloudformation = client(session, "cloudformation")
     try:
-        described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
-    except AWS_ERRORS as exc:
-        if error_code(exc) != "ValidationError" or "does not exist" not in str(exc):
-            raise GateRefused(str(explain(exc, profile, f"describing stack {name}"))) from None
-        described = None
+        described = described_stack(client(session, "cloudformation"), name, profile)
+    except AwsProblem as exc:
+        raise GateRefused(str(exc)) from None
     if described is not None:
-        status = str(described.get("StackStatus", ""))
+        status = str(described["StackStatus"])
         if status in UPDATABLE_STATUSES:
             return f"stack {name} is {status}"
         if status not in FAILED_CREATE_STATUSES:

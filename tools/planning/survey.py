@@ -28,8 +28,8 @@ from platform_lib.context_store import read_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import PostmarkAccount
 from tools.aws import cdk as cdk_cli
-from tools.aws.deployment import Deployments, InfrastructureSessions, template_object
-from tools.aws.session import AWS_ERRORS, AwsProblem, client, error_code, explain
+from tools.aws.deployment import Deployments, InfrastructureSessions, described_stack, template_object
+from tools.aws.session import AWS_ERRORS, AwsProblem, client, explain
 from tools.aws.template_diff import DiffUnavailable, StackDiff, diff_templates, template_problem
 from tools.checks.catalogue import ExpectedDomain
 from tools.checks.probes import KubeView, PostmarkDirectory, PostmarkDomainsApi, Sources
@@ -149,13 +149,10 @@ def read_stacks(
     cloudformation = client(session, "cloudformation")
     found = []
     for stack in stacks:
-        try:
-            described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
-        except AWS_ERRORS as exc:
-            if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
-                found.append(StackState(stack, None))
-                continue
-            raise explain(exc, profile, f"describing stack {stack}") from None
+        described = described_stack(cloudformation, stack, profile)
+        if described is None:
+            found.append(StackState(stack, None))
+            continue
         status = str(described.get("StackStatus", ""))
         updated = described.get("LastUpdatedTime") or described.get("CreationTime")
         try:

@@ -431,7 +431,8 @@ class PostmarkClient:
     ) -> list[ListedT]:
         """Every item of a listing (domains, servers), page by page: complete and consistent
         or an error - it stops at the count `TotalCount` gives, at `max_pages`, and refuses a
-        repeated item, an oversized page or an early empty page (never a silent partial list)."""
+        repeated item, an oversized page, an early empty page, a count that changes between
+        pages or more items than it counts (never a silent partial list)."""
         what = key.lower()
         items: list[ListedT] = []
         seen: set[int] = set()
@@ -456,19 +457,7 @@ class PostmarkClient:
                         f"TotalCount {total} is more than the {self._limits.max_pages * PAGE_SIZE} {what} "
                         "this tool reads",
                     )
-            if len(page.items) > PAGE_SIZE:
-                raise PostmarkShapeError(
-                    operation, f"a page holds {len(page.items)} {what} (count {PAGE_SIZE})"
-                )
-            ids = {item.id for item in page.items}
-            if ids & seen or len(ids) < len(page.items):
-                raise PostmarkUnavailable(
-                    f"Postmark repeated {what} while {operation} (offset {len(items)}); re-run later"
-                )
-            if not page.items and len(items) < total:
-                raise PostmarkUnavailable(
-                    f"Postmark's listing ended at {len(items)} of the {total} {what} it counted; re-run later"
-                )
+            ids = _page_ids(page, total, len(items), seen, what=what, operation=operation)
             seen |= ids
             items.extend(page.items)
             if len(items) >= total or not page.items:
@@ -542,6 +531,31 @@ class PostmarkClient:
         return PostmarkDomain.from_api(
             self._call("PUT", f"/domains/{domain_id}/verifyReturnPath", operation=operation), operation
         )
+
+
+def _page_ids(
+    page: ListingPage[Any], total: int, listed: int, seen: set[int], *, what: str, operation: str
+) -> set[int]:
+    """The ids of a listing's next page (after `listed` items, `seen` their ids), once it is
+    consistent with what came before; PostmarkShapeError or PostmarkUnavailable otherwise."""
+    if len(page.items) > PAGE_SIZE:
+        raise PostmarkShapeError(operation, f"a page holds {len(page.items)} {what} (count {PAGE_SIZE})")
+    if page.total_count != total or listed + len(page.items) > total:
+        # The listing changed under us or contradicts itself: what it left out is unknown.
+        raise PostmarkUnavailable(
+            f"Postmark's listing of {what} is inconsistent while {operation} (TotalCount {total}, then "
+            f"{page.total_count}, with {listed + len(page.items)} {what} returned); re-run later"
+        )
+    ids = {item.id for item in page.items}
+    if ids & seen or len(ids) < len(page.items):
+        raise PostmarkUnavailable(
+            f"Postmark repeated {what} while {operation} (offset {listed}); re-run later"
+        )
+    if not page.items and listed < total:
+        raise PostmarkUnavailable(
+            f"Postmark's listing ended at {listed} of the {total} {what} it counted; re-run later"
+        )
+    return ids
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

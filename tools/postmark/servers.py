@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.postmark.client import PostmarkClient
-from tools.postmark.errors import PostmarkShapeError
+from tools.postmark.errors import PostmarkError, PostmarkShapeError
 from tools.postmark.records import checked_object, json_type
 from tools.secrets.logger import register_secret
+from tools.secrets.outside_text import outside_text
 from tools.secrets.token_rule import TokenRejected, normalize_token
 
 _SERVER_FIELDS = {"ID": "an integer", "Name": "a string"}
@@ -66,6 +67,18 @@ class PostmarkServerAdmin(PostmarkClient):
         found = [server for server in servers if server.name == name]
         if len(found) > 1:
             raise PostmarkShapeError(operation, f"{len(found)} servers are named {name}")
+        if not found:
+            # A look-alike (another case, spaces around it) is most likely the server meant:
+            # creating a second one beside it would split the group's mail between two.
+            alike = [server for server in servers if server.name.strip().casefold() == name.casefold()]
+            if alike:
+                shown = ", ".join(
+                    f"{outside_text(repr(server.name), 80)} (ID {server.id})" for server in alike
+                )
+                raise PostmarkError(
+                    f"Postmark has no server named exactly {name}, but {shown}: rename it to {name} in "
+                    "Postmark (or remove it), then re-run; no server was created"
+                )
         return found[0] if found else None
 
     def create_server(self, name: str) -> PostmarkServer:

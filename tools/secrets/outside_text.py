@@ -1,10 +1,12 @@
 """The one rule for text from outside (Postmark, GitHub, `op`, AWS, DNS) before it is shown,
 logged, written to a file or filed in an issue: redact, then escape, then cut.
 
-1. Redact every known secret - in any letter case, also when whitespace, line breaks or
-   invisible characters split it (a server may echo a token wrapped over two lines), when it
-   comes back percent-encoded or `\\u`-escaped, and any 8 consecutive characters of one (a
-   server that echoes half a token shows none of it).
+1. Redact every known secret - in any letter case, also when whitespace, line breaks,
+   invisible or blank-looking characters or combining marks split it (a server may echo a
+   token wrapped over two lines), when any of its characters come back escaped (percent,
+   `\\u`, `\\x`, HTML character references), in full-width or other compatibility forms or
+   common Cyrillic and Greek look-alike letters, base64- or hex-encoded, and any 8
+   consecutive characters of one (a server that echoes half a token shows none of it).
 2. Make it one line, then escape what a terminal would act on (control characters, lone
    surrogates, bidirectional overrides) - only those: every other character stays as it is.
 3. Cut it to a length last, so a cut can never expose part of a secret that step 1 would
@@ -13,8 +15,10 @@ logged, written to a file or filed in an issue: redact, then escape, then cut.
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -28,14 +32,38 @@ MESSAGE_CHARACTERS = 200
 
 def _variants(secret: str) -> list[str]:
     """How a secret may come back: as it is, percent-encoded (its special characters, or every
-    character), JSON-escaped (`\\/`, or every character as `\\u00XX`)."""
+    character), JSON-escaped (`\\/`, or every character as `\\u00XX`) - matched as they are,
+    so a stream holds back the start of one too - hex- and base64-encoded. (A mix of escaped
+    and plain characters is found in the decoded view, see `_decoded_view`.)"""
     every_percent = "".join(f"%{byte:02x}" for byte in secret.encode())
     every_unicode = "".join(f"\\u{ord(char):04x}" for char in secret)
     return list(
         dict.fromkeys(
-            [secret, quote(secret, safe=""), every_percent, secret.replace("/", "\\/"), every_unicode]
+            [
+                secret,
+                quote(secret, safe=""),
+                every_percent,
+                secret.replace("/", "\\/"),
+                every_unicode,
+                secret.encode().hex(),
+                *_base64_forms(secret.encode()),
+            ]
         )
     )
+
+
+def _base64_forms(secret: bytes) -> list[str]:
+    """The characters base64 gives `secret` wherever it sits in what was encoded (after 0, 1
+    or 2 other bytes: `Bearer <token>`, `user:<token>`), in either alphabet: only the
+    characters that come from the secret's bits alone, so what surrounds it changes none."""
+    forms = []
+    for offset in range(3):
+        encoded = base64.b64encode(bytes(offset) + secret).decode()
+        first = (0, 2, 3)[offset]  # the characters that mix the filler bytes' bits in
+        last = (offset + len(secret)) * 4 // 3  # the characters made of whole bytes only
+        middle = encoded[first:last]
+        forms += [middle, middle.replace("+", "-").replace("/", "_")]
+    return forms
 
 
 def _ignorable(char: str) -> bool:
@@ -61,6 +89,62 @@ def _ignorable_positions(text: str, single: list[bool] | None = None) -> list[bo
 def _folded(char: str) -> str:
     lower = char.lower()
     return lower if len(lower) == 1 else char  # one code point per code point: indices stay aligned
+
+
+# A character a server may write in place of a secret's, decoded for matching: percent-
+# encoding, JSON and C escapes, HTML character references.
+_ENCODED_CHARACTER = re.compile(
+    r"%([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})|\\([/\\\"'])"
+    r"|&#([0-9]{1,7});?|&#[xX]([0-9A-Fa-f]{1,6});?"
+)
+# Letters that look blank (Hangul fillers, the Braille blank): a secret spaced out with them
+# still reads whole.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Cyrillic and Greek letters that look like Latin ones, dashes that look like a hyphen (the
+# common ones; not every confusable Unicode knows).
+_LOOK_ALIKE = str.maketrans(
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ\u2010\u2011\u2012\u2013\u2014\u2212",
+    "aeopcyxijsdqwABEKMHOPCTXIJSabeiknoptuxABEZHIKMNOPTYX------",
+)
+
+
+def _decoded_view(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`text` as a reader sees it, for matching: escaped characters decoded, compatibility
+    forms (full-width, mathematical letters) and look-alike letters made plain, ignorable and
+    blank-looking characters, combining marks and terminal escape sequences left out, a
+    character overstruck by a backspace replaced - case folded; with each character's span
+    in `text` (a secret found in the view is masked over the whole span)."""
+    sequences = _ignorable_positions(text, [False] * len(text))
+    view: list[str] = []
+    spans: list[tuple[int, int]] = []
+    overstruck: int | None = None
+    index = 0
+    while index < len(text):
+        match = _ENCODED_CHARACTER.match(text, index) if text[index] in "%\\&" else None
+        end = match.end() if match else index + 1
+        if match and match[4]:
+            char = match[4]
+        elif match:
+            code = int(next(group for group in match.groups() if group is not None), 10 if match[5] else 16)
+            char = chr(code) if code <= 0x10FFFF else "\ufffd"
+        else:
+            char = text[index]
+        if char == "\b" and view:  # what follows is shown over the last character
+            view.pop()
+            overstruck = spans.pop()[0]
+        elif not sequences[index]:
+            for plain in unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKE):
+                if (
+                    _ignorable(plain)
+                    or plain in _BLANK_LOOKING
+                    or unicodedata.category(plain) in ("Mn", "Me")
+                ):
+                    continue
+                view.append(_folded(plain))
+                spans.append((index if overstruck is None else overstruck, end))
+                overstruck = None
+        index = end
+    return "".join(view), spans
 
 
 HELD_BACK_MINIMUM = 4  # fewer characters of a secret at a stream's end are not held back
@@ -124,15 +208,18 @@ class Redactor:
             fragments = fragments | _fragments_of(more)
         if not fragments or len(text) < FRAGMENT:
             return text
-        # Two views: escape sequences skipped whole (a colour code inside a token), and only
-        # single ignorable characters skipped (a token may hold what follows an ESC).
+        # Views of the text: only single ignorable characters skipped (a token may hold what
+        # follows an ESC); escape sequences skipped whole (a colour code inside a token); and,
+        # for text with escapes or beyond ASCII, the decoded view a reader would see.
         masked = [False] * len(text)
         single = [_ignorable(char) for char in text]
-        views = (
-            (_ignorable_positions(text, single), single) if "\x1b" in text else (single,)
-        )  # no ESC: one view
-        for ignorable in views:
-            for begin, end in _secret_spans(text, ignorable, fragments):
+        views = [_squeezed_view(text, single)]
+        if "\x1b" in text:
+            views.append(_squeezed_view(text, _ignorable_positions(text, single)))
+        if not text.isascii() or any(char in text for char in "%\\&\b"):
+            views.append(_decoded_view(text))
+        for view, spans in views:
+            for begin, end in _secret_spans(view, spans, fragments):
                 masked[begin:end] = [True] * (end - begin)
         if not any(masked):
             return text
@@ -148,25 +235,33 @@ class Redactor:
         return "".join(pieces)
 
 
-def _secret_spans(text: str, ignorable: list[bool], fragments: frozenset[str]) -> list[tuple[int, int]]:
-    """Where in `text` a fragment of a secret sits, in the squeezed view `ignorable` gives:
-    each span runs from its first to its last character, ignorable ones between included."""
+def _squeezed_view(text: str, ignorable: list[bool]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` without its `ignorable` characters, case folded, with each character's span."""
     kept = [index for index, skip in enumerate(ignorable) if not skip]
-    squeezed = "".join(_folded(text[index]) for index in kept)
-    covered = [False] * len(squeezed)
-    for start in range(len(squeezed) - FRAGMENT + 1):
-        if squeezed[start : start + FRAGMENT] in fragments:
+    return "".join(_folded(text[index]) for index in kept), [(index, index + 1) for index in kept]
+
+
+def _secret_spans(
+    view: str, spans: list[tuple[int, int]], fragments: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Where in the text a fragment of a secret sits, found in `view` (whose characters come
+    from `spans` of the text): each run of covered characters is one span, from its first
+    character's start to its last one's end - what the view left out between included."""
+    covered = [False] * len(view)
+    for start in range(len(view) - FRAGMENT + 1):
+        if view[start : start + FRAGMENT] in fragments:
             covered[start : start + FRAGMENT] = [True] * FRAGMENT
-    spans: list[tuple[int, int]] = []
-    for position, hit in enumerate(covered):
-        if not hit:
+    found: list[tuple[int, int]] = []
+    position = 0
+    while position < len(view):
+        if not covered[position]:
+            position += 1
             continue
-        begin, end = kept[position], kept[position] + 1
-        if spans and all(ignorable[spans[-1][1] : begin]):  # only ignorable between: one masked span
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((begin, end))
-    return spans
+        first = position
+        while position < len(view) and covered[position]:
+            position += 1
+        found.append((spans[first][0], spans[position - 1][1]))
+    return found
 
 
 def _squeezed(text: str) -> str:

@@ -15,6 +15,7 @@ Actions that masks each of its lines first.
 from __future__ import annotations
 
 from tools.cli.contract import OperatorError
+from tools.secrets.outside_text import MIN_SECRET_LENGTH
 
 # RFC 7235 token68: what an HTTP credential is made of (Postmark's are UUIDs). Nothing here
 # needs escaping in JSON, repr() or a URL, so an echoed token is always the same text and the
@@ -44,6 +45,11 @@ def normalize_token(raw: str, *, source: str, fix: str) -> str:
     value = raw.strip()
     if not value:
         raise TokenRejected(f"{source} is empty; {fix}")
+    if len(value) < MIN_SECRET_LENGTH:
+        # Too short to be a credential, and too short to redact (it would mask ordinary words).
+        raise TokenRejected(
+            f"{source} is {len(value)} characters, too short for a token (Postmark's are 36); {fix}"
+        )
     for char in value:
         if not 33 <= ord(char) <= 126:
             raise TokenRejected(f"{source} holds {_describe(char)} inside the token; {fix}")
