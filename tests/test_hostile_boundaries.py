@@ -353,6 +353,9 @@ def test_a_plain_http_github_on_loopback_never_goes_through_a_proxy(dns: Loopbac
         ({"GITHUB_REPOSITORY": "arda/.."}, "GITHUB_REPOSITORY 'arda/..' is not owner/name"),
         ({"GITHUB_REPOSITORY": "arda/infra/../x"}, "is not owner/name"),
         ({"GITHUB_REPOSITORY": "arda/in fra"}, "is not owner/name"),
+        ({"GITHUB_REPOSITORY": "arda/infra\n"}, "GITHUB_REPOSITORY 'arda/infra\\n' is not owner/name"),
+        ({"GITHUB_API_URL": "http://[::1]evil"}, "host '[::1]evil' is not an ASCII host name or IP address"),
+        ({"GITHUB_API_URL": "https://\u0430pi.github.com"}, "is not an ASCII host name or IP address"),
     ],
 )
 def test_github_settings_that_would_misdirect_the_token_are_refused_before_any_request(

@@ -207,7 +207,7 @@ class GitHubIssues:
 
 def _issue_number(issue: Any, call: str) -> int:
     number = issue.get("number") if isinstance(issue, dict) else None
-    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+    if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < 2**31:
         raise GitHubError(f"GitHub API {call} answered an issue without a number")
     return number
 

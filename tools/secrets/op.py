@@ -80,8 +80,9 @@ def _failure(reference: str, code: int, stderr: bytes) -> OpError:
     for markers, message in _KNOWN_FAILURES:
         if any(marker in said for marker in markers):
             return OpError(message.format(reference=reference))
+    ended = f"was killed by signal {-code}" if code < 0 else f"failed (exit {code})"
     return OpError(
-        f"`op read {reference}` failed (exit {code}); run `op read {reference} >/dev/null` yourself "
+        f"`op read {reference}` {ended}; run `op read {reference} >/dev/null` yourself "
         "to see why (its message is not shown here: it may hold the value)"
     )
 
