@@ -26,6 +26,7 @@ from tools.aws import cdk as cdk_cli
 from tools.aws import stack_outputs
 from tools.cli.child_output import IDLE_FLUSH_SECONDS, MAX_PENDING_CHARACTERS, stream_child
 from tools.cli.run_log import RunLog
+from tools.cli.screen_line import ScreenLine
 from tools.runtime.text import terminal_text
 from tools.secrets.outside_text import REDACTOR
 
@@ -276,3 +277,35 @@ def test_a_secret_split_by_colour_codes_is_redacted_on_the_console_and_in_the_lo
     for text in (terminal.getvalue(), (tmp_path / "run.log").read_text()):
         plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
         assert secret[:8] not in plain and secret[-8:] not in plain and "***" in plain, repr(text)
+
+
+def test_a_token_drawn_out_of_order_with_column_moves_is_redacted_as_the_terminal_shows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A child that writes a token in 4-character pieces, right to left, each placed with a
+    column move, never writes 8 of its characters in a row: the terminal still shows it
+    whole. The line is checked as it is seen and redrawn redacted."""
+    token = "3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d"
+    REDACTOR.add(token)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    log = RunLog(None)
+    for start in reversed(range(0, len(token), 4)):
+        log._child_text(f"\x1b[{9 + start}G{token[start : start + 4]}")
+    log._child_text("\nnext line\n")
+    screen = ScreenLine()
+    for line in terminal.getvalue().split("\n")[:1]:
+        screen.feed(line.rsplit("\r\x1b[2K", 1)[-1])
+    assert token[:8] not in screen.text and "***" in screen.text
+    assert terminal.getvalue().endswith("\nnext line\n")
+
+
+def test_column_moves_without_a_secret_reach_the_terminal_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    log = RunLog(None)
+    prompt = "\x1b[1G\x1b[0JDo you wish to deploy these changes (y/n)? \x1b[44G"
+    log._child_text(prompt)
+    assert terminal.getvalue() == prompt

@@ -208,6 +208,12 @@ def _spaced(text: str, between: str) -> str:
     return between.join(text)
 
 
+def _math_digit(digit: str) -> str:
+    """A mathematical bold digit as JSON writes it: a `\\u` surrogate pair."""
+    code = 0x1D7CE + int(digit) - 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 @pytest.mark.parametrize(
     ("echo", "shown"),
     [
@@ -235,6 +241,23 @@ def _spaced(text: str, between: str) -> str:
         (_UUID_CANARY.replace("-", "\u2010"), "***"),  # a hyphen that is not '-'
         (_UUID_CANARY.replace("-", "\uff0d"), "***"),
         (GITHUB_CANARY.replace("a", "\u0430").replace("c", "\u0441"), "***"),  # Cyrillic look-alikes
+        # what a URL decoder, a JSON reader, a browser or a terminal would show
+        ("%E2%80%8B".join(_UUID_CANARY), "***"),  # UTF-8 bytes of a zero-width space, escaped
+        ("\\xe2\\x80\\x8b".join(_UUID_CANARY), "***"),
+        (
+            "".join(f"%EF%BC%{0x90 + int(c):02X}" if c.isdigit() else c for c in _UUID_CANARY),
+            "***",
+        ),  # full-width
+        ("".join(c + "%CC%81" for c in _UUID_CANARY), "***%CC%81"),  # a combining accent on each, escaped
+        ("".join(_math_digit(c) if c.isdigit() else c for c in _UUID_CANARY), "***"),  # surrogate pairs
+        ("".join(f"%3\x1b[0m{c}" if c.isdigit() else c for c in _UUID_CANARY), "***"),  # a colour code in %33
+        ("".join(f"%3\u200b{c}" if c.isdigit() else c for c in _UUID_CANARY), "***"),
+        ("%08".join(_UUID_CANARY), "***"),  # an escaped backspace: a viewer drops it
+        ("\\b".join(_UUID_CANARY), "***"),
+        ("&#8;".join(GITHUB_CANARY), "***"),
+        ("".join(f"%253{c}" if c.isdigit() else c for c in _UUID_CANARY), "***"),  # an escaped escape
+        ("".join(f"&#0000{ord(c)};" if i % 2 == 0 else c for i, c in enumerate(_UUID_CANARY)), "***"),
+        ("".join(f"&#x0000{ord(c):x};" if i % 2 == 0 else c for i, c in enumerate(_UUID_CANARY)), "***"),
     ],
 )
 def test_a_secret_a_reader_could_still_read_is_masked(echo: str, shown: str) -> None:
@@ -264,6 +287,22 @@ def test_a_token_too_short_to_redact_is_refused_where_it_enters(value: str) -> N
 
     with pytest.raises(TokenRejected, match="too short for a token"):
         normalize_token(value, source="`op read op://x/y/z`", fix="check the item")
+
+
+def test_a_secret_holding_bytes_that_are_not_utf8_is_registered_not_a_traceback() -> None:
+    """A token variable holding a byte that is not UTF-8 reaches Python as a lone surrogate;
+    it is registered (and then refused by the token rule), never a crash."""
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()
+    assert redactor.add("3f2a9c1e-7b4d\udcff4e8a-9c2f-1d5e6a7b8c9d")
+    assert redactor.redact("echo 3f2a9c1e-7b4d\udcff4e8a refused") == "echo *** refused"
+
+
+def test_outside_text_reads_a_bounded_part_of_a_huge_message() -> None:
+    started = time.monotonic()
+    line = outside_text("\ufdfa" * 1_000_000 + GITHUB_CANARY, 200, secrets=(GITHUB_CANARY,))
+    assert time.monotonic() - started < 5 and len(line) == 200 and line.endswith("…")
 
 
 def test_printable_escapes_only_the_characters_a_terminal_acts_on() -> None:

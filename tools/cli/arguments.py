@@ -109,7 +109,7 @@ def visible(text: str) -> str:
     which would reach the terminal and the run log as they are or hide what was given."""
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty value was given")
-    if text.startswith("-"):
+    if text.startswith("-") and " " not in text:  # as argparse reads it: "- checked by hand" is text
         raise argparse.ArgumentTypeError(f"'{printable(text)}' is an option, not a value")
     if any(unprintable(char) for char in text):
         raise argparse.ArgumentTypeError(f"'{printable(text)}' holds a control or invisible character")

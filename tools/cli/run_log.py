@@ -22,6 +22,7 @@ from typing import TextIO
 
 from tools.cli.child_output import stream_child
 from tools.cli.contract import UsageError
+from tools.cli.screen_line import ScreenLine
 from tools.runtime.text import printable, terminal_text
 from tools.secrets import logger
 from tools.secrets.outside_text import REDACTOR, outside_text
@@ -130,6 +131,7 @@ class RunLog:
         self._saved: tuple[TextIO, TextIO] | None = None
         self._waiting = False  # a progress line stands open on the terminal
         self._tail = ""  # the end of the last child's output (redacted), for its error message
+        self._screen = ScreenLine()  # the terminal's current line as a child draws it
 
     def open(self) -> RunLog:
         logger.send_masks_to(_raw(sys.stdout))
@@ -228,11 +230,31 @@ class RunLog:
         redacted = REDACTOR.redact(text)
         self._tail = (self._tail + redacted)[-TAIL_CHARACTERS:]
         console = self._console()
-        console.write(terminal_text(redacted, colour=console.isatty() and not no_colour()))
+        colour = console.isatty() and not no_colour()
+        shown = terminal_text(redacted, colour=colour)
+        console.write(self._as_seen(shown) if colour else shown)  # without colour no code moves the cursor
         console.flush()
         if self._file is not None:
             self._file.write(terminal_text(redacted, colour=False))
             self._file.flush()
+
+    def _as_seen(self, shown: str) -> str:
+        """`shown`, unless a line of it, as the terminal would show it after column moves,
+        reads a secret that no single piece held: then that line is redrawn redacted."""
+        out: list[str] = []
+        for part in shown.split("\n"):
+            if out:
+                out.append("\n")
+                self._screen.new_line()
+            self._screen.feed(part)
+            line = self._screen.text
+            redacted = REDACTOR.redact(line) if self._screen.redrawn else line
+            if redacted == line:
+                out.append(part)
+            else:
+                out.append("\r\x1b[2K" + printable(redacted))
+                self._screen.replace(redacted)
+        return "".join(out)
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[list[int]]:

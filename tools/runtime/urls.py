@@ -48,7 +48,8 @@ def check_api_url(url: str, source: str, default: str) -> str:
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname or ""
-        _ = parts.port  # raises ValueError on a malformed port
+        if parts.port == 0:  # raises ValueError on a malformed port
+            raise ValueError("port 0")
     except ValueError:
         raise UnsafeUrl(f"{source} is not a URL; unset it to use {default}") from None
     if parts.username is not None or parts.password is not None:

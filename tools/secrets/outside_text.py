@@ -16,13 +16,12 @@ logged, written to a file or filed in an issue: redact, then escape, then cut.
 from __future__ import annotations
 
 import base64
-import re
 import threading
-import unicodedata
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from tools.runtime.text import printable, unprintable
+from tools.runtime.text import printable
+from tools.secrets.views import decoded_view, folded, ignorable, ignorable_positions, squeezed_view
 
 MASK = "***"
 MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words (redaction ignores case)
@@ -34,19 +33,20 @@ def _variants(secret: str) -> list[str]:
     """How a secret may come back: as it is, percent-encoded (its special characters, or every
     character), JSON-escaped (`\\/`, or every character as `\\u00XX`) - matched as they are,
     so a stream holds back the start of one too - hex- and base64-encoded. (A mix of escaped
-    and plain characters is found in the decoded view, see `_decoded_view`.)"""
-    every_percent = "".join(f"%{byte:02x}" for byte in secret.encode())
+    and plain characters is found in the decoded view, see `tools.secrets.views`.)"""
+    raw = secret.encode("utf-8", "surrogatepass")  # a lone surrogate (from bytes that are not UTF-8) too
+    every_percent = "".join(f"%{byte:02x}" for byte in raw)
     every_unicode = "".join(f"\\u{ord(char):04x}" for char in secret)
     return list(
         dict.fromkeys(
             [
                 secret,
-                quote(secret, safe=""),
+                quote(raw, safe=""),
                 every_percent,
                 secret.replace("/", "\\/"),
                 every_unicode,
-                secret.encode().hex(),
-                *_base64_forms(secret.encode()),
+                raw.hex(),
+                *_base64_forms(raw),
             ]
         )
     )
@@ -64,87 +64,6 @@ def _base64_forms(secret: bytes) -> list[str]:
         middle = encoded[first:last]
         forms += [middle, middle.replace("+", "-").replace("/", "_")]
     return forms
-
-
-def _ignorable(char: str) -> bool:
-    """What may sit between a secret's characters without hiding it: whitespace (a line
-    break), control and format characters (a zero-width space, a soft hyphen, NUL, ESC)."""
-    return char.isspace() or unprintable(char)
-
-
-# A terminal escape sequence (colour, cursor, title): invisible on a terminal, so it can sit
-# inside a secret without hiding it from a reader - it must not hide it from redaction either.
-_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-
-
-def _ignorable_positions(text: str, single: list[bool] | None = None) -> list[bool]:
-    """For each character: whether it may sit inside a secret (see `_ignorable`), escape
-    sequences included as a whole (`single`: the characters' own answers, if known)."""
-    positions = [_ignorable(char) for char in text] if single is None else list(single)
-    for match in _ESCAPE_SEQUENCE.finditer(text):
-        positions[match.start() : match.end()] = [True] * (match.end() - match.start())
-    return positions
-
-
-def _folded(char: str) -> str:
-    lower = char.lower()
-    return lower if len(lower) == 1 else char  # one code point per code point: indices stay aligned
-
-
-# A character a server may write in place of a secret's, decoded for matching: percent-
-# encoding, JSON and C escapes, HTML character references.
-_ENCODED_CHARACTER = re.compile(
-    r"%([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})|\\([/\\\"'])"
-    r"|&#([0-9]{1,7});?|&#[xX]([0-9A-Fa-f]{1,6});?"
-)
-# Letters that look blank (Hangul fillers, the Braille blank): a secret spaced out with them
-# still reads whole.
-_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-# Cyrillic and Greek letters that look like Latin ones, dashes that look like a hyphen (the
-# common ones; not every confusable Unicode knows).
-_LOOK_ALIKE = str.maketrans(
-    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ\u2010\u2011\u2012\u2013\u2014\u2212",
-    "aeopcyxijsdqwABEKMHOPCTXIJSabeiknoptuxABEZHIKMNOPTYX------",
-)
-
-
-def _decoded_view(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """`text` as a reader sees it, for matching: escaped characters decoded, compatibility
-    forms (full-width, mathematical letters) and look-alike letters made plain, ignorable and
-    blank-looking characters, combining marks and terminal escape sequences left out, a
-    character overstruck by a backspace replaced - case folded; with each character's span
-    in `text` (a secret found in the view is masked over the whole span)."""
-    sequences = _ignorable_positions(text, [False] * len(text))
-    view: list[str] = []
-    spans: list[tuple[int, int]] = []
-    overstruck: int | None = None
-    index = 0
-    while index < len(text):
-        match = _ENCODED_CHARACTER.match(text, index) if text[index] in "%\\&" else None
-        end = match.end() if match else index + 1
-        if match and match[4]:
-            char = match[4]
-        elif match:
-            code = int(next(group for group in match.groups() if group is not None), 10 if match[5] else 16)
-            char = chr(code) if code <= 0x10FFFF else "\ufffd"
-        else:
-            char = text[index]
-        if char == "\b" and view:  # what follows is shown over the last character
-            view.pop()
-            overstruck = spans.pop()[0]
-        elif not sequences[index]:
-            for plain in unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKE):
-                if (
-                    _ignorable(plain)
-                    or plain in _BLANK_LOOKING
-                    or unicodedata.category(plain) in ("Mn", "Me")
-                ):
-                    continue
-                view.append(_folded(plain))
-                spans.append((index if overstruck is None else overstruck, end))
-                overstruck = None
-        index = end
-    return "".join(view), spans
 
 
 HELD_BACK_MINIMUM = 4  # fewer characters of a secret at a stream's end are not held back
@@ -189,11 +108,11 @@ class Redactor:
             return 0
         longest = max(len(s) for s in squeezed_secrets)
         window = text[-4 * longest :]  # room for ignorable characters and escapes between
-        ignorable = _ignorable_positions(window)
+        ignorable = ignorable_positions(window)
         tail, unsafe = "", 0
         for back in range(1, len(window) + 1):
             if not ignorable[-back]:
-                tail = _folded(window[-back]) + tail
+                tail = folded(window[-back]) + tail
                 if len(tail) > longest:
                     break
                 if len(tail) >= HELD_BACK_MINIMUM and any(tail in secret for secret in squeezed_secrets):
@@ -212,12 +131,12 @@ class Redactor:
         # follows an ESC); escape sequences skipped whole (a colour code inside a token); and,
         # for text with escapes or beyond ASCII, the decoded view a reader would see.
         masked = [False] * len(text)
-        single = [_ignorable(char) for char in text]
-        views = [_squeezed_view(text, single)]
+        single = [ignorable(char) for char in text]
+        views = [squeezed_view(text, single)]
         if "\x1b" in text:
-            views.append(_squeezed_view(text, _ignorable_positions(text, single)))
+            views.append(squeezed_view(text, ignorable_positions(text, single)))
         if not text.isascii() or any(char in text for char in "%\\&\b"):
-            views.append(_decoded_view(text))
+            views.append(decoded_view(text))
         for view, spans in views:
             for begin, end in _secret_spans(view, spans, fragments):
                 masked[begin:end] = [True] * (end - begin)
@@ -233,12 +152,6 @@ class Redactor:
                 pieces.append(text[index])
                 index += 1
         return "".join(pieces)
-
-
-def _squeezed_view(text: str, ignorable: list[bool]) -> tuple[str, list[tuple[int, int]]]:
-    """`text` without its `ignorable` characters, case folded, with each character's span."""
-    kept = [index for index, skip in enumerate(ignorable) if not skip]
-    return "".join(_folded(text[index]) for index in kept), [(index, index + 1) for index in kept]
 
 
 def _secret_spans(
@@ -265,7 +178,7 @@ def _secret_spans(
 
 
 def _squeezed(text: str) -> str:
-    return "".join(_folded(char) for char in text if not _ignorable(char))
+    return "".join(folded(char) for char in text if not ignorable(char))
 
 
 def _fragments_of(secrets: Iterable[str]) -> frozenset[str]:
@@ -275,10 +188,10 @@ def _fragments_of(secrets: Iterable[str]) -> frozenset[str]:
 
 def _fragments_in(squeezed_variants: Iterable[str]) -> frozenset[str]:
     found: set[str] = set()
-    for folded in squeezed_variants:
-        if len(folded) < FRAGMENT:
-            found.add(folded)  # never: secrets are at least MIN_SECRET_LENGTH
-        found.update(folded[i : i + FRAGMENT] for i in range(len(folded) - FRAGMENT + 1))
+    for variant in squeezed_variants:
+        if len(variant) < FRAGMENT:
+            found.add(variant)  # never: secrets are at least MIN_SECRET_LENGTH
+        found.update(variant[i : i + FRAGMENT] for i in range(len(variant) - FRAGMENT + 1))
     return frozenset(found)
 
 
@@ -289,7 +202,15 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
+# Outside text longer than this is first cut here: a line is never read that far, and the
+# redactor's work grows with the text. What the cut leaves of a secret at this end is less
+# than FRAGMENT characters (any longer part is masked) and lies far beyond any `limit`.
+READ_CHARACTERS = 64 * 1024
+
+
 def outside_text(text: str, limit: int = MESSAGE_CHARACTERS, *, secrets: Iterable[str] = ()) -> str:
     """Text from outside as one safe line: redacted (registered secrets and `secrets`), its
     whitespace runs joined to single spaces, control characters escaped, cut to `limit`."""
-    return cut(printable(" ".join(REDACTOR.redact(text, secrets).split())), limit)
+    read = text[: max(READ_CHARACTERS, 4 * limit)]
+    shown = cut(printable(" ".join(REDACTOR.redact(read, secrets).split())), limit)
+    return cut(shown + "…", limit) if len(read) < len(text) and not shown.endswith("…") else shown

@@ -1,0 +1,67 @@
+"""The line a terminal shows while a child draws it with the codes it may keep there.
+
+On a terminal a child keeps colour and the in-line editing a prompt does (go to a column,
+erase in the line: `tools.runtime.text.terminal_text`). A column move lets text written
+out of order read in order on the screen - pieces of a token each too short for the
+redactor, drawn right to left. `ScreenLine` follows what the current line shows, so the
+run log can check the line as it is seen, not only as it was written.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_COLUMNS = 4096  # a column beyond this is drawn nowhere we look
+
+# One of the codes terminal_text keeps (SGR colour, CHA column, EL erase in line, ED erase
+# below), a line break, a tab, or any other single character.
+_PIECE = re.compile(r"\x1b\[([0-9;]*)([mGKJ])|(\n)|(\t)|(.)", re.DOTALL)
+
+
+class ScreenLine:
+    """The current line's cells and cursor, fed with what is written to the terminal."""
+
+    def __init__(self) -> None:
+        self._cells: list[str] = []
+        self._column = 0
+        self.redrawn = False  # the cursor moved back or something was erased on this line
+
+    @property
+    def text(self) -> str:
+        return "".join(self._cells)
+
+    def feed(self, shown: str) -> None:
+        """Follow `shown` (no line break inside) on the current line."""
+        for match in _PIECE.finditer(shown):
+            parameter, code, newline, tab, char = match.groups()
+            if newline:
+                self.new_line()
+            elif tab:
+                self._column = min((self._column // 8 + 1) * 8, MAX_COLUMNS)
+            elif code:
+                self._code(parameter, code)
+            elif char is not None and self._column < MAX_COLUMNS:
+                self._cells.extend(" " * (self._column + 1 - len(self._cells)))
+                self._cells[self._column] = char
+                self._column += 1
+
+    def new_line(self) -> None:
+        self._cells, self._column, self.redrawn = [], 0, False
+
+    def replace(self, text: str) -> None:
+        """The line now shows `text` (redrawn whole), the cursor at its end."""
+        self._cells, self._column = list(text[:MAX_COLUMNS]), min(len(text), MAX_COLUMNS)
+
+    def _code(self, parameter: str, code: str) -> None:
+        number = int(parameter) if parameter.isdigit() else 0
+        if code == "G":
+            self._column = min(max(number, 1) - 1, MAX_COLUMNS)
+            self.redrawn = True
+        elif code == "K" and number == 1:
+            self._cells[: self._column + 1] = " " * min(self._column + 1, len(self._cells))
+            self.redrawn = True
+        elif code == "K" and number == 2:
+            self._cells = []
+            self.redrawn = True
+        elif code in "KJ":  # erase from the cursor to the end of the line
+            del self._cells[self._column :]

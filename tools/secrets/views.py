@@ -1,0 +1,206 @@
+"""The views of a text in which the redactor looks for secrets (`tools.secrets.outside_text`).
+
+Each view is the text as someone may read it - case folded, with each of its characters'
+span in the text, so that a secret found in the view is masked over everything that showed
+it:
+* squeezed: without whitespace, control and format characters (a token wrapped over two
+  lines, a zero-width space inside it), optionally without terminal escape sequences as a
+  whole (a colour code between two of its characters);
+* decoded: what a terminal, a browser or a JSON or URL decoder would show - a backspace
+  overstrike resolved, escaped characters decoded (percent and `\\x` bytes as UTF-8, `\\u`
+  units with their surrogate pairs, JSON's one-letter escapes, HTML character references,
+  twice: an escaped escape), compatibility forms folded (full-width, mathematical
+  letters), common look-alike letters and dashes made plain, blank-looking letters and
+  combining marks left out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from tools.runtime.text import unprintable
+
+Span = tuple[int, int]
+View = tuple[str, list[Span]]
+
+# A terminal escape sequence (colour, cursor, title): invisible on a terminal, so it can sit
+# inside a secret without hiding it from a reader - it must not hide it from redaction either.
+ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+# A character written escaped: percent and `\x` bytes, `\u` UTF-16 units, JSON's one-character
+# escapes, HTML decimal and hex character references (any number of leading zeros, as
+# browsers read them).
+_ESCAPED = re.compile(
+    r"%(?P<pct>[0-9A-Fa-f]{2})|\\x(?P<hexbyte>[0-9A-Fa-f]{2})|\\u(?P<unit>[0-9A-Fa-f]{4})"
+    r"|\\(?P<same>[/\\\"'])|\\(?P<control>[bfnrt])|&#0*(?P<dec>[0-9]{1,7});?|&#[xX]0*(?P<hex>[0-9A-Fa-f]{1,6});?"
+)
+_CONTROLS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+# Letters that look blank (Hangul fillers, the Braille blank): a secret spaced out with them
+# still reads whole.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Cyrillic and Greek letters that look like Latin ones, dashes that look like a hyphen (the
+# common ones; not every confusable Unicode knows).
+_LOOK_ALIKE = str.maketrans(
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ\u2010\u2011\u2012\u2013\u2014\u2212",
+    "aeopcyxijsdqwABEKMHOPCTXIJSabeiknoptuxABEZHIKMNOPTYX------",
+)
+# A compatibility form longer than this is not a disguised character (U+FDFA is 18 letters).
+_MAX_EXPANSION = 3
+
+
+def ignorable(char: str) -> bool:
+    """What may sit between a secret's characters without hiding it: whitespace (a line
+    break), control and format characters (a zero-width space, a soft hyphen, NUL, ESC)."""
+    return char.isspace() or unprintable(char)
+
+
+def ignorable_positions(text: str, single: list[bool] | None = None) -> list[bool]:
+    """For each character: whether it may sit inside a secret (see `ignorable`), escape
+    sequences included as a whole (`single`: the characters' own answers, if known)."""
+    positions = [ignorable(char) for char in text] if single is None else list(single)
+    for match in ESCAPE_SEQUENCE.finditer(text):
+        positions[match.start() : match.end()] = [True] * (match.end() - match.start())
+    return positions
+
+
+def folded(char: str) -> str:
+    lower = char.lower()
+    return lower if len(lower) == 1 else char  # one code point per code point: indices stay aligned
+
+
+def squeezed_view(text: str, skipped: list[bool]) -> View:
+    """`text` without its `skipped` characters, case folded."""
+    kept = [index for index, skip in enumerate(skipped) if not skip]
+    return "".join(folded(text[index]) for index in kept), [(index, index + 1) for index in kept]
+
+
+def decoded_view(text: str) -> View:
+    """`text` as a terminal, a browser or a decoder would show it (see the module)."""
+    chars, spans = _on_screen(text)
+    for _ in range(2):  # an escaped escape (`%2533` is `%33` is `3`)
+        chars, spans = _unescaped(chars, spans)
+    view: list[str] = []
+    view_spans: list[Span] = []
+    for char, span in zip(chars, spans, strict=True):
+        plain = char if char.isascii() else unicodedata.normalize("NFKC", char)
+        if len(plain) > _MAX_EXPANSION:
+            plain = char
+        for shown in plain.translate(_LOOK_ALIKE):
+            if ignorable(shown) or shown in _BLANK_LOOKING or unicodedata.category(shown) in ("Mn", "Me"):
+                continue
+            view.append(folded(shown))
+            view_spans.append(span)
+    return "".join(view), view_spans
+
+
+def _on_screen(text: str) -> tuple[list[str], list[Span]]:
+    """The characters a terminal leaves visible: escape sequences and ignorable characters
+    out, a character overstruck by a backspace replaced by what follows it."""
+    sequences = ignorable_positions(text, [False] * len(text))
+    chars: list[str] = []
+    spans: list[Span] = []
+    overstruck: int | None = None
+    for index, char in enumerate(text):
+        if sequences[index]:
+            continue
+        if char == "\b":
+            if chars:
+                chars.pop()
+                overstruck = spans.pop()[0]
+            continue
+        if ignorable(char):
+            continue
+        chars.append(char)
+        spans.append((index if overstruck is None else overstruck, index + 1))
+        overstruck = None
+    return chars, spans
+
+
+def _unescaped(chars: list[str], spans: list[Span]) -> tuple[list[str], list[Span]]:
+    """`chars` with every escaped character decoded, each keeping the span of its escape."""
+    text = "".join(chars)
+    if not any(mark in text for mark in "%\\&"):
+        return chars, spans
+    out: list[str] = []
+    out_spans: list[Span] = []
+    pending: list[tuple[int, Span]] = []  # bytes of a UTF-8 sequence still being read
+    units: list[tuple[int, Span]] = []  # a UTF-16 high surrogate waiting for its low half
+    index = 0
+
+    def flush() -> None:
+        for char, span in _utf8(pending):
+            out.append(char)
+            out_spans.append(span)
+        pending.clear()
+        for unit, span in units:
+            out.append(chr(unit))
+            out_spans.append(span)
+        units.clear()
+
+    while index < len(text):
+        match = _ESCAPED.match(text, index) if text[index] in "%\\&" else None
+        if match is None:
+            flush()
+            out.append(text[index])
+            out_spans.append(spans[index])
+            index += 1
+            continue
+        span = (spans[index][0], spans[match.end() - 1][1])
+        index = match.end()
+        byte = match["pct"] or match["hexbyte"]
+        if byte is not None:
+            if units:
+                flush()
+            pending.append((int(byte, 16), span))
+            continue
+        unit = int(match["unit"], 16) if match["unit"] else None
+        if unit is not None and 0xDC00 <= unit <= 0xDFFF and units:
+            ((high, high_span),) = units
+            units.clear()
+            flush()
+            out.append(chr(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00)))
+            out_spans.append((high_span[0], span[1]))
+            continue
+        flush()
+        if unit is not None and 0xD800 <= unit <= 0xDBFF:
+            units.append((unit, span))
+            continue
+        out.append(_escaped_char(match, unit))
+        out_spans.append(span)
+    flush()
+    return out, out_spans
+
+
+def _escaped_char(match: re.Match[str], unit: int | None) -> str:
+    if unit is not None:
+        return chr(unit)
+    if match["same"]:
+        return match["same"]
+    if match["control"]:
+        return _CONTROLS[match["control"]]
+    code = int(match["dec"], 10) if match["dec"] else int(match["hex"], 16)
+    return chr(code) if code <= 0x10FFFF else "\ufffd"
+
+
+def _utf8(pending: list[tuple[int, Span]]) -> Iterator[tuple[str, Span]]:
+    """Escaped bytes read as UTF-8 where they form a character, else one character each."""
+    index = 0
+    while index < len(pending):
+        lead = pending[index][0]
+        length = (
+            2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 1
+        )
+        sequence = pending[index : index + length]
+        if length > 1 and len(sequence) == length:
+            try:
+                char = bytes(value for value, _ in sequence).decode("utf-8")
+            except UnicodeDecodeError:
+                char = ""
+            if char:
+                yield char, (sequence[0][1][0], sequence[-1][1][1])
+                index += length
+                continue
+        yield chr(lead), pending[index][1]
+        index += 1
