@@ -155,6 +155,7 @@ def test_on_a_terminal_the_child_asks_the_operator_and_keeps_only_its_colour(tmp
         ("\x1b[1G\x1b[0Jask (y/n) \x1b[11G\x1b[2K", True, "\x1b[1G\x1b[0Jask (y/n) \x1b[11G\x1b[2K"),
         ("\x1b[1G\x1b[0Jask (y/n) \x1b[11G", False, "ask (y/n) "),
         ("\u202etxt.exe", True, "\\u202etxt.exe"),
+        ("\x1b[3Kx", True, "\\x1b[3Kx"),  # an erase no terminal defines: not passed on
     ],
 )
 def test_terminal_text_keeps_colour_at_most(text: str, colour: bool, shown: str) -> None:
@@ -309,3 +310,39 @@ def test_column_moves_without_a_secret_reach_the_terminal_unchanged(monkeypatch:
     prompt = "\x1b[1G\x1b[0JDo you wish to deploy these changes (y/n)? \x1b[44G"
     log._child_text(prompt)
     assert terminal.getvalue() == prompt
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ["\u5168\u5168" + "9c1e", "\x1b[1G3f2a"],  # wide characters: the real columns differ
+        ["x" * 80 + "    9c1e", "\x1b[81G3f2a"],  # past the window's edge: the line wraps
+    ],
+)
+def test_column_moves_are_left_out_where_the_line_cannot_be_followed(
+    monkeypatch: pytest.MonkeyPatch, pieces: list[str]
+) -> None:
+    REDACTOR.add("3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    log = RunLog(None)
+    for piece in pieces:
+        log._child_text(piece)
+    assert "G" not in terminal.getvalue().replace(pieces[0], ""), "no column move reaches the terminal"
+    assert terminal.getvalue().endswith("3f2a")  # in the order written
+
+
+def test_the_line_model_starts_afresh_after_a_line_of_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that ends without a line break, then our line: the next child's line starts at
+    column 1 on the terminal, and so in the model."""
+    REDACTOR.add("3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    log = RunLog(None)
+    log._child_text("prompt> ")
+    log.say("end: a step")
+    log._child_text("    9c1e\x1b[1G3f2a")
+    last = terminal.getvalue().rsplit("\n", 1)[-1]
+    assert last == "\r\x1b[2K***", last  # the line as seen, redrawn redacted

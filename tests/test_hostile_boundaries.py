@@ -305,6 +305,20 @@ def test_outside_text_reads_a_bounded_part_of_a_huge_message() -> None:
     assert time.monotonic() - started < 5 and len(line) == 200 and line.endswith("…")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        " " * (64 * 1024 - 7) + "abcdefghQRSTUVWX tail",  # blanks that join to one space
+        "x" * 9 + "abcdefghQRSTUVWX" * 4096 + " tail",  # masked secrets that join to one ***
+    ],
+)
+def test_the_read_cut_leaves_no_start_of_a_secret(text: str) -> None:
+    """A message longer than outside_text reads is cut first: what that cut leaves of a
+    secret is dropped too, however short the rest of the line becomes."""
+    line = outside_text(text, 200, secrets=("abcdefghQRSTUVWX",))
+    assert "abc" not in line and line.endswith("…")
+
+
 def test_printable_escapes_only_the_characters_a_terminal_acts_on() -> None:
     assert printable("Bad \x1b[2J request\u202e") == "Bad \\x1b[2J request\\u202e"
     assert printable("plain text, ünïcode ✓") == "plain text, ünïcode ✓"
@@ -519,6 +533,33 @@ def test_a_parent_whose_name_servers_disagree_is_drift(
     assert delegation["message"] == (
         f"the parent ardamails.com's name servers disagree on dev.ardamails.com ({said})"
     )
+
+
+def test_a_parent_name_server_that_cannot_be_found_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One of the parent's name servers whose address lookup fails (or that does not answer)
+    is passed over - resolvers retry another - while the others' answers count."""
+    from tools.dns.probe import DnsProbe, DnsProbeError, ResolverAddress
+
+    servers = ["a.ns.parent", "b.ns.parent", "c.ns.elsewhere"]
+    probe = DnsProbe(ResolverAddress("127.0.0.1"), 1.0)
+
+    def addresses(server: str) -> list[str]:
+        if server == "c.ns.elsewhere":
+            raise DnsProbeError("DNS A c.ns.elsewhere @127.0.0.1:53: no answer within 1s")
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(probe, "_parent_names", lambda parent: servers)
+    monkeypatch.setattr(probe, "_addresses", addresses)
+    monkeypatch.setattr(probe, "_referral", lambda zone, address: ("ns-1.awsdns-01.com",))
+    assert probe.parent_delegation("dev.parent", "parent") == {
+        "a.ns.parent": ("ns-1.awsdns-01.com",),
+        "b.ns.parent": ("ns-1.awsdns-01.com",),
+    }
+    silent = DnsProbe(ResolverAddress("127.0.0.1"), 1.0)  # a new probe: addresses are kept per probe
+    monkeypatch.setattr(silent, "_parent_names", lambda parent: servers)
+    monkeypatch.setattr(silent, "_addresses", lambda server: addresses("c.ns.elsewhere"))
+    with pytest.raises(DnsProbeError, match="none of parent's name servers answered"):
+        silent.parent_delegation("dev.parent", "parent")
 
 
 def test_a_matching_delegation_says_what_was_checked(dns: LoopbackDnsServer) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import io
 import os
+import re
 import sys
 import threading
 import time
@@ -29,6 +30,16 @@ from tools.secrets.outside_text import REDACTOR, outside_text
 
 TAIL_CHARACTERS = 8192
 TICK_SECONDS = 30.0  # off a terminal, how often a long wait says it is still waiting
+
+
+_COLUMN_MOVE = re.compile(r"\x1b\[[0-9;]*G")
+
+
+def _window_width(console: TextIO) -> int:
+    try:
+        return os.get_terminal_size(console.fileno()).columns or 80
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return 80
 
 
 def no_colour() -> bool:
@@ -165,6 +176,7 @@ class RunLog:
 
     def say(self, message: str) -> None:
         self.waited()
+        self._screen.new_line()  # our line ends with a line break: a child's next line starts afresh
         print(f"[{stamp()}] {message}", file=sys.stderr if self._to_stderr else sys.stdout, flush=True)
 
     def _console(self) -> TextIO:
@@ -185,6 +197,7 @@ class RunLog:
                 console.write(printable(line) + "\n")
                 console.flush()
             return
+        self._screen.new_line()
         console.write(f"\r\x1b[K{printable(line)}")
         console.flush()
         self._waiting = True
@@ -240,12 +253,16 @@ class RunLog:
 
     def _as_seen(self, shown: str) -> str:
         """`shown`, unless a line of it, as the terminal would show it after column moves,
-        reads a secret that no single piece held: then that line is redrawn redacted."""
+        reads a secret that no single piece held: then that line is redrawn redacted. Where
+        the model of the line may be wrong (wide characters, a wrapping line), the column
+        moves are left out: the text is shown in the order written, the order redacted."""
         out: list[str] = []
-        for part in shown.split("\n"):
-            if out:
+        width = _window_width(self._console())
+        for index, written in enumerate(shown.split("\n")):
+            if index:
                 out.append("\n")
                 self._screen.new_line()
+            part = _COLUMN_MOVE.sub("", written) if self._screen.uncertain(written, width) else written
             self._screen.feed(part)
             line = self._screen.text
             redacted = REDACTOR.redact(line) if self._screen.redrawn else line
@@ -274,6 +291,7 @@ class RunLog:
         with self.step(name) as outcome:
             sys.stdout.flush()
             self._tail = ""
+            self._screen.new_line()
             code = stream_child(argv, env=env, cwd=cwd, emit=self._child_text)
             outcome.append(code)
         return code

@@ -4,7 +4,9 @@ On a terminal a child keeps colour and the in-line editing a prompt does (go to 
 erase in the line: `tools.runtime.text.terminal_text`). A column move lets text written
 out of order read in order on the screen - pieces of a token each too short for the
 redactor, drawn right to left. `ScreenLine` follows what the current line shows, so the
-run log can check the line as it is seen, not only as it was written.
+run log can check the line as it is seen, not only as it was written. It models one ASCII
+cell per character within the window's width; where that may not hold (`uncertain`), the
+run log passes no column move at all, so the terminal shows text in the order written.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ class ScreenLine:
                 self._cells[self._column] = char
                 self._column += 1
 
+    def uncertain(self, shown: str, width: int) -> bool:
+        """Whether this line, with `shown` added, may not look on the terminal as this model
+        says: a character that is not one ASCII cell (wide, combining, ambiguous) or a line
+        that reaches the window's edge (and wraps) puts the real columns out of step."""
+        return not (self.text.isascii() and shown.isascii()) or self._column + len(shown) >= width
+
     def new_line(self) -> None:
         self._cells, self._column, self.redrawn = [], 0, False
 
@@ -63,5 +71,5 @@ class ScreenLine:
         elif code == "K" and number == 2:
             self._cells = []
             self.redrawn = True
-        elif code in "KJ":  # erase from the cursor to the end of the line
+        elif code in "KJ" and number == 0:  # erase from the cursor to the end of the line
             del self._cells[self._column :]

@@ -182,11 +182,11 @@ class DnsProbe:
         failures: list[str] = []
         referrals: dict[str, tuple[str, ...]] = {}
         for server in self._once(("NS", parent), lambda: self._parent_names(parent)):
-            address = self._once(("A", server), functools.partial(self._addresses, server))
-            if not address:
-                failures.append(f"{server} has no address")
-                continue
             try:
+                address = self._once(("A", server), functools.partial(self._addresses, server))
+                if not address:
+                    failures.append(f"{server} has no address")
+                    continue
                 referrals[server] = self._referral(zone, address[0])
             except DnsProbeError as exc:
                 failures.append(f"{server}: {exc}")

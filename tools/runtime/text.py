@@ -41,7 +41,7 @@ def printable(text: str) -> str:
 # What a child may keep on a terminal: colour and weight (SGR), and the line editing a prompt
 # does on its own line - go to a column (CHA), erase in the line (EL), erase below the cursor
 # (ED 0). Nothing that moves up, clears the screen, or sets a title.
-_KEPT = re.compile(r"\x1b\[(?:[0-9;]{0,32}m|[0-9]{0,4}[GK]|0?J)")
+_KEPT = re.compile(r"\x1b\[(?:[0-9;]{0,32}m|[0-9]{0,4}G|[012]?K|0?J)")
 _LINE_PARTS = re.compile(r"(\n|\t)")
 _LINE_END = re.compile(r"\r+\n")
 

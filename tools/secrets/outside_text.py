@@ -203,14 +203,27 @@ def cut(text: str, limit: int) -> str:
 
 
 # Outside text longer than this is first cut here: a line is never read that far, and the
-# redactor's work grows with the text. What the cut leaves of a secret at this end is less
-# than FRAGMENT characters (any longer part is masked) and lies far beyond any `limit`.
+# redactor's work grows with the text. The cut may leave the start of a secret at its end,
+# shorter than FRAGMENT and so not masked: the last FRAGMENT - 1 characters that are not
+# ignorable are dropped with it.
 READ_CHARACTERS = 64 * 1024
+
+
+def _without_tail(text: str, count: int) -> str:
+    """`text` without its last `count` characters that are not ignorable (and those between)."""
+    end = len(text)
+    while end > 0 and count > 0:
+        end -= 1
+        count -= 0 if ignorable(text[end]) else 1
+    return text[:end]
 
 
 def outside_text(text: str, limit: int = MESSAGE_CHARACTERS, *, secrets: Iterable[str] = ()) -> str:
     """Text from outside as one safe line: redacted (registered secrets and `secrets`), its
     whitespace runs joined to single spaces, control characters escaped, cut to `limit`."""
     read = text[: max(READ_CHARACTERS, 4 * limit)]
-    shown = cut(printable(" ".join(REDACTOR.redact(read, secrets).split())), limit)
+    redacted = REDACTOR.redact(read, secrets)
+    if len(read) < len(text):
+        redacted = _without_tail(redacted, FRAGMENT - 1)
+    shown = cut(printable(" ".join(redacted.split())), limit)
     return cut(shown + "…", limit) if len(read) < len(text) and not shown.endswith("…") else shown
