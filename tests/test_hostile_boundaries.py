@@ -258,6 +258,21 @@ def _math_digit(digit: str) -> str:
         ("".join(f"%253{c}" if c.isdigit() else c for c in _UUID_CANARY), "***"),  # an escaped escape
         ("".join(f"&#0000{ord(c)};" if i % 2 == 0 else c for i, c in enumerate(_UUID_CANARY)), "***"),
         ("".join(f"&#x0000{ord(c):x};" if i % 2 == 0 else c for i, c in enumerate(_UUID_CANARY)), "***"),
+        # escape sequences a terminal hides whole: charset, save cursor, keypad mode
+        (
+            _UUID_CANARY[:12]
+            + "\x1b(B\x1b[m"
+            + _UUID_CANARY[12:20]
+            + "\x1b7"
+            + _UUID_CANARY[20:28]
+            + "\x1b="
+            + _UUID_CANARY[28:],
+            "***",
+        ),
+        ("3f2aZc1e\b\b\b\b9c1e-7b4d", "***"),  # backspaces move back: the 9 overwrites the Z
+        ("".join(c + "\\u001b[1m" for c in _UUID_CANARY), "***\\u001b[1m"),  # an escaped colour code
+        ("".join(c + "X\\b" for c in _UUID_CANARY), "***X\\b"),  # an escaped backspace rubs the X out
+        ("3f2a9c1&#92;ud835\\uDC1E", "***"),  # one half of a surrogate pair escaped twice
     ],
 )
 def test_a_secret_a_reader_could_still_read_is_masked(echo: str, shown: str) -> None:
@@ -269,6 +284,68 @@ def test_a_secret_a_reader_could_still_read_is_masked(echo: str, shown: str) -> 
     redactor.add(GITHUB_CANARY)
     redactor.add(_UUID_CANARY)
     assert redactor.redact(f"Bad credentials {echo} refused") == f"Bad credentials {shown} refused"
+
+
+def test_a_few_encoded_characters_are_not_taken_for_a_secret() -> None:
+    """Hex and escapes that encode fewer than 8 of a secret's characters stay as written."""
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()
+    redactor.add(_UUID_CANARY)
+    for text in ("q=%33%66%30", '"\\u0033\\u0041"', "id=33663261ff", "ref 3f2a9c1 and more"):
+        assert redactor.redact(text) == text
+
+
+def test_a_line_written_over_after_a_carriage_return_is_read_as_shown() -> None:
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()
+    redactor.add(_UUID_CANARY)
+    assert redactor.redact("XXXX9c1e-7b4d\r3f2a") == "***"  # a terminal shows 3f2a9c1e-7b4d
+    assert redactor.redact("XXXX9c1e\r3f2a written over") == "XXXX9c1e\r3f2a written over"  # it shows none
+
+
+def test_greek_nu_is_read_as_v() -> None:
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()
+    redactor.add("ghs_k3ePv1dJtScPv6Ex")
+    assert redactor.redact("token ghs_k3eP\u03bd1dJtScP\u03bd6Ex") == "token ***"
+
+
+def test_a_secret_with_escape_characters_is_found_escaped_once() -> None:
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()
+    redactor.add("k%41%42%43%44%45")
+    assert redactor.redact("".join(f"&#{ord(c)};" for c in "k%41%42%43%44%45")) == "***"
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ["id=3f2a%39c1", "%65-7b4d"],  # a secret's start escaped
+        ["id=3f2a%39c1%6", "5-7b4d"],  # an escape cut in two
+        [
+            "".join(chr(ord(c) + 0xFEE0) for c in _UUID_CANARY[i : i + 6]) for i in range(0, 36, 6)
+        ],  # full-width
+    ],
+)
+def test_a_stream_holds_back_an_escaped_start_of_a_secret(pieces: list[str]) -> None:
+    """A stream (a child's output) holds back what could be the start of a secret - also
+    written escaped or full-width - until it sees what follows."""
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()
+    redactor.add(_UUID_CANARY)
+    pending, shown = "", ""
+    for piece in pieces:
+        text = pending + piece
+        held = redactor.unsafe_tail(text)
+        shown += redactor.redact(text[: len(text) - held])
+        pending = text[len(text) - held :]
+    shown += redactor.redact(pending)
+    assert "***" in shown and "3f2a" not in shown and "\uff13\uff46" not in shown, shown
 
 
 def test_text_without_a_secret_keeps_its_escapes() -> None:

@@ -16,12 +16,12 @@ logged, written to a file or filed in an issue: redact, then escape, then cut.
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Iterable
-from urllib.parse import quote
 
 from tools.runtime.text import printable
-from tools.secrets.views import decoded_view, folded, ignorable, ignorable_positions, squeezed_view
+from tools.secrets.views import Span, decoded_views, folded, ignorable, ignorable_positions, squeezed_view
 
 MASK = "***"
 MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words (redaction ignores case)
@@ -29,27 +29,24 @@ FRAGMENT = MIN_SECRET_LENGTH  # any run this long of a secret is masked too
 MESSAGE_CHARACTERS = 200
 
 
-def _variants(secret: str) -> list[str]:
-    """How a secret may come back: as it is, percent-encoded (its special characters, or every
-    character), JSON-escaped (`\\/`, or every character as `\\u00XX`) - matched as they are,
-    so a stream holds back the start of one too - hex- and base64-encoded. (A mix of escaped
-    and plain characters is found in the decoded view, see `tools.secrets.views`.)"""
+# How many characters of an encoded form make a fragment: as many as encode FRAGMENT
+# characters of the secret (hex: two per character; base64: four per three), so a few hex
+# digits or base64 letters in ordinary text are never taken for a secret.
+HEX_FRAGMENT = 2 * FRAGMENT
+BASE64_FRAGMENT = -(-FRAGMENT * 4 // 3)
+
+
+def _forms(secret: str) -> list[tuple[str, int]]:
+    """How a secret may come back, each with its fragment length, squeezed as text is: as it
+    is, and as each decoded view reads it (matched against the same views of the text:
+    escapes, compatibility forms and look-alikes are read there, see `tools.secrets.views`),
+    hex- and base64-encoded."""
     raw = secret.encode("utf-8", "surrogatepass")  # a lone surrogate (from bytes that are not UTF-8) too
-    every_percent = "".join(f"%{byte:02x}" for byte in raw)
-    every_unicode = "".join(f"\\u{ord(char):04x}" for char in secret)
-    return list(
-        dict.fromkeys(
-            [
-                secret,
-                quote(raw, safe=""),
-                every_percent,
-                secret.replace("/", "\\/"),
-                every_unicode,
-                raw.hex(),
-                *_base64_forms(raw),
-            ]
-        )
-    )
+    shown = [_squeezed(secret), *(view for view, _ in decoded_views(secret))]
+    forms = [(form, FRAGMENT) for form in shown]
+    forms.append((raw.hex(), HEX_FRAGMENT))
+    forms += [(_squeezed(form), BASE64_FRAGMENT) for form in _base64_forms(raw)]
+    return list(dict.fromkeys(form for form in forms if form[0]))
 
 
 def _base64_forms(secret: bytes) -> list[str]:
@@ -83,7 +80,7 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: list[str] = []
         self._fragments: frozenset[str] = frozenset()
-        self._squeezed: tuple[str, ...] = ()  # each secret's variants, squeezed as text is
+        self._squeezed: tuple[str, ...] = ()  # each secret's forms, squeezed as text is
 
     def add(self, secret: str) -> bool:
         """Remember `secret`; False when it was already known (or too short to mask)."""
@@ -93,9 +90,9 @@ class Redactor:
             if secret in self._secrets:
                 return False
             self._secrets.append(secret)
-            squeezed = tuple(_squeezed(v) for v in _variants(secret.strip()))
-            self._fragments = self._fragments | _fragments_in(squeezed)  # one secret's worth, not all again
-            self._squeezed = self._squeezed + squeezed
+            forms = _forms(secret.strip())
+            self._fragments = self._fragments | _fragments_in(forms)  # one secret's worth, not all again
+            self._squeezed = self._squeezed + tuple(form for form, _ in forms)
             return True
 
     def unsafe_tail(self, text: str) -> int:
@@ -117,6 +114,8 @@ class Redactor:
                     break
                 if len(tail) >= HELD_BACK_MINIMUM and any(tail in secret for secret in squeezed_secrets):
                     unsafe = back
+        if _needs_decoding(window):
+            unsafe = max(unsafe, _decoded_unsafe_tail(window, squeezed_secrets, longest))
         return unsafe
 
     def redact(self, text: str, extra: Iterable[str] = ()) -> str:
@@ -135,8 +134,8 @@ class Redactor:
         views = [squeezed_view(text, single)]
         if "\x1b" in text:
             views.append(squeezed_view(text, ignorable_positions(text, single)))
-        if not text.isascii() or any(char in text for char in "%\\&\b"):
-            views.append(decoded_view(text))
+        if _needs_decoding(text):
+            views += decoded_views(text)
         for view, spans in views:
             for begin, end in _secret_spans(view, spans, fragments):
                 masked[begin:end] = [True] * (end - begin)
@@ -154,17 +153,17 @@ class Redactor:
         return "".join(pieces)
 
 
-def _secret_spans(
-    view: str, spans: list[tuple[int, int]], fragments: frozenset[str]
-) -> list[tuple[int, int]]:
+def _secret_spans(view: str, spans: list[Span], fragments: frozenset[str]) -> list[Span]:
     """Where in the text a fragment of a secret sits, found in `view` (whose characters come
-    from `spans` of the text): each run of covered characters is one span, from its first
-    character's start to its last one's end - what the view left out between included."""
+    from `spans` of the text): each run of covered characters is one span, from the first
+    to the last character of the text that showed it - what the view left out between
+    included."""
     covered = [False] * len(view)
-    for start in range(len(view) - FRAGMENT + 1):
-        if view[start : start + FRAGMENT] in fragments:
-            covered[start : start + FRAGMENT] = [True] * FRAGMENT
-    found: list[tuple[int, int]] = []
+    for length in {len(fragment) for fragment in fragments}:
+        for start in range(len(view) - length + 1):
+            if view[start : start + length] in fragments:
+                covered[start : start + length] = [True] * length
+    found: list[Span] = []
     position = 0
     while position < len(view):
         if not covered[position]:
@@ -173,8 +172,36 @@ def _secret_spans(
         first = position
         while position < len(view) and covered[position]:
             position += 1
-        found.append((spans[first][0], spans[position - 1][1]))
+        run = spans[first:position]  # a terminal's overwrites put them out of order
+        found.append((min(begin for begin, _ in run), max(end for _, end in run)))
     return found
+
+
+# The start of an escape a stream may still be writing (`%3`, `\u00`, `&#x3`, an ESC).
+_INCOMPLETE_ESCAPE = re.compile(
+    r"(?:%[0-9A-Fa-f]?|\\(?:u[0-9A-Fa-f]{0,3}|x[0-9A-Fa-f]?)?|&(?:#[xX]?[0-9A-Fa-f]*)?|\x1b[\[\]]?[0-?]*)\Z"
+)
+
+
+def _needs_decoding(text: str) -> bool:
+    """Whether a decoded view could read more than the squeezed ones: an escape, a control
+    a terminal acts on, or a character beyond ASCII (escape sequences alone the squeezed
+    view already leaves out)."""
+    return not text.isascii() or any(char in text for char in "%\\&\b\r")
+
+
+def _decoded_unsafe_tail(window: str, squeezed_secrets: tuple[str, ...], longest: int) -> int:
+    """`unsafe_tail` as the decoded views read `window` (a secret's start written escaped,
+    full-width or in look-alikes), an escape still incomplete at its end set aside."""
+    incomplete = _INCOMPLETE_ESCAPE.search(window)
+    body = window[: incomplete.start()] if incomplete else window
+    unsafe = 0
+    for view, spans in decoded_views(body):
+        for length in range(min(len(view), longest), HELD_BACK_MINIMUM - 1, -1):
+            if any(view[-length:] in secret for secret in squeezed_secrets):
+                unsafe = max(unsafe, len(window) - min(begin for begin, _ in spans[-length:]))
+                break
+    return unsafe
 
 
 def _squeezed(text: str) -> str:
@@ -182,16 +209,16 @@ def _squeezed(text: str) -> str:
 
 
 def _fragments_of(secrets: Iterable[str]) -> frozenset[str]:
-    """Every FRAGMENT-long run of characters of every way each secret may come back."""
-    return _fragments_in(_squeezed(v) for secret in secrets for v in _variants(secret.strip()))
+    """Every fragment of every way each secret may come back."""
+    return _fragments_in(form for secret in secrets for form in _forms(secret.strip()))
 
 
-def _fragments_in(squeezed_variants: Iterable[str]) -> frozenset[str]:
+def _fragments_in(forms: Iterable[tuple[str, int]]) -> frozenset[str]:
     found: set[str] = set()
-    for variant in squeezed_variants:
-        if len(variant) < FRAGMENT:
-            found.add(variant)  # never: secrets are at least MIN_SECRET_LENGTH
-        found.update(variant[i : i + FRAGMENT] for i in range(len(variant) - FRAGMENT + 1))
+    for form, length in forms:
+        if len(form) < length:
+            found.add(form)  # a whole short form (a secret is at least MIN_SECRET_LENGTH)
+        found.update(form[i : i + length] for i in range(len(form) - length + 1))
     return frozenset(found)
 
 

@@ -6,12 +6,14 @@ it:
 * squeezed: without whitespace, control and format characters (a token wrapped over two
   lines, a zero-width space inside it), optionally without terminal escape sequences as a
   whole (a colour code between two of its characters);
-* decoded: what a terminal, a browser or a JSON or URL decoder would show - a backspace
-  overstrike resolved, escaped characters decoded (percent and `\\x` bytes as UTF-8, `\\u`
-  units with their surrogate pairs, JSON's one-letter escapes, HTML character references,
-  twice: an escaped escape), compatibility forms folded (full-width, mathematical
-  letters), common look-alike letters and dashes made plain, blank-looking letters and
-  combining marks left out.
+* decoded, twice - as a terminal shows it (a backspace or carriage return moves the cursor
+  back and what follows overwrites) and as a viewer does (a browser, an editor: neither
+  shows): escape sequences and invisible characters left out, escaped characters decoded
+  (percent and `\\x` bytes as UTF-8, `\\u` units with their surrogate pairs, JSON's
+  one-letter escapes, HTML character references; twice, for an escaped escape, and what
+  the decoded controls do applied again), compatibility forms folded (full-width,
+  mathematical letters), common look-alike letters and dashes made plain, blank-looking
+  letters and combining marks left out.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ View = tuple[str, list[Span]]
 
 # A terminal escape sequence (colour, cursor, title): invisible on a terminal, so it can sit
 # inside a secret without hiding it from a reader - it must not hide it from redaction either.
-ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+ESCAPE_SEQUENCE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])"
+)  # CSI; OSC, DCS, SOS, PM, APC strings; any other ESC, its intermediates, a final byte (ECMA-48)
 
 # A character written escaped: percent and `\x` bytes, `\u` UTF-16 units, JSON's one-character
 # escapes, HTML decimal and hex character references (any number of leading zeros, as
@@ -44,7 +48,7 @@ _BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # common ones; not every confusable Unicode knows).
 _LOOK_ALIKE = str.maketrans(
     "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ\u2010\u2011\u2012\u2013\u2014\u2212",
-    "aeopcyxijsdqwABEKMHOPCTXIJSabeiknoptuxABEZHIKMNOPTYX------",
+    "aeopcyxijsdqwABEKMHOPCTXIJSabeikvoptuxABEZHIKMNOPTYX------",
 )
 # A compatibility form longer than this is not a disguised character (U+FDFA is 18 letters).
 _MAX_EXPANSION = 3
@@ -76,11 +80,22 @@ def squeezed_view(text: str, skipped: list[bool]) -> View:
     return "".join(folded(text[index]) for index in kept), [(index, index + 1) for index in kept]
 
 
-def decoded_view(text: str) -> View:
-    """`text` as a terminal, a browser or a decoder would show it (see the module)."""
-    chars, spans = _on_screen(text)
+def decoded_views(text: str) -> list[View]:
+    """`text` as a terminal and as a viewer (a browser, an editor) would show it once decoded
+    (see the module): a terminal moves back on a backspace and to the line's start on a
+    carriage return, so what follows overwrites; a viewer shows neither."""
+    if not any(char in text for char in "\b\r%\\&"):  # nothing a terminal and a viewer differ on
+        return [_decoded(text, terminal=False)]
+    return [_decoded(text, terminal=True), _decoded(text, terminal=False)]
+
+
+def _decoded(text: str, *, terminal: bool) -> View:
+    chars, spans = _on_screen(list(text), [(index, index + 1) for index in range(len(text))], terminal)
     for _ in range(2):  # an escaped escape (`%2533` is `%33` is `3`)
-        chars, spans = _unescaped(chars, spans)
+        if not any(char in "%\\&" for char in chars):
+            break
+        chars, spans = _on_screen(*_unescaped(chars, spans), terminal)  # decoded controls act too
+    chars, spans = _paired(chars, spans)
     view: list[str] = []
     view_spans: list[Span] = []
     for char, span in zip(chars, spans, strict=True):
@@ -95,27 +110,54 @@ def decoded_view(text: str) -> View:
     return "".join(view), view_spans
 
 
-def _on_screen(text: str) -> tuple[list[str], list[Span]]:
-    """The characters a terminal leaves visible: escape sequences and ignorable characters
-    out, a character overstruck by a backspace replaced by what follows it."""
-    sequences = ignorable_positions(text, [False] * len(text))
-    chars: list[str] = []
-    spans: list[Span] = []
-    overstruck: int | None = None
-    for index, char in enumerate(text):
-        if sequences[index]:
+def _on_screen(chars: list[str], spans: list[Span], terminal: bool) -> tuple[list[str], list[Span]]:
+    """The characters left visible: escape sequences and ignorable characters out; on a
+    terminal a backspace or carriage return moves the cursor back and what follows
+    overwrites what was there (a space too: it takes a cell, which shows nothing)."""
+    text = "".join(chars)
+    hidden = ignorable_positions(text, [False] * len(text)) if "\x1b" in text else [False] * len(text)
+    cells: list[tuple[str, Span]] = []  # a blank cell is ""
+    line_start = column = 0  # the current line's first cell, and the cursor
+    for index, char in enumerate(chars):
+        if hidden[index]:
             continue
-        if char == "\b":
-            if chars:
-                chars.pop()
-                overstruck = spans.pop()[0]
+        if char == "\n":
+            line_start = column = len(cells)
             continue
-        if ignorable(char):
+        if terminal and char in "\b\r":
+            column = max(column - 1, line_start) if char == "\b" else line_start
             continue
-        chars.append(char)
-        spans.append((index if overstruck is None else overstruck, index + 1))
-        overstruck = None
-    return chars, spans
+        cell = "" if terminal and char == " " else char
+        if (
+            cell and ignorable(cell) and not "\ud800" <= cell <= "\udfff"
+        ):  # a surrogate half waits for its pair
+            continue
+        if column < len(cells):  # overwritten: masked with what shows over it
+            covered = cells[column][1]
+            cells[column] = (cell, (min(covered[0], spans[index][0]), max(covered[1], spans[index][1])))
+        else:
+            cells.append((cell, spans[index]))
+        column += 1
+    shown = [(char, span) for char, span in cells if char]
+    return [char for char, _ in shown], [span for _, span in shown]
+
+
+def _paired(chars: list[str], spans: list[Span]) -> tuple[list[str], list[Span]]:
+    """Surrogate halves next to each other joined (decoded in different rounds)."""
+    if not any("\ud800" <= char <= "\udfff" for char in chars):
+        return chars, spans
+    out: list[str] = []
+    out_spans: list[Span] = []
+    for char, span in zip(chars, spans, strict=True):
+        if out and "\udc00" <= char <= "\udfff" and "\ud800" <= out[-1] <= "\udbff":
+            high = ord(out.pop())
+            begin, end = out_spans.pop()
+            out.append(chr(0x10000 + ((high - 0xD800) << 10) + (ord(char) - 0xDC00)))
+            out_spans.append((min(begin, span[0]), max(end, span[1])))
+        else:
+            out.append(char)
+            out_spans.append(span)
+    return out, out_spans
 
 
 def _unescaped(chars: list[str], spans: list[Span]) -> tuple[list[str], list[Span]]:
