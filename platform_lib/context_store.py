@@ -21,7 +21,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,12 @@ def _target_of(path: Path) -> Path:
 
 
 def _check_writable(target: Path, shown: Path) -> None:
+    if target.exists() and target.stat().st_nlink > 1:
+        # Replacing it would split the links: the other names would keep the old content.
+        raise MalformedContextFile(
+            f"{shown} has {target.stat().st_nlink} hard links, which a safe (atomic) write would split; "
+            "make it one file (or a symbolic link) and re-run; it was not changed"
+        )
     # No write bit at all counts as read-only even for root, whom `access` always lets write.
     if target.exists() and (not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222):
         raise MalformedContextFile(
@@ -153,7 +159,9 @@ def _check_writable(target: Path, shown: Path) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[Path]:
+def locked(
+    path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS, waiting: Callable[[str], None] | None = None
+) -> Iterator[Path]:
     """Hold the exclusive lock of the context file at `path`; yields the file to write.
 
     The lock is on the target's directory (a `flock` on a directory file descriptor), not
@@ -163,7 +171,9 @@ def locked(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[P
     try:
         directory_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
-        raise MalformedContextFile(f"cannot open the folder of {path} ({exc.strerror}); re-run") from None
+        raise MalformedContextFile(
+            f"cannot open the folder of {path} ({exc.strerror}); create it or name another --context-file"
+        ) from None
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
@@ -171,6 +181,9 @@ def locked(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[P
                 fcntl.flock(directory_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if waiting is not None:  # once: what the run waits for, and for how long at most
+                    waiting(f"waiting for another run's lock on {path} (at most {wait_seconds:g} s)")
+                    waiting = None
                 if time.monotonic() >= deadline:
                     raise ContextFileBusy(
                         f"another run has held the lock on {path} for {wait_seconds:g} s; "
@@ -218,14 +231,16 @@ def write_context_atomically(path: Path, data: dict[str, Any]) -> None:
         os.close(directory_fd)
 
 
-def put_context_block(path: Path, key: str, value: ContextBlock) -> bool:
+def put_context_block(
+    path: Path, key: str, value: ContextBlock, *, waiting: Callable[[str], None] | None = None
+) -> bool:
     """Store a sending domain's block under `key`; False (and no write) when already there.
 
     The read, the comparison and the write happen under the file's lock, so a concurrent
     run for another partition is never overwritten with the state this run read earlier.
     """
     block = value.to_json()
-    with locked(path) as target:
+    with locked(path, waiting=waiting) as target:
         data = read_context(target)
         if data.get(key) == block:
             return False

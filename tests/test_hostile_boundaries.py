@@ -1198,6 +1198,52 @@ def test_a_second_signal_during_the_clean_up_changes_nothing(
         assert _still_running_after_a_moment(int(pid_file.read_text())) == []
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_while_the_tool_exits_after_its_work_is_never_silent(
+    context_copy: Path, signum: int
+) -> None:
+    """The pre-deploy has written the context file and is on its way out when a signal comes:
+    either it finishes (exit 0, the work is done) or it says one line with the signal's code
+    - never a silent death by the signal's default action, never a traceback."""
+    words = {
+        signal.SIGHUP: ("hung up", 129),
+        signal.SIGTERM: ("terminated", 143),
+        signal.SIGINT: ("interrupted", 130),
+    }
+    word, code = words[signal.Signals(signum)]
+    token = "3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d"
+    before = context_copy.read_bytes()
+    with PostmarkSimulator({token: "PostmarkNonProd"}) as postmark:
+        env = _clean_env(POSTMARK_ACCOUNT_TOKEN=token, POSTMARK_API_URL=postmark.url)
+        for pause in (0.0, 0.002, 0.005, 0.01, 0.02, 0.04):
+            context_copy.write_bytes(before)
+            tool = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "tools.register_partition_mail_signature", "Alpha002", "dev"),
+                    *("--context-file", str(context_copy)),
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            deadline = time.monotonic() + 30
+            while context_copy.read_bytes() == before and tool.poll() is None:
+                assert time.monotonic() < deadline, "the context file was never written"
+                time.sleep(0.001)
+            time.sleep(pause)
+            tool.send_signal(signum)  # a no-op once the tool has exited
+            _, err = tool.communicate(timeout=20)
+            said = [line for line in err.splitlines() if not NOTE.match(line)]
+            assert "Traceback" not in err and "Exception ignored" not in err, (pause, err)
+            assert tool.returncode in (0, code), (pause, tool.returncode, err)
+            if tool.returncode == code:
+                assert said == [f"error: {word}; every file is complete or untouched; re-run to finish"], err
+            json.loads(context_copy.read_text())
+            assert sorted(p.name for p in context_copy.parent.iterdir()) == ["cdk.context.json"]
+
+
 def test_a_hang_up_in_the_middle_of_the_context_write_leaves_no_temporary_file(
     context_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -490,3 +490,49 @@ def test_op_children_do_not_outlive_the_read(tmp_path: Path, monkeypatch: pytest
     assert time.monotonic() - started < 3
     time.sleep(5.5)
     assert not marker.exists(), "the child op left behind was stopped"
+
+
+def test_a_domain_created_by_a_colleague_between_look_up_and_create_is_used(
+    postmark: PostmarkSimulator, context_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs of the same partition at once: the second's create is refused ("Domain
+    already exists"); it finds that domain again and goes on, no error, no second domain."""
+    from tools.postmark.client import PostmarkClient
+
+    real_find = PostmarkClient.find_domain_id
+    looked: list[str] = []
+
+    def find_then_colleague_creates(self: PostmarkClient, name: str) -> int | None:
+        found = real_find(self, name)
+        if not looked:  # the colleague's run creates it right after our first look-up
+            looked.append(name)
+            assert run(postmark, context_file.with_name("theirs.json"), "Alpha002", "dev") == 0
+        return found
+
+    monkeypatch.setattr(PostmarkClient, "find_domain_id", find_then_colleague_creates)
+    (context_file.with_name("theirs.json")).write_bytes(context_file.read_bytes())
+    assert run(postmark, context_file, "Alpha002", "dev") == 0
+    assert len(postmark.domains(NONPROD_TOKEN)) == 1
+    assert read_partition_mail_context(context_file, DEV) == read_partition_mail_context(
+        context_file.with_name("theirs.json"), DEV
+    )
+
+
+def test_a_context_file_that_does_not_exist_is_created_with_a_note(
+    postmark: PostmarkSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "typo.json"
+    assert run(postmark, missing, "Alpha002", "dev") == 0
+    out = capsys.readouterr().out
+    assert f"note: {missing} did not exist; created it with this block only" in out
+    assert list(json.loads(missing.read_text())) == [KEY]
+
+
+def test_a_hard_linked_context_file_is_refused_not_split(
+    postmark: PostmarkSimulator, context_file: Path
+) -> None:
+    other = context_file.with_name("other-name.json")
+    os.link(context_file, other)
+    before = context_file.read_bytes()
+    assert run(postmark, context_file, "Alpha002", "dev") == 1
+    assert context_file.read_bytes() == before and os.path.samefile(context_file, other)

@@ -9,6 +9,8 @@ import io
 import os
 import signal
 import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from platform_lib.context_store import PROJECT_ROOT
 from tools.cli import child_output, entry, run_log
 from tools.runtime import bounded, signals
 
@@ -166,3 +169,37 @@ def test_a_terminal_that_hung_up_still_leaves_the_run_log_whole(tmp_path: Path) 
         with pytest.raises(BrokenPipeError):
             broken.write("more\n")
     assert path.read_text().startswith("end: cdk deploy (exit 143)\n")
+
+
+def test_a_signal_that_lands_in_a_finaliser_still_stops_the_tool() -> None:
+    """A stop raised while Python runs a finaliser (an HTTP pool closing) is dropped by
+    Python with "Exception ignored"; the tool notes it and stops once its work returns:
+    one line and the signal's code, not exit 0 as if nothing had come."""
+    script = textwrap.dedent(
+        """
+        import os, signal, time
+        from tools.cli.entry import run_tool
+
+        class Pool:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.2)  # the handler runs here, inside the finaliser
+
+        def main():
+            Pool()
+            return 0
+
+        run_tool(main)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 143, result.stderr
+    assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith("terminated; every file is complete or untouched; re-run to finish")

@@ -57,10 +57,32 @@ def _stop(signum: int) -> None:
     raise Terminated(signum)
 
 
+_finishing: list[bool] = []  # set once the tool exits: a signal then changes nothing
+_swallowed: list[int] = []  # signals whose stop was raised inside a finaliser, which drops it
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _finishing:
+        return
     if signals.defer(signum):  # a child is being started: stop once it is known to the clean-up
         return
     _stop(signum)
+
+
+def _unraisable(hook: sys.UnraisableHookArgs) -> None:
+    """A stop raised while Python runs a finaliser (an HTTP pool closing) cannot unwind the
+    tool: it is noted, and the tool stops as soon as its work returns, instead of printing
+    "Exception ignored" and carrying on as if no signal had come."""
+    if isinstance(hook.exc_value, KeyboardInterrupt):
+        _swallowed.append(signal.SIGINT)
+    elif isinstance(hook.exc_value, Terminated):
+        _swallowed.append(hook.exc_value.signum)
+    else:
+        sys.__unraisablehook__(hook)
+        return
+    with contextlib.suppress(ValueError):  # (only the main thread may) - the next signal stops again
+        for signum in (*_SIGNALS, signal.SIGINT):
+            signal.signal(signum, _on_signal)
 
 
 def report(error: OperatorError, prefix: str = "") -> None:
@@ -104,39 +126,42 @@ def _flush() -> None:
         os.close(null)
 
 
-def _exit(code: int, *, after_signal: bool = False) -> NoReturn:
-    """Flush and exit with `code`. After a signal the interpreter's own shutdown is skipped
-    (exit handlers still run): it puts the default signal actions back, so a second signal
-    arriving then would end the process with that signal instead of the first one's code."""
-    for other in (*_SIGNALS, signal.SIGINT):  # finishing: a signal now changes nothing
+def _exit(code: int) -> NoReturn:
+    """Flush, run the exit handlers (children's groups ended, logging flushed) and leave with
+    `code`. Signals are held from here on and the interpreter's own shutdown is skipped: it
+    puts the default signal actions back, so a signal arriving then would end the process
+    with that signal's status, silently, instead of `code`."""
+    _finishing.append(True)
+    with contextlib.suppress(ValueError, OSError):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {*_SIGNALS, signal.SIGINT})
+    for other in (*_SIGNALS, signal.SIGINT):  # for a signal another thread takes
         signal.signal(other, _during_cleanup)
     _flush()
-    if after_signal:
-        with contextlib.suppress(Exception):
-            atexit._run_exitfuncs()  # children's groups ended, logging flushed
-        with contextlib.suppress(OSError, ValueError):
-            _flush()
-        os._exit(code)
-    sys.exit(code)
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
+    with contextlib.suppress(OSError, ValueError):
+        _flush()
+    os._exit(code)
 
 
 def run_tool(main: Callable[[], int]) -> NoReturn:
     """The process around a command: redacting streams, signals as orderly stops, the exit."""
     logger.install()
     signals.install(_stop)
-    after_signal = False
+    sys.unraisablehook = _unraisable
     try:  # the handlers go in inside it, so no signal finds the tool outside its stops
         for signum in (*_SIGNALS, signal.SIGINT):
             signal.signal(signum, _on_signal)
         code = main()
+        if _swallowed:  # a signal came while a finaliser ran: it stops the tool now
+            _stop(_swallowed[0])
     except KeyboardInterrupt:
         _say("interrupted; every file is complete or untouched; re-run to finish")
-        code, after_signal = ExitStatus.INTERRUPTED, True
+        code = ExitStatus.INTERRUPTED
     except Terminated as stop:
         what, code = _SIGNALS.get(signal.Signals(stop.signum), ("terminated", ExitStatus.TERMINATED))
         _say(f"{what}; every file is complete or untouched; re-run to finish")
-        after_signal = True
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno() if sys.__stdout__ else 1)
         code = ExitStatus.FAILED
-    _exit(int(code), after_signal=after_signal)
+    _exit(int(code))

@@ -77,10 +77,13 @@ def log_dir_setting(env: Mapping[str, str]) -> Path:
             raise SettingError(
                 f"AMM_LOG_DIR {shown} cannot be written; fix its permissions or name another folder"
             )
-        return path.resolve()
-    except OSError as exc:  # a name too long, a loop of links, a folder that cannot be read
+        return path.resolve(strict=path.exists())  # strict: a loop of links is an OSError, not RuntimeError
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links, a folder that cannot be read
+        reason = getattr(exc, "strerror", None) or (
+            "a loop of links" if isinstance(exc, RuntimeError) else ""
+        )
         raise SettingError(
-            f"AMM_LOG_DIR {shown} cannot be used ({exc.strerror or type(exc).__name__}); name another folder"
+            f"AMM_LOG_DIR {shown} cannot be used ({reason or type(exc).__name__}); name another folder"
         ) from None
 
 
