@@ -305,6 +305,17 @@ def test_a_line_written_over_after_a_carriage_return_is_read_as_shown() -> None:
     assert redactor.redact("XXXX9c1e\r3f2a written over") == "XXXX9c1e\r3f2a written over"  # it shows none
 
 
+@pytest.mark.parametrize("secret", ["\\u0041\\u0042", "%41%42%43%44", "&#65;&#66;&#67;", "a" + "\u200b" * 7])
+def test_a_secret_that_reads_as_few_letters_does_not_mask_them_everywhere(secret: str) -> None:
+    from tools.secrets.outside_text import Redactor
+
+    redactor = Redactor()
+    redactor.add(secret)
+    assert (
+        redactor.redact("the aardvark abacus abcd ordinary text") == "the aardvark abacus abcd ordinary text"
+    )
+
+
 def test_greek_nu_is_read_as_v() -> None:
     from tools.secrets.outside_text import Redactor
 

@@ -173,8 +173,8 @@ def test_a_terminal_that_hung_up_still_leaves_the_run_log_whole(tmp_path: Path) 
 
 def test_a_signal_that_lands_in_a_finaliser_still_stops_the_tool() -> None:
     """A stop raised while Python runs a finaliser (an HTTP pool closing) is dropped by
-    Python with "Exception ignored"; the tool notes it and stops once its work returns:
-    one line and the signal's code, not exit 0 as if nothing had come."""
+    Python with "Exception ignored"; the tool sends it again once the finaliser returns and
+    stops there: one line and the signal's code, not exit 0 after all its work."""
     script = textwrap.dedent(
         """
         import os, signal, time
@@ -187,6 +187,9 @@ def test_a_signal_that_lands_in_a_finaliser_still_stops_the_tool() -> None:
 
         def main():
             Pool()
+            for step in range(3):  # the work goes on: the signal must stop it, not wait for its end
+                time.sleep(0.5)
+                print("step", step, "done", flush=True)
             return 0
 
         run_tool(main)
@@ -201,5 +204,6 @@ def test_a_signal_that_lands_in_a_finaliser_still_stops_the_tool() -> None:
         check=False,
     )
     assert result.returncode == 143, result.stderr
+    assert "step" not in result.stdout, "stopped right after the finaliser, not when the work ended"
     assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.strip().endswith("terminated; every file is complete or untouched; re-run to finish")

@@ -20,6 +20,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import NoReturn
@@ -71,18 +72,23 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 def _unraisable(hook: sys.UnraisableHookArgs) -> None:
     """A stop raised while Python runs a finaliser (an HTTP pool closing) cannot unwind the
-    tool: it is noted, and the tool stops as soon as its work returns, instead of printing
-    "Exception ignored" and carrying on as if no signal had come."""
+    tool, and Python would print "Exception ignored" and carry on: the signal is sent to the
+    main thread again a moment later, once the finaliser has returned, and stops the tool
+    then (the tool also checks, when its work returns, that none was dropped)."""
     if isinstance(hook.exc_value, KeyboardInterrupt):
-        _swallowed.append(signal.SIGINT)
+        signum = int(signal.SIGINT)
     elif isinstance(hook.exc_value, Terminated):
-        _swallowed.append(hook.exc_value.signum)
+        signum = hook.exc_value.signum
     else:
         sys.__unraisablehook__(hook)
         return
-    with contextlib.suppress(ValueError):  # (only the main thread may) - the next signal stops again
-        for signum in (*_SIGNALS, signal.SIGINT):
-            signal.signal(signum, _on_signal)
+    _swallowed.append(signum)
+    with contextlib.suppress(ValueError):  # (only the main thread may) - the handlers stop again
+        for other in (*_SIGNALS, signal.SIGINT):
+            signal.signal(other, _on_signal)
+    again = threading.Timer(0.01, signal.pthread_kill, (threading.main_thread().ident, signum))
+    again.daemon = True
+    again.start()
 
 
 def report(error: OperatorError, prefix: str = "") -> None:
@@ -128,13 +134,11 @@ def _flush() -> None:
 
 def _exit(code: int) -> NoReturn:
     """Flush, run the exit handlers (children's groups ended, logging flushed) and leave with
-    `code`. Signals are held from here on and the interpreter's own shutdown is skipped: it
-    puts the default signal actions back, so a signal arriving then would end the process
-    with that signal's status, silently, instead of `code`."""
-    _finishing.append(True)
-    with contextlib.suppress(ValueError, OSError):
-        signal.pthread_sigmask(signal.SIG_BLOCK, {*_SIGNALS, signal.SIGINT})
-    for other in (*_SIGNALS, signal.SIGINT):  # for a signal another thread takes
+    `code`. A signal from here on changes nothing, and the interpreter's own shutdown is
+    skipped: it puts the default signal actions back, so a signal arriving then would end the
+    process with that signal's status, silently, instead of `code`."""
+    _finishing.append(True)  # from here a signal changes nothing (not masked: children inherit masks)
+    for other in (*_SIGNALS, signal.SIGINT):
         signal.signal(other, _during_cleanup)
     _flush()
     with contextlib.suppress(Exception):
@@ -153,7 +157,7 @@ def run_tool(main: Callable[[], int]) -> NoReturn:
         for signum in (*_SIGNALS, signal.SIGINT):
             signal.signal(signum, _on_signal)
         code = main()
-        if _swallowed:  # a signal came while a finaliser ran: it stops the tool now
+        if _swallowed:  # a signal came while a finaliser ran and was not delivered again in time
             _stop(_swallowed[0])
     except KeyboardInterrupt:
         _say("interrupted; every file is complete or untouched; re-run to finish")

@@ -43,7 +43,9 @@ def _forms(secret: str) -> list[tuple[str, int]]:
     hex- and base64-encoded."""
     raw = secret.encode("utf-8", "surrogatepass")  # a lone surrogate (from bytes that are not UTF-8) too
     shown = [_squeezed(secret), *(view for view, _ in decoded_views(secret))]
-    forms = [(form, FRAGMENT) for form in shown]
+    # A text form shorter than a fragment (a secret mostly invisible characters or escapes)
+    # would mask those few letters everywhere: only the secret's longer forms are looked for.
+    forms = [(form, FRAGMENT) for form in shown if len(form) >= FRAGMENT]
     forms.append((raw.hex(), HEX_FRAGMENT))
     forms += [(_squeezed(form), BASE64_FRAGMENT) for form in _base64_forms(raw)]
     return list(dict.fromkeys(form for form in forms if form[0]))
