@@ -22,6 +22,8 @@ from tools.operator.targets import corporate_target, partition_target
 class _Log:
     """Records each CDK CLI step's argv instead of running it."""
 
+    output_kept = "its output is above and in the run log"
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[str]]] = []
         self.synthesizes = True

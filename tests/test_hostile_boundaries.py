@@ -328,8 +328,8 @@ def test_a_secret_with_escape_characters_is_found_escaped_once() -> None:
     from tools.secrets.outside_text import Redactor
 
     redactor = Redactor()
-    redactor.add("k%41%42%43%44%45")
-    assert redactor.redact("".join(f"&#{ord(c)};" for c in "k%41%42%43%44%45")) == "***"
+    redactor.add("k%41%42%43%44%45%46%47")  # read twice decoded: kABCDEFG
+    assert redactor.redact("".join(f"&#{ord(c)};" for c in "k%41%42%43%44%45%46%47")) == "***"
 
 
 @pytest.mark.parametrize(
@@ -674,7 +674,7 @@ def test_escape_sequences_in_dns_never_reach_the_terminal(dns: LoopbackDnsServer
     zone = partition_zone_name(get_partition("dev"))
     selector = json.loads((PROJECT_ROOT / "cdk.context.json").read_text())["partitionMail:Alpha002:dev"]
     host = f"{selector['dkimSelector']}._domainkey.{zone}"
-    dns.records.put(host, "TXT", [["k=rsa;p=MIIB\x1b[2J\x1b]0;owned\x07KEY"]])
+    dns.records.put(host, "TXT", [["k=rsa;p=MIIB\x1b[2J\x1b]0;owned\x07KEY\x9b2J"]])  # \x9b: an 8-bit CSI
     dns.records.put(dmarc_report_authorization_names(zone)[0], "TXT", [["nothing \x1b[31mred"]])
     result = _python(
         "tools.runtime_platform_drift",
@@ -686,7 +686,8 @@ def test_escape_sequences_in_dns_never_reach_the_terminal(dns: LoopbackDnsServer
         env=_drift_env(),
     )
     assert result.returncode == 1
-    assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout
+    shown = result.stdout + result.stderr
+    assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
     assert "\\x1b[2J" in result.stdout
 
 
@@ -1321,6 +1322,7 @@ def test_a_log_write_that_fails_mid_run_warns_once_and_the_child_runs_on(tmp_pat
         "code = log.run('child', [sys.executable, '-c', 'print(\"child line\"); print(\"second\")'],"
         " env={'PATH': '/usr/bin:/bin'}, cwd=Path('.'))\n"
         "log.say(f'child exit {code}')\n"
+        "log.say(f'failures point to: {log.output_kept}')\n"
         "log.close()\n"
     )
     result = subprocess.run(
@@ -1338,6 +1340,7 @@ def test_a_log_write_that_fails_mid_run_warns_once_and_the_child_runs_on(tmp_pat
         "the run goes on, on the console only"
     ]
     assert "child line" in result.stdout and "child exit 0" in result.stdout
+    assert "failures point to: its output is above\n" in result.stdout, "not to a run log no longer written"
 
 
 # --- 12. a write that fails names its file ----------------------------------------------------------

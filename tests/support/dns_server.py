@@ -86,7 +86,7 @@ class _Resolver(BaseResolver):  # type: ignore[misc]
 def _rdata(rtype: str, value: Any) -> Any:
     if rtype == "TXT":
         strings = [value] if isinstance(value, str) else list(value)
-        return TXT([s.encode("ascii") for s in strings])
+        return TXT([s.encode("latin-1") for s in strings])  # any byte: hostile answers carry C1 controls too
     if rtype == "CNAME":
         return CNAME(value.rstrip(".") + ".")
     if rtype == "NS":

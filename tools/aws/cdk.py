@@ -35,9 +35,9 @@ SECRET_ENV_VAR = "CDK_SECRET_PARAMETER_VALUE"  # noqa: S105 (a variable name): r
 
 
 class CdkFailed(OperatorError):
-    """A CDK CLI step exited non-zero; its output is in the run log."""
+    """A CDK CLI step exited non-zero; `why` says what to do, or where its output is."""
 
-    def __init__(self, step: str, code: int, why: str = "its output is above and in the run log") -> None:
+    def __init__(self, step: str, code: int, why: str) -> None:
         super().__init__(f"{step} failed (exit {code}); {why}", code)
 
 
@@ -90,7 +90,7 @@ def synth_root_template(log: RunLog, folder: Path | None = None) -> dict[str, An
         cwd=PROJECT_ROOT,
     )
     if code != 0:
-        raise CdkFailed(step, code)
+        raise CdkFailed(step, code, log.output_kept)
     template: dict[str, Any] = json.loads(
         (folder / f"{ROOT_DNS_STACK_NAME}.template.json").read_text(encoding="utf-8")
     )
@@ -153,7 +153,7 @@ def diff(log: RunLog, stack: str, source: tuple[str, ...], env: Mapping[str, str
         cwd=PROJECT_ROOT,
     )
     if code not in (0, 1):  # 1 only says "there are differences" when --fail is set
-        raise CdkFailed(step, code)
+        raise CdkFailed(step, code, log.output_kept)
 
 
 def deploy(
@@ -212,4 +212,4 @@ def _why(log: RunLog, approval: str) -> str:
             "before deploying it, but this run has no terminal to ask on: review the diff, then re-run on a "
             "terminal to answer, or with --yes"
         )
-    return "its output is above and in the run log"
+    return log.output_kept

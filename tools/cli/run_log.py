@@ -81,6 +81,10 @@ class _LogFile:
             with contextlib.suppress(OSError, ValueError):
                 handle.close()
 
+    @property
+    def writing(self) -> bool:
+        return self._handle is not None
+
     def _fail(self, exc: BaseException) -> None:
         self.close()
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
@@ -173,6 +177,12 @@ class RunLog:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    @property
+    def output_kept(self) -> str:
+        """Where a step's output can be read again: above, and in the run log while it is written."""
+        logged = self._file is not None and self._file.writing
+        return "its output is above and in the run log" if logged else "its output is above"
 
     def say(self, message: str) -> None:
         self.waited()

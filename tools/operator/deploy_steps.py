@@ -258,8 +258,7 @@ def _deploy(op: Operation, state: TargetRun, stack: StackDeploy) -> None:
     extra = ("--exclusively",) if stack.exclusively else ()
     if state.assembly is None or not (state.assembly / "manifest.json").is_file():
         raise OperatorError(
-            f"the diff of {stack.stack} did not synthesize it (its output is above and in the run log); "
-            "nothing was deployed"
+            f"the diff of {stack.stack} did not synthesize it ({op.log.output_kept}); nothing was deployed"
         )
     if _block(state) != state.block_shown:
         raise OperatorError(
