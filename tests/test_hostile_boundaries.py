@@ -996,6 +996,33 @@ def test_a_server_on_a_later_page_is_found_not_created_again() -> None:
     assert [p for e in postmark.exchanges for p in exchange_problems(e)] == []
 
 
+def test_a_server_created_by_a_colleague_between_look_up_and_create_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two corporate runs at once: the second's create is refused ("server name already
+    exists"); it finds the server again and uses it - no error, no second server."""
+    from tools.postmark.servers import PostmarkServerAdmin
+
+    token = "prod-token-93c4"
+    real_find = PostmarkServerAdmin.find_server
+    looked: list[str] = []
+    with PostmarkSimulator({token: "PostmarkProd"}) as postmark:
+
+        def find_then_colleague_creates(self: PostmarkServerAdmin, name: str) -> Any:
+            found = real_find(self, name)
+            if not looked:
+                looked.append(name)
+                postmark.add_server(token, name)  # the colleague's run creates it now
+            return found
+
+        monkeypatch.setattr(PostmarkServerAdmin, "find_server", find_then_colleague_creates)
+        with PostmarkServerAdmin(token, base_url=postmark.url) as admin:
+            server, created = admin.found_or_created("FreeKanbanTool")
+        names = [e.path for e in postmark.exchanges if e.method == "POST"]
+    assert (server.name, created) == ("FreeKanbanTool", False)
+    assert names == ["/servers"]  # our one refused create, nothing more
+
+
 class _ScriptedServerListing:
     """Answers `GET /servers` with `page(offset)` (a listing body) and counts the `POST`s a
     tool sends to create a server (each refused)."""

@@ -224,12 +224,10 @@ class ServerToken:
                 base_url=op.settings.postmark_url,
                 token_source=self.state.target.domain.token_reference,
             ) as admin:
-                server = admin.find_server(name)
-                if server is None:
-                    server = admin.create_server(name)
-                    logger.info(f"Postmark server {server.name} created (id {server.id})")
-                else:
-                    logger.info(f"Postmark server {server.name} found (id {server.id})")
+                server, created = admin.found_or_created(name)
+                logger.info(
+                    f"Postmark server {server.name} {'created' if created else 'found'} (id {server.id})"
+                )
             if not server.api_tokens:
                 raise OperatorError(
                     f"Postmark server {server.name} has no API token; add one in Postmark and re-run"
