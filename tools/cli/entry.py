@@ -20,7 +20,6 @@ import contextlib
 import os
 import signal
 import sys
-import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import NoReturn
@@ -59,7 +58,6 @@ def _stop(signum: int) -> None:
 
 
 _finishing: list[bool] = []  # set once the tool exits: a signal then changes nothing
-_swallowed: list[int] = []  # signals whose stop was raised inside a finaliser, which drops it
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -72,23 +70,14 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 def _unraisable(hook: sys.UnraisableHookArgs) -> None:
     """A stop raised while Python runs a finaliser (an HTTP pool closing) cannot unwind the
-    tool, and Python would print "Exception ignored" and carry on: the signal is sent to the
-    main thread again a moment later, once the finaliser has returned, and stops the tool
-    then (the tool also checks, when its work returns, that none was dropped)."""
+    tool, and Python would print "Exception ignored" and carry on: it is kept instead, and the
+    tool stops where it next starts a step, a child or a line (and when its work returns)."""
     if isinstance(hook.exc_value, KeyboardInterrupt):
-        signum = int(signal.SIGINT)
+        signals.dropped(signal.SIGINT)
     elif isinstance(hook.exc_value, Terminated):
-        signum = hook.exc_value.signum
+        signals.dropped(hook.exc_value.signum)
     else:
         sys.__unraisablehook__(hook)
-        return
-    _swallowed.append(signum)
-    with contextlib.suppress(ValueError):  # (only the main thread may) - the handlers stop again
-        for other in (*_SIGNALS, signal.SIGINT):
-            signal.signal(other, _on_signal)
-    again = threading.Timer(0.01, signal.pthread_kill, (threading.main_thread().ident, signum))
-    again.daemon = True
-    again.start()
 
 
 def report(error: OperatorError, prefix: str = "") -> None:
@@ -157,8 +146,7 @@ def run_tool(main: Callable[[], int]) -> NoReturn:
         for signum in (*_SIGNALS, signal.SIGINT):
             signal.signal(signum, _on_signal)
         code = main()
-        if _swallowed:  # a signal came while a finaliser ran and was not delivered again in time
-            _stop(_swallowed[0])
+        signals.stop_if_dropped()  # a signal came while a finaliser ran, after the last step
     except KeyboardInterrupt:
         _say("interrupted; every file is complete or untouched; re-run to finish")
         code = ExitStatus.INTERRUPTED

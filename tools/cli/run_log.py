@@ -24,6 +24,7 @@ from typing import TextIO
 from tools.cli.child_output import stream_child
 from tools.cli.contract import UsageError
 from tools.cli.screen_line import ScreenLine
+from tools.runtime import signals
 from tools.runtime.text import printable, terminal_text
 from tools.secrets import logger
 from tools.secrets.outside_text import REDACTOR, outside_text
@@ -185,6 +186,7 @@ class RunLog:
         return "its output is above and in the run log" if logged else "its output is above"
 
     def say(self, message: str) -> None:
+        signals.stop_if_dropped()  # a stop Python dropped ends the run at its next line
         self.waited()
         self._screen.new_line()  # our line ends with a line break: a child's next line starts afresh
         print(f"[{stamp()}] {message}", file=sys.stderr if self._to_stderr else sys.stdout, flush=True)
@@ -198,6 +200,7 @@ class RunLog:
     def waiting(self, message: str) -> None:
         """What a long wait is waiting for: on a terminal one line rewritten in place (the log
         file gets each update as a line); elsewhere one line per update."""
+        signals.stop_if_dropped()
         line = REDACTOR.redact(f"[{stamp()}] {message}")
         console = self._console()
         if not console.isatty():

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from tools.runtime.signals import deferred
+from tools.runtime.signals import deferred, stop_if_dropped
 
 T = TypeVar("T")
 _RUNNING: set[subprocess.Popen[bytes]] = set()  # run_bounded's children still running
@@ -105,6 +105,7 @@ def start_child(
     """A child in its own process group (so what it starts can be stopped with it), known to
     the exit clean-up before any signal can stop the run; `forget_child` once it is done.
     `streams`: Popen's stdin, stdout and stderr."""
+    stop_if_dropped()  # a stop Python dropped ends the run before another child starts
     started: list[subprocess.Popen[bytes]] = []
     try:
         with deferred(), _STARTING:  # a signal or the exit now would not know the child

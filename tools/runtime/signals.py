@@ -6,7 +6,9 @@ The tools turn SIGTERM, SIGHUP and Ctrl-C into an exception that unwinds through
 leave the child known to no clean-up, running on (an `op` holding a secret, a CDK CLI
 mid-deploy). Inside `deferred()` such a signal is noted instead and acted on as the block
 ends, once the child is known. Only the main thread defers: signal handlers run there, and
-a block on another thread must not hold back (or act on) a signal meant for it.
+a block on another thread must not hold back (or act on) a signal meant for it. A stop that
+Python dropped (raised inside a finaliser) is kept too, and acted on where the run next
+starts a step, a child or a line.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class _Deferral:
         self.depth = 0
         self.pending: list[int] = []
         self.act: Callable[[int], None] | None = None  # the entry point's orderly stop
+        self.dropped: list[int] = []  # stops raised where Python drops exceptions (finalisers)
 
 
 _STATE = _Deferral()
@@ -40,6 +43,20 @@ def defer(signum: int) -> bool:
         return False
     _STATE.pending.append(signum)
     return True
+
+
+def dropped(signum: int) -> None:
+    """`signum`'s stop was raised where Python drops exceptions (a finaliser): it is kept, and
+    the run stops at its next step, child or line (`stop_if_dropped`)."""
+    _STATE.dropped.append(signum)
+
+
+def stop_if_dropped() -> None:
+    """The orderly stop of a signal that was dropped, if one was: called where the run starts
+    a step, a child or a line (main thread only: the stop unwinds the main thread)."""
+    if _STATE.dropped and _STATE.act is not None and threading.current_thread() is threading.main_thread():
+        held, _STATE.dropped = _STATE.dropped, []
+        _STATE.act(held[0])
 
 
 @contextlib.contextmanager
