@@ -72,12 +72,12 @@ def _unraisable(hook: sys.UnraisableHookArgs) -> None:
     """A stop raised while Python runs a finaliser (an HTTP pool closing) cannot unwind the
     tool, and Python would print "Exception ignored" and carry on: it is kept instead, and the
     tool stops where it next starts a step, a child or a line (and when its work returns)."""
-    if isinstance(hook.exc_value, KeyboardInterrupt):
-        signals.dropped(signal.SIGINT)
-    elif isinstance(hook.exc_value, Terminated):
-        signals.dropped(hook.exc_value.signum)
-    else:
+    if not isinstance(hook.exc_value, KeyboardInterrupt | Terminated):
         sys.__unraisablehook__(hook)
+    elif not _finishing:  # once exiting, a signal changes nothing
+        signals.dropped(
+            signal.SIGINT if isinstance(hook.exc_value, KeyboardInterrupt) else hook.exc_value.signum
+        )
 
 
 def report(error: OperatorError, prefix: str = "") -> None:
