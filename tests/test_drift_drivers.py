@@ -60,9 +60,12 @@ def drift_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_driver(module: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_driver(
+    module: str, *args: str, env: dict[str, str], interpreter: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """The driver as its own process; `interpreter`: flags for Python itself (`-S`)."""
     return subprocess.run(
-        [sys.executable, "-m", module, *args],
+        [sys.executable, *interpreter, "-m", module, *args],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -337,15 +340,7 @@ def test_drift_runs_from_nothing_but_its_own_lock_file(
     renders its report - no module of the full runtime lock is needed."""
     site = _site_of_only(_pins(DRIFT_LOCK), tmp_path)
     env = {**drift_env(), "PYTHONPATH": f"{site}{os.pathsep}{PROJECT_ROOT}"}
-    result = subprocess.run(
-        [sys.executable, "-S", "-m", module, *dns.drift_args(), "--timeout", "5"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        timeout=120,
-    )
+    result = run_driver(module, *dns.drift_args(), "--timeout", "5", env=env, interpreter=("-S",))
     assert "Traceback" not in result.stderr and "ModuleNotFoundError" not in result.stderr, result.stderr
     assert result.returncode in (1, 3), result.stdout[-2000:] + result.stderr
     assert "COULD NOT CHECK" in result.stdout or "DRIFT DETECTED" in result.stdout

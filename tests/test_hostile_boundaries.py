@@ -35,6 +35,7 @@ from tests.support.dns_server import LoopbackDnsServer, publish_delegation
 from tests.support.fake_op import write_fake_op
 from tests.support.github_api import GitHubApiStandIn, RecordingProxy
 from tests.support.postmark_simulator import PostmarkSimulator
+from tests.support.python_script import run_python
 from tests.synth import Synthesized
 from tests.test_drift_core import load_zones
 from tools.runtime.text import printable
@@ -566,28 +567,39 @@ def test_a_zone_delegated_to_foreign_name_servers_is_drift(dns: LoopbackDnsServe
     )
 
 
+_OTHER_ROUTE53 = [
+    "ns-7.awsdns-01.com",
+    "ns-519.awsdns-01.net",
+    "ns-1031.awsdns-01.org",
+    "ns-1543.awsdns-01.co.uk",
+]
+
+
+def _drift_with_rogue_parent_servers(
+    dns: LoopbackDnsServer, synthesized: Synthesized, rogue: int
+) -> tuple[dict[str, Any], list[str]]:
+    """Runtime drift for dev while `rogue` of the parent's name servers (sorted; another DNS
+    server, on 127.0.0.2) delegate dev to another Route 53 set; the report, the parent's servers."""
+    with LoopbackDnsServer(host="127.0.0.2", port=dns.port) as other:
+        load_zones(other, synthesized)
+        other.records.put("dev.ardamails.com", "NS", _OTHER_ROUTE53)
+        parent_servers = sorted(dns.records.get("ardamails.com", "NS"))
+        for server in parent_servers[:rogue]:
+            dns.records.put(server, "A", ["127.0.0.2"])
+        return _runtime_drift_json(dns, "--partition", "dev"), parent_servers
+
+
 def test_a_parent_that_delegates_elsewhere_than_the_zone_answers_is_drift(
     dns: LoopbackDnsServer, synthesized: Synthesized
 ) -> None:
-    """The parent's servers (another DNS server, on 127.0.0.2) delegate dev to another
-    Route 53 set than the one the zone itself answers: two zones of one name."""
-    with LoopbackDnsServer(host="127.0.0.2", port=dns.port) as parent:
-        load_zones(parent, synthesized)
-        other = [
-            "ns-7.awsdns-01.com",
-            "ns-519.awsdns-01.net",
-            "ns-1031.awsdns-01.org",
-            "ns-1543.awsdns-01.co.uk",
-        ]
-        parent.records.put("dev.ardamails.com", "NS", other)
-        for server in dns.records.get("ardamails.com", "NS"):
-            dns.records.put(server, "A", ["127.0.0.2"])
-        report = _runtime_drift_json(dns, "--partition", "dev")
+    """Every one of the parent's servers delegates dev to another Route 53 set than the one the
+    zone itself answers: two zones of one name."""
+    report, parent_servers = _drift_with_rogue_parent_servers(dns, synthesized, rogue=4)
     delegation = _finding(report, "dev.ardamails.com", "dns.delegation")
     answered = ", ".join(sorted(dns.records.get("dev.ardamails.com", "NS")))
-    assert delegation["status"] == "drift"
+    assert len(parent_servers) == 4 and delegation["status"] == "drift"
     assert delegation["message"] == (
-        f"the parent ardamails.com delegates dev.ardamails.com to {', '.join(sorted(other))}, "
+        f"the parent ardamails.com delegates dev.ardamails.com to {', '.join(sorted(_OTHER_ROUTE53))}, "
         f"but the zone answers {answered}"
     )
 
@@ -595,26 +607,14 @@ def test_a_parent_that_delegates_elsewhere_than_the_zone_answers_is_drift(
 def test_a_parent_whose_name_servers_disagree_is_drift(
     dns: LoopbackDnsServer, synthesized: Synthesized
 ) -> None:
-    """Two of the parent's four name servers (another DNS server, on 127.0.0.2) delegate dev
-    elsewhere, the other two to the zone's own servers: resolvers that start from the first
-    two follow another zone, so one agreeing server is not enough."""
-    with LoopbackDnsServer(host="127.0.0.2", port=dns.port) as rogue:
-        load_zones(rogue, synthesized)
-        other = [
-            "ns-7.awsdns-01.com",
-            "ns-519.awsdns-01.net",
-            "ns-1031.awsdns-01.org",
-            "ns-1543.awsdns-01.co.uk",
-        ]
-        rogue.records.put("dev.ardamails.com", "NS", other)
-        parent_servers = sorted(dns.records.get("ardamails.com", "NS"))
-        for server in parent_servers[:2]:
-            dns.records.put(server, "A", ["127.0.0.2"])
-        report = _runtime_drift_json(dns, "--partition", "dev")
+    """Two of the parent's four name servers delegate dev elsewhere, the other two to the
+    zone's own servers: resolvers that start from the first two follow another zone, so one
+    agreeing server is not enough."""
+    report, parent_servers = _drift_with_rogue_parent_servers(dns, synthesized, rogue=2)
     delegation = _finding(report, "dev.ardamails.com", "dns.delegation")
     answered = ", ".join(sorted(dns.records.get("dev.ardamails.com", "NS")))
     said = "; ".join(
-        f"{server}: {', '.join(sorted(other)) if index < 2 else answered}"
+        f"{server}: {', '.join(sorted(_OTHER_ROUTE53)) if index < 2 else answered}"
         for index, server in enumerate(parent_servers)
     )
     assert delegation["status"] == "drift"
@@ -1156,19 +1156,12 @@ def _still_running_after_a_moment(group: int, seconds: float = 5.0) -> list[int]
     return live
 
 
-def _pre_deploy_waiting_on_op(
-    context_copy: Path, env: dict[str, str], pid_file: Path
-) -> subprocess.Popen[str]:
-    """The pre-deploy started, once the (hanging) fake `op` it runs has written its pid."""
-    tool = subprocess.Popen(
+def _start_pre_deploy(context_copy: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`register_partition_mail_signature Alpha002 dev` on `context_copy`, its streams piped."""
+    return subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "tools.register_partition_mail_signature",
-            "Alpha002",
-            "dev",
-            "--context-file",
-            str(context_copy),
+            *(sys.executable, "-m", "tools.register_partition_mail_signature", "Alpha002", "dev"),
+            *("--context-file", str(context_copy)),
         ],
         cwd=PROJECT_ROOT,
         env=env,
@@ -1176,6 +1169,13 @@ def _pre_deploy_waiting_on_op(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _pre_deploy_waiting_on_op(
+    context_copy: Path, env: dict[str, str], pid_file: Path
+) -> subprocess.Popen[str]:
+    """The pre-deploy started, once the (hanging) fake `op` it runs has written its pid."""
+    tool = _start_pre_deploy(context_copy, env)
     deadline = time.monotonic() + 20
     while not pid_file.exists() or not pid_file.read_text().strip():
         assert time.monotonic() < deadline, "op never started"
@@ -1256,17 +1256,7 @@ def test_a_signal_while_the_tool_exits_after_its_work_is_never_silent(
         env = _clean_env(POSTMARK_ACCOUNT_TOKEN=token, POSTMARK_API_URL=postmark.url)
         for pause in (0.0, 0.002, 0.005, 0.01, 0.02, 0.04):
             context_copy.write_bytes(before)
-            tool = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "tools.register_partition_mail_signature", "Alpha002", "dev"),
-                    *("--context-file", str(context_copy)),
-                ],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            tool = _start_pre_deploy(context_copy, env)
             deadline = time.monotonic() + 30
             while context_copy.read_bytes() == before and tool.poll() is None:
                 assert time.monotonic() < deadline, "the context file was never written"
@@ -1352,14 +1342,7 @@ def test_a_log_write_that_fails_mid_run_warns_once_and_the_child_runs_on(tmp_pat
         "log.say(f'failures point to: {log.output_kept}')\n"
         "log.close()\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(script)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     assert warnings == [

@@ -19,6 +19,7 @@ from tests.conftest import NONPROD_TOKEN, PROD_TOKEN
 from tests.support.context import read_partition_mail_context
 from tests.support.fake_op import write_fake_op
 from tests.support.postmark_simulator import Fault, PostmarkSimulator
+from tests.support.python_script import run_python
 from tools.register_partition_mail_signature import main
 
 DEV = get_partition("dev")
@@ -295,9 +296,7 @@ def test_logger_redacts_tracebacks() -> None:
         f"print('token is', {CANARY!r})\n"
         f"raise RuntimeError('boom ' + {CANARY!r})\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
-    )
+    result = run_python(code)
     assert result.returncode == 1
     assert "token is ***" in result.stdout
     assert "RuntimeError: boom ***" in result.stderr and "Traceback" in result.stderr

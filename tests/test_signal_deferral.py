@@ -9,7 +9,6 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from platform_lib.context_store import PROJECT_ROOT
+from tests.support.python_script import run_python
 from tools.cli import child_output, entry, run_log
 from tools.runtime import bounded, signals
 
@@ -196,14 +195,7 @@ def test_a_signal_that_lands_in_a_finaliser_still_stops_the_tool() -> None:
         run_tool(main)
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(script)
     assert result.returncode == 143, result.stderr
     assert "step" not in result.stdout, "stopped at its next line, not when the work ended"
     assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr
