@@ -440,3 +440,41 @@ def test_a_user_name_cannot_pose_as_a_record(tmp_path: Path, monkeypatch: pytest
         monkeypatch.setenv(variable, "x\n[00:00:00] prerequisite T-O4 recorded done by y")
     record_done(tmp_path, "T-O1")
     assert recorded_done(tmp_path) == {"T-O1"}
+
+
+def test_a_stack_is_described_once_however_many_readers_ask_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's stack rows and the checks' stack and delegation probes run side by side:
+    they share one description of each stack (and one failure, if it fails)."""
+    import threading
+
+    from tools.aws.deployment import Deployments
+
+    calls: list[str] = []
+    started = threading.Barrier(8)
+
+    class CloudFormation:
+        def describe_stacks(self, StackName: str) -> Any:  # noqa: N803 (boto3's spelling)
+            calls.append(StackName)
+            time.sleep(0.05)  # every reader is waiting meanwhile
+            return {"Stacks": [{"StackName": StackName, "StackStatus": "CREATE_COMPLETE"}]}
+
+    class Sessions:
+        def of(self, infrastructure: str) -> tuple[Any, str]:
+            return object(), "Alpha002-Admin"
+
+    aws = Deployments(Sessions())  # type: ignore[arg-type]
+    seen: list[Any] = []
+
+    def read() -> None:
+        started.wait()
+        seen.append(aws.described("Alpha002", "Alpha002-dev-Email"))
+
+    from tools.aws import deployment
+
+    monkeypatch.setattr(deployment, "client", lambda session, service: CloudFormation())
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(10)
+    assert calls == ["Alpha002-dev-Email"] and len(seen) == 8

@@ -18,6 +18,7 @@ from platform_lib.registry import Infrastructure, get_infrastructure
 from platform_lib.sending_domain import SendingDomain
 from tools.aws.hosted_zone import ZoneUnknown, stack_zone_delegation_set
 from tools.aws.session import AWS_ERRORS, AwsProblem, caller_account, client, error_code, explain, session_for
+from tools.runtime.once import Once
 
 
 def template_object(body: Any) -> dict[str, Any] | None:
@@ -35,6 +36,30 @@ def template_object(body: Any) -> dict[str, Any] | None:
     return plain
 
 
+def _absent(exc: BaseException) -> bool:
+    """CloudFormation's answer for a stack that does not exist."""
+    return error_code(exc) == "ValidationError" and "does not exist" in str(exc)
+
+
+class TemplateNotJson(AwsProblem):
+    """The deployed template is not a JSON object (a template this project never writes)."""
+
+
+def deployed_template(cloudformation: Any, name: str, profile: str | None) -> dict[str, Any] | None:
+    """The template stack `name` was deployed with, as plain dicts (None: no such stack);
+    AwsProblem when it cannot be read or is not a JSON object (one this project never writes)."""
+    try:
+        body = cloudformation.get_template(StackName=name, TemplateStage="Original").get("TemplateBody")
+    except AWS_ERRORS as exc:
+        if _absent(exc):
+            return None
+        raise explain(exc, profile, f"reading the template of {name}") from None
+    plain = template_object(body)
+    if plain is None:
+        raise TemplateNotJson(f"the deployed template of {name} is not a JSON object; redeploy it")
+    return plain
+
+
 def described_stack(cloudformation: Any, name: str, profile: str | None) -> dict[str, Any] | None:
     """The one stack CloudFormation describes as `name` (None: it does not exist). An answer of
     another shape - no stack, several, another name, no status - is AwsProblem: a gate must
@@ -42,7 +67,7 @@ def described_stack(cloudformation: Any, name: str, profile: str | None) -> dict
     try:
         answer = cloudformation.describe_stacks(StackName=name)
     except AWS_ERRORS as exc:
-        if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
+        if _absent(exc):
             return None
         raise explain(exc, profile, f"describing stack {name}") from None
     stacks = answer.get("Stacks") if isinstance(answer, Mapping) else None
@@ -110,7 +135,7 @@ class Deployments:
 
     def __init__(self, sessions: InfrastructureSessions) -> None:
         self.sessions = sessions
-        self._described: dict[str, dict[str, Any] | None] = {}  # stack -> its one description
+        self._described: dict[str, Once[dict[str, Any] | None]] = {}  # stack -> its one description
         self._lock = threading.Lock()
 
     def hosted_name_servers(self, domain: SendingDomain) -> frozenset[str]:
@@ -131,15 +156,24 @@ class Deployments:
         )
 
     def stack(self, domain: SendingDomain) -> dict[str, Any] | None:
-        """The stack as CloudFormation describes it (None: not deployed), asked once per run:
-        the stack checks and the hosted zone's delegation set read the same answer."""
+        return self.described(domain.infrastructure, domain.stack_name)
+
+    def described(self, infrastructure: str, stack: str) -> dict[str, Any] | None:
+        """The stack as CloudFormation describes it (None: not deployed), asked once per run
+        however many threads ask at once: the stack checks, the hosted zone's delegation set
+        and the plan's stack rows read the same answer."""
         with self._lock:
-            if domain.stack_name in self._described:
-                return self._described[domain.stack_name]
-        session, profile = self.sessions.of(domain.infrastructure)
-        described = described_stack(client(session, "cloudformation"), domain.stack_name, profile)
-        with self._lock:
-            return self._described.setdefault(domain.stack_name, described)
+            once = self._described.setdefault(stack, Once(lambda: self._describe(infrastructure, stack)))
+        return once.get()
+
+    def _describe(self, infrastructure: str, stack: str) -> dict[str, Any] | None:
+        session, profile = self.sessions.of(infrastructure)
+        return described_stack(client(session, "cloudformation"), stack, profile)
+
+    def template(self, infrastructure: str, stack: str) -> dict[str, Any] | None:
+        """The template the stack was deployed with (None: no such stack)."""
+        session, profile = self.sessions.of(infrastructure)
+        return deployed_template(client(session, "cloudformation"), stack, profile)
 
     def secrets(self, domain: SendingDomain) -> dict[str, dict[str, Any] | None]:
         session, profile = self.sessions.of(domain.infrastructure)

@@ -9,10 +9,9 @@ benchmarks substitute in-process doubles, so no check depends on a transport.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from platform_lib.naming import dmarc_host_name, dmarc_report_authorization_names, normal_name
 from platform_lib.registry import PostmarkAccount
@@ -22,6 +21,7 @@ from tools.cli.contract import OperatorError
 from tools.dns.probe import DnsAnswer, DnsProbe
 from tools.kube.kubectl import ExternalSecretState
 from tools.postmark.client import DomainSummary, PostmarkDomain
+from tools.runtime.once import Once
 
 T = TypeVar("T")
 
@@ -55,29 +55,6 @@ class PostmarkLookup:
     names: tuple[str, ...]
 
 
-class _Once(Generic[T]):
-    """Compute a value once, however many threads ask; a failure is remembered too."""
-
-    def __init__(self, compute: Callable[[], T]) -> None:
-        self._compute = compute
-        self._lock = threading.Lock()
-        self._done = False
-        self._value: T | None = None
-        self._error: BaseException | None = None
-
-    def get(self) -> T:
-        with self._lock:
-            if not self._done:
-                try:
-                    self._value = self._compute()
-                except BaseException as exc:
-                    self._error = exc
-                self._done = True
-        if self._error is not None:
-            raise self._error
-        return self._value  # type: ignore[return-value]
-
-
 def _related(candidate: str, zone: str) -> bool:
     c, z = normal_name(candidate), normal_name(zone)
     return c.endswith("." + z) or z.endswith("." + c)
@@ -88,7 +65,7 @@ class PostmarkDirectory:
 
     def __init__(self, apis: Mapping[PostmarkAccount, PostmarkDomainsApi]) -> None:
         self._apis = dict(apis)
-        self._listings = {account: _Once(api.list_domains) for account, api in self._apis.items()}
+        self._listings = {account: Once(api.list_domains) for account, api in self._apis.items()}
 
     def lookup(self, expected: ExpectedDomain) -> PostmarkLookup:
         """The account's record for `expected` (its listing asked once per account)."""
@@ -125,7 +102,7 @@ class OpenedOnFirstUse:
     (`op read`) or reaching Postmark may fail, and then only the Postmark probes fail."""
 
     def __init__(self, open_client: Callable[[], PostmarkDomainsApi]) -> None:
-        self._client = _Once(open_client)
+        self._client = Once(open_client)
 
     def list_domains(self) -> list[DomainSummary]:
         return self._client.get().list_domains()

@@ -34,7 +34,7 @@ from platform_lib.registry import (
     is_placeholder_account,
     root_infrastructure,
 )
-from tools.aws.deployment import described_stack, template_object
+from tools.aws.deployment import deployed_template, described_stack
 from tools.aws.session import AWS_ERRORS, AwsProblem, client, error_code, explain
 from tools.cli.contract import OperatorError
 from tools.secrets.outside_text import outside_text
@@ -110,7 +110,7 @@ def delegation(session: boto3.Session, profile: str, infrastructure: Infrastruct
             f"(`{ROOT_DEPLOY_COMMAND}`); nothing was changed"
         ) from None
     zones = [
-        z for z in answer.get("HostedZones", []) if str(z.get("Name", "")).rstrip(".") == MAIL_ROOT_DOMAIN
+        z for z in answer.get("HostedZones", []) if normal_name(str(z.get("Name", ""))) == MAIL_ROOT_DOMAIN
     ]
     if not zones:
         raise GateRefused(
@@ -124,17 +124,9 @@ def delegation(session: boto3.Session, profile: str, infrastructure: Infrastruct
 def deployed_root_template(session: boto3.Session, profile: str) -> dict[str, Any] | None:
     """The Root stack's deployed template, or None when there is no such stack."""
     try:
-        body = client(session, "cloudformation").get_template(
-            StackName=ROOT_DNS_STACK_NAME, TemplateStage="Original"
-        )["TemplateBody"]
-    except AWS_ERRORS as exc:
-        if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
-            return None
-        raise GateRefused(str(explain(exc, profile, f"reading the deployed {ROOT_DNS_STACK_NAME}"))) from None
-    plain = template_object(body)
-    if plain is None:
-        raise GateRefused(f"the deployed {ROOT_DNS_STACK_NAME} template is not a JSON object; redeploy it")
-    return plain
+        return deployed_template(client(session, "cloudformation"), ROOT_DNS_STACK_NAME, profile)
+    except AwsProblem as exc:
+        raise GateRefused(str(exc)) from None
 
 
 def _lines(template: Mapping[str, Any]) -> list[str]:

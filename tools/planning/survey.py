@@ -28,8 +28,8 @@ from platform_lib.context_store import read_context
 from platform_lib.errors import PlatformError
 from platform_lib.registry import PostmarkAccount
 from tools.aws import cdk as cdk_cli
-from tools.aws.deployment import Deployments, InfrastructureSessions, described_stack, template_object
-from tools.aws.session import AWS_ERRORS, AwsProblem, client, explain
+from tools.aws.deployment import Deployments, InfrastructureSessions, TemplateNotJson
+from tools.aws.session import AwsProblem
 from tools.aws.template_diff import DiffUnavailable, StackDiff, diff_templates, template_problem
 from tools.checks.catalogue import ExpectedDomain
 from tools.checks.probes import KubeView, PostmarkDirectory, PostmarkDomainsApi, Sources
@@ -134,33 +134,28 @@ def synthesize(
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _deployed_template(cloudformation: Any, stack: str) -> Mapping[str, Any] | None:
-    """None: not a JSON object (a template this project never deploys): no diff."""
-    return template_object(
-        cloudformation.get_template(StackName=stack, TemplateStage="Original").get("TemplateBody")
-    )
-
-
-def read_stacks(
-    sessions: InfrastructureSessions, infrastructure: str, stacks: Sequence[str]
-) -> list[StackState]:
-    """Each stack's status, last update and deployed template, in the infrastructure's account."""
-    session, profile = sessions.of(infrastructure)
-    cloudformation = client(session, "cloudformation")
+def read_stacks(aws: Deployments, infrastructure: str, stacks: Sequence[str]) -> list[StackState]:
+    """Each stack's status, last update and deployed template, in the infrastructure's account
+    (the description the checks read too: `aws` asks once)."""
     found = []
     for stack in stacks:
-        described = described_stack(cloudformation, stack, profile)
+        described = aws.described(infrastructure, stack)
         if described is None:
             found.append(StackState(stack, None))
             continue
-        status = str(described.get("StackStatus", ""))
+        status = str(described["StackStatus"])
         updated = described.get("LastUpdatedTime") or described.get("CreationTime")
-        try:
-            template = None if status == "REVIEW_IN_PROGRESS" else _deployed_template(cloudformation, stack)
-        except AWS_ERRORS as exc:
-            raise explain(exc, profile, f"reading the template of {stack}") from None
+        template = _usable_template(aws, infrastructure, stack) if status != "REVIEW_IN_PROGRESS" else None
         found.append(StackState(stack, status, updated if isinstance(updated, datetime) else None, template))
     return found
+
+
+def _usable_template(aws: Deployments, infrastructure: str, stack: str) -> Mapping[str, Any] | None:
+    """None: not a JSON object (a template this project never deploys): no diff."""
+    try:
+        return aws.template(infrastructure, stack)
+    except TemplateNotJson:
+        return None
 
 
 def read_blocks(targets: Sequence[PlanTarget], context_file: Path) -> dict[str, ContextBlock | BlockProblem]:
@@ -187,7 +182,10 @@ def read_blocks(targets: Sequence[PlanTarget], context_file: Path) -> dict[str, 
 
 
 def judge(
-    targets: Sequence[PlanTarget], blocks: Mapping[str, ContextBlock | BlockProblem], settings: SurveySettings
+    targets: Sequence[PlanTarget],
+    blocks: Mapping[str, ContextBlock | BlockProblem],
+    settings: SurveySettings,
+    aws: Deployments,
 ) -> list[Judged]:
     """The catalogue's verdicts for every domain with a usable block; a domain on a Postmark
     account without a token is judged without Postmark (its Postmark checks are not asked)."""
@@ -197,7 +195,6 @@ def judge(
         for domain in target.domains
         if isinstance(block := blocks.get(domain.context_key), ContextBlock)
     ]
-    aws = Deployments(settings.sessions)
     judged: list[Judged] = []
     for with_postmark in (True, False):
         group = [s for s in subjects if (s.domain.postmark_account in settings.postmark) is with_postmark]
@@ -231,13 +228,12 @@ def survey(targets: Sequence[PlanTarget], settings: SurveySettings) -> Survey:
         by_infrastructure.setdefault(target.infrastructure, []).extend(target.stacks)
     # Daemon threads: whatever has not answered by the deadline is abandoned, never waited for.
     synth = Background(lambda: synthesize(targets, deadline), "plan-synth")
+    aws = Deployments(settings.sessions)  # one description per stack for the rows and the checks
     reads = {
-        infra: Background(
-            functools.partial(read_stacks, settings.sessions, infra, stacks), f"plan-aws-{infra}"
-        )
+        infra: Background(functools.partial(read_stacks, aws, infra, stacks), f"plan-aws-{infra}")
         for infra, stacks in by_infrastructure.items()
     }
-    checks = Background(lambda: judge(targets, found.blocks, settings), "plan-checks")
+    checks = Background(lambda: judge(targets, found.blocks, settings, aws), "plan-checks")
     _collect_stacks(found, reads, deadline)
     _collect(found, synth, checks, deadline)
     found.elapsed_seconds = time.monotonic() - started
