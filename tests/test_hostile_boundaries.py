@@ -1430,3 +1430,14 @@ def test_only_route53s_own_name_servers_count_as_route53(name: str, route53: boo
     from tools.checks.dns import route53_name_server
 
     assert route53_name_server(name) is route53
+
+
+def test_an_option_in_an_argument_group_is_given_once_too() -> None:
+    """The once-only rule lives in the parser's action registry, which argument groups share."""
+    from tools.cli.arguments import ToolArgumentParser
+    from tools.cli.contract import UsageError
+
+    parser = ToolArgumentParser(prog="tool")
+    parser.add_mutually_exclusive_group().add_argument("--profile")
+    with pytest.raises(UsageError, match="--profile was given twice"):
+        parser.parse_args(["--profile", "a", "--profile", "b"])

@@ -28,7 +28,7 @@ class _StoreOnce(argparse._StoreAction):
     def __call__(
         self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option_string: str | None = None
     ) -> None:
-        given: set[str] = parser.__dict__.setdefault("_given_once", set())
+        given: set[str] = parser.__dict__["_given_once"]
         if self.dest in given:
             parser.error(f"{option_string or self.dest} was given twice; give it once")
         given.add(self.dest)
@@ -55,15 +55,10 @@ class ToolArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
-
-    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
-        if args and str(args[0]).startswith("-"):
-            action = kwargs.get("action", "store")
-            if action == "store":
-                kwargs["action"] = _StoreOnce
-            elif action == "append":
-                kwargs["action"] = _AppendDistinct
-        return super().add_argument(*args, **kwargs)
+        # The registry argument groups share: every option added anywhere takes these.
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
+        self.register("action", "append", _AppendDistinct)
 
     def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
         self.__dict__["_given_once"] = set()  # each parse starts with nothing given

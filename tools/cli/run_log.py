@@ -186,7 +186,6 @@ class RunLog:
         return "its output is above and in the run log" if logged else "its output is above"
 
     def say(self, message: str) -> None:
-        signals.stop_if_dropped()  # a stop Python dropped ends the run at its next line
         self.waited()
         self._screen.new_line()  # our line ends with a line break: a child's next line starts afresh
         print(f"[{stamp()}] {message}", file=sys.stderr if self._to_stderr else sys.stdout, flush=True)
@@ -200,7 +199,6 @@ class RunLog:
     def waiting(self, message: str) -> None:
         """What a long wait is waiting for: on a terminal one line rewritten in place (the log
         file gets each update as a line); elsewhere one line per update."""
-        signals.stop_if_dropped()
         line = REDACTOR.redact(f"[{stamp()}] {message}")
         console = self._console()
         if not console.isatty():
@@ -289,6 +287,7 @@ class RunLog:
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[list[int]]:
         """Log start and end of a step; the body appends its exit code to the yielded list."""
+        signals.stop_if_dropped()  # a stop Python dropped (in a finaliser) ends the run before a step
         started = time.monotonic()
         outcome: list[int] = []
         self.say(f"start: {name}")
@@ -304,7 +303,6 @@ class RunLog:
         with self.step(name) as outcome:
             sys.stdout.flush()
             self._tail = ""
-            self._screen.new_line()
             code = stream_child(argv, env=env, cwd=cwd, emit=self._child_text)
             outcome.append(code)
         return code

@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from tools.runtime.signals import deferred, stop_if_dropped
 
 T = TypeVar("T")
-_RUNNING: set[subprocess.Popen[bytes]] = set()  # run_bounded's children still running
+_RUNNING: set[subprocess.Popen[bytes]] = set()  # every started child not yet stopped or done
 _STARTING = threading.Lock()  # held while a child starts and is recorded, and while exiting
 _CLOSING = threading.Event()  # the process is exiting: no new child
 
@@ -88,11 +88,14 @@ def within(work: Callable[[], T], seconds: float, name: str = "bounded-call") ->
 
 
 def kill_process_group(process: subprocess.Popen[Any]) -> None:
+    """Stop `process` and everything in its group, then forget it (in that order: a signal
+    between the two still finds it known to the exit clean-up)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         process.kill()
     process.wait()
+    forget_child(process)
 
 
 class TooMuchOutput(Exception):
@@ -123,7 +126,6 @@ def start_child(
             _RUNNING.add(started[0])
     except BaseException:
         for child in started:  # the signal held back while it started
-            forget_child(child)
             kill_process_group(child)
         raise
     return started[0]
@@ -178,11 +180,6 @@ def run_bounded(
         finished = code is not None
         return (code if finished else None), bytes(buffers[out_fd]), bytes(buffers[err_fd])
     finally:
-        forget_child(process)
-        if not finished:
-            kill_process_group(process)
-        else:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)  # children `op` left behind
+        kill_process_group(process)  # also what an exited child left behind (`op`'s children)
         process.stdout.close()
         process.stderr.close()

@@ -8,7 +8,7 @@ mid-deploy). Inside `deferred()` such a signal is noted instead and acted on as 
 ends, once the child is known. Only the main thread defers: signal handlers run there, and
 a block on another thread must not hold back (or act on) a signal meant for it. A stop that
 Python dropped (raised inside a finaliser) is kept too, and acted on where the run next
-starts a step, a child or a line.
+starts a step or a child.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ def defer(signum: int) -> bool:
 
 def dropped(signum: int) -> None:
     """`signum`'s stop was raised where Python drops exceptions (a finaliser): it is kept, and
-    the run stops at its next step, child or line (`stop_if_dropped`)."""
+    the run stops before its next step or child, or when its work returns (`stop_if_dropped`)."""
     _STATE.dropped.append(signum)
 
 
 def stop_if_dropped() -> None:
     """The orderly stop of a signal that was dropped, if one was: called where the run starts
-    a step, a child or a line (main thread only: the stop unwinds the main thread)."""
+    a step or a child, and when its work returns (main thread only: the stop unwinds it)."""
     if _STATE.dropped and _STATE.act is not None and threading.current_thread() is threading.main_thread():
         held, _STATE.dropped = _STATE.dropped, []
         _STATE.act(held[0])

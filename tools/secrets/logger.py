@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TextIO
 
-from tools.runtime.signals import stop_if_dropped
 from tools.runtime.text import printable
 from tools.secrets.outside_text import REDACTOR, Redactor, cut, outside_text
 from tools.secrets.token_rule import secret_lines
@@ -100,7 +99,6 @@ def install() -> None:
 
 
 def info(message: str) -> None:
-    stop_if_dropped()  # a stop Python dropped (in a finaliser) ends the run at its next line
     print(REDACTOR.redact(message), flush=True)
 
 
