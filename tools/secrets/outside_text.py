@@ -21,7 +21,15 @@ import threading
 from collections.abc import Iterable
 
 from tools.runtime.text import printable
-from tools.secrets.views import Span, decoded_views, folded, ignorable, ignorable_positions, squeezed_view
+from tools.secrets.views import (
+    Span,
+    decoded_views,
+    ignorable,
+    ignorable_positions,
+    needs_decoding,
+    squeezed,
+    squeezed_view,
+)
 
 MASK = "***"
 MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words (redaction ignores case)
@@ -42,12 +50,12 @@ def _forms(secret: str) -> list[tuple[str, int]]:
     escapes, compatibility forms and look-alikes are read there, see `tools.secrets.views`),
     hex- and base64-encoded."""
     raw = secret.encode("utf-8", "surrogatepass")  # a lone surrogate (from bytes that are not UTF-8) too
-    shown = [_squeezed(secret), *(view for view, _ in decoded_views(secret))]
+    shown = [squeezed(secret), *(view for view, _ in decoded_views(secret))]
     # A text form shorter than a fragment (a secret mostly invisible characters or escapes)
     # would mask those few letters everywhere: only the secret's longer forms are looked for.
     forms = [(form, FRAGMENT) for form in shown if len(form) >= FRAGMENT]
     forms.append((raw.hex(), HEX_FRAGMENT))
-    forms += [(_squeezed(form), BASE64_FRAGMENT) for form in _base64_forms(raw)]
+    forms += [(squeezed(form), BASE64_FRAGMENT) for form in _base64_forms(raw)]
     return list(dict.fromkeys(form for form in forms if form[0]))
 
 
@@ -71,11 +79,13 @@ HELD_BACK_MINIMUM = 4  # fewer characters of a secret at a stream's end are not 
 class Redactor:
     """The secrets of this process, and the text without them.
 
-    Text is compared in a squeezed view - without whitespace, control and format characters
-    and terminal escape sequences (a colour code between two characters of a token),
-    case folded - so a secret split by a line break or a zero-width space is still found.
-    Besides every whole secret, any `FRAGMENT` consecutive characters of one are masked: a
-    server that echoes half a token, or a message cut through one, shows none of it.
+    Text is compared in views (`tools.secrets.views`): squeezed - without whitespace, control
+    and format characters, and terminal escape sequences (a colour code between two
+    characters of a token), case folded - and, for text with escapes, controls or characters
+    beyond ASCII, decoded as a terminal and a viewer would show it. Besides every whole
+    secret, any `FRAGMENT` consecutive characters of one are masked (of its hex and base64
+    forms, as many as encode that many characters): a server that echoes half a token, or a
+    message cut through one, shows none of it.
     """
 
     def __init__(self) -> None:
@@ -83,6 +93,7 @@ class Redactor:
         self._secrets: list[str] = []
         self._fragments: frozenset[str] = frozenset()
         self._squeezed: tuple[str, ...] = ()  # each secret's forms, squeezed as text is
+        self._longest = 0  # the longest of them
 
     def add(self, secret: str) -> bool:
         """Remember `secret`; False when it was already known (or too short to mask)."""
@@ -95,30 +106,24 @@ class Redactor:
             forms = _forms(secret.strip())
             self._fragments = self._fragments | _fragments_in(forms)  # one secret's worth, not all again
             self._squeezed = self._squeezed + tuple(form for form, _ in forms)
+            self._longest = max(len(form) for form in self._squeezed)
             return True
 
     def unsafe_tail(self, text: str) -> int:
         """How many characters at the end of `text` could be the start of a secret still being
-        written (HELD_BACK_MINIMUM or more of its characters in a row, ignorable ones aside): a stream
-        holds them back until it sees what follows, so a secret written in pieces is found
-        whole. 0 when no secret is known or the end matches none."""
-        squeezed_secrets = self._squeezed
-        if not squeezed_secrets:
+        written (HELD_BACK_MINIMUM or more of its characters in a row, as any view reads them,
+        an escape still incomplete at the end set aside): a stream holds them back until it
+        sees what follows, so a secret written in pieces is found whole. 0 when no secret is
+        known or the end matches none."""
+        forms, longest = self._squeezed, self._longest
+        if not forms:
             return 0
-        longest = max(len(s) for s in squeezed_secrets)
         window = text[-4 * longest :]  # room for ignorable characters and escapes between
-        ignorable = ignorable_positions(window)
-        tail, unsafe = "", 0
-        for back in range(1, len(window) + 1):
-            if not ignorable[-back]:
-                tail = folded(window[-back]) + tail
-                if len(tail) > longest:
-                    break
-                if len(tail) >= HELD_BACK_MINIMUM and any(tail in secret for secret in squeezed_secrets):
-                    unsafe = back
-        if _needs_decoding(window):
-            unsafe = max(unsafe, _decoded_unsafe_tail(window, squeezed_secrets, longest))
-        return unsafe
+        views = [squeezed_view(window, ignorable_positions(window))]
+        if needs_decoding(window):
+            incomplete = _INCOMPLETE_ESCAPE.search(window)
+            views += decoded_views(window[: incomplete.start()] if incomplete else window)
+        return max(_held_back(view, spans, forms, longest, len(window)) for view, spans in views)
 
     def redact(self, text: str, extra: Iterable[str] = ()) -> str:
         """`text` without any registered secret (nor any of `extra`), nor a part of one."""
@@ -136,7 +141,7 @@ class Redactor:
         views = [squeezed_view(text, single)]
         if "\x1b" in text:
             views.append(squeezed_view(text, ignorable_positions(text, single)))
-        if _needs_decoding(text):
+        if needs_decoding(text):
             views += decoded_views(text)
         for view, spans in views:
             for begin, end in _secret_spans(view, spans, fragments):
@@ -185,29 +190,16 @@ _INCOMPLETE_ESCAPE = re.compile(
 )
 
 
-def _needs_decoding(text: str) -> bool:
-    """Whether a decoded view could read more than the squeezed ones: an escape, a control
-    a terminal acts on, or a character beyond ASCII (escape sequences alone the squeezed
-    view already leaves out)."""
-    return not text.isascii() or any(char in text for char in "%\\&\b\r")
-
-
-def _decoded_unsafe_tail(window: str, squeezed_secrets: tuple[str, ...], longest: int) -> int:
-    """`unsafe_tail` as the decoded views read `window` (a secret's start written escaped,
-    full-width or in look-alikes), an escape still incomplete at its end set aside."""
-    incomplete = _INCOMPLETE_ESCAPE.search(window)
-    body = window[: incomplete.start()] if incomplete else window
-    unsafe = 0
-    for view, spans in decoded_views(body):
-        for length in range(min(len(view), longest), HELD_BACK_MINIMUM - 1, -1):
-            if any(view[-length:] in secret for secret in squeezed_secrets):
-                unsafe = max(unsafe, len(window) - min(begin for begin, _ in spans[-length:]))
-                break
-    return unsafe
-
-
-def _squeezed(text: str) -> str:
-    return "".join(folded(char) for char in text if not ignorable(char))
+def _held_back(view: str, spans: list[Span], forms: tuple[str, ...], longest: int, length: int) -> int:
+    """How much of a window of `length` characters the longest end of `view` that is part of a
+    secret's form (HELD_BACK_MINIMUM characters or more) covers; 0: none. A shorter end of a
+    match is a match too, so the search stops at the first end that is not."""
+    held = 0
+    for size in range(HELD_BACK_MINIMUM, min(len(view), longest) + 1):
+        if not any(view[-size:] in form for form in forms):
+            break
+        held = size
+    return length - min(begin for begin, _ in spans[-held:]) if held else 0
 
 
 def _fragments_of(secrets: Iterable[str]) -> frozenset[str]:
@@ -219,7 +211,7 @@ def _fragments_in(forms: Iterable[tuple[str, int]]) -> frozenset[str]:
     found: set[str] = set()
     for form, length in forms:
         if len(form) < length:
-            found.add(form)  # a whole short form (a secret is at least MIN_SECRET_LENGTH)
+            found.add(form)  # a whole short encoded form (an 8-character secret's base64 is 10)
         found.update(form[i : i + length] for i in range(len(form) - length + 1))
     return frozenset(found)
 

@@ -54,6 +54,17 @@ _LOOK_ALIKE = str.maketrans(
 _MAX_EXPANSION = 3
 
 
+_ESCAPE_MARKS = "%\\&"  # what starts an escaped character
+_ACTED_ON = "\b\r" + _ESCAPE_MARKS  # what a terminal or a decoder turns into something else
+
+
+def needs_decoding(text: str) -> bool:
+    """Whether a decoded view could read more than the squeezed ones: an escape, a control a
+    terminal acts on, or a character beyond ASCII (escape sequences alone the squeezed view
+    already leaves out)."""
+    return not text.isascii() or any(char in text for char in _ACTED_ON)
+
+
 def ignorable(char: str) -> bool:
     """What may sit between a secret's characters without hiding it: whitespace (a line
     break), control and format characters (a zero-width space, a soft hyphen, NUL, ESC)."""
@@ -80,11 +91,16 @@ def squeezed_view(text: str, skipped: list[bool]) -> View:
     return "".join(folded(text[index]) for index in kept), [(index, index + 1) for index in kept]
 
 
+def squeezed(text: str) -> str:
+    """`text` as the squeezed view reads it: no ignorable character, case folded."""
+    return squeezed_view(text, [ignorable(char) for char in text])[0]
+
+
 def decoded_views(text: str) -> list[View]:
     """`text` as a terminal and as a viewer (a browser, an editor) would show it once decoded
     (see the module): a terminal moves back on a backspace and to the line's start on a
     carriage return, so what follows overwrites; a viewer shows neither."""
-    if not any(char in text for char in "\b\r%\\&"):  # nothing a terminal and a viewer differ on
+    if not any(char in text for char in _ACTED_ON):  # nothing a terminal and a viewer differ on
         return [_decoded(text, terminal=False)]
     return [_decoded(text, terminal=True), _decoded(text, terminal=False)]
 
@@ -92,7 +108,7 @@ def decoded_views(text: str) -> list[View]:
 def _decoded(text: str, *, terminal: bool) -> View:
     chars, spans = _on_screen(list(text), [(index, index + 1) for index in range(len(text))], terminal)
     for _ in range(2):  # an escaped escape (`%2533` is `%33` is `3`)
-        if not any(char in "%\\&" for char in chars):
+        if not any(char in _ESCAPE_MARKS for char in chars):
             break
         chars, spans = _on_screen(*_unescaped(chars, spans), terminal)  # decoded controls act too
     chars, spans = _paired(chars, spans)
@@ -161,26 +177,20 @@ def _paired(chars: list[str], spans: list[Span]) -> tuple[list[str], list[Span]]
 
 
 def _unescaped(chars: list[str], spans: list[Span]) -> tuple[list[str], list[Span]]:
-    """`chars` with every escaped character decoded, each keeping the span of its escape."""
+    """`chars` with every escaped character decoded, each keeping the span of its escape
+    (escaped bytes read together as UTF-8; `\\u` surrogate halves are joined by `_paired`)."""
     text = "".join(chars)
-    if not any(mark in text for mark in "%\\&"):
-        return chars, spans
     out: list[str] = []
     out_spans: list[Span] = []
     pending: list[tuple[int, Span]] = []  # bytes of a UTF-8 sequence still being read
-    units: list[tuple[int, Span]] = []  # a UTF-16 high surrogate waiting for its low half
-    index = 0
 
     def flush() -> None:
         for char, span in _utf8(pending):
             out.append(char)
             out_spans.append(span)
         pending.clear()
-        for unit, span in units:
-            out.append(chr(unit))
-            out_spans.append(span)
-        units.clear()
 
+    index = 0
     while index < len(text):
         match = _ESCAPED.match(text, index) if text[index] in "%\\&" else None
         if match is None:
@@ -193,37 +203,25 @@ def _unescaped(chars: list[str], spans: list[Span]) -> tuple[list[str], list[Spa
         index = match.end()
         byte = match["pct"] or match["hexbyte"]
         if byte is not None:
-            if units:
-                flush()
             pending.append((int(byte, 16), span))
             continue
-        unit = int(match["unit"], 16) if match["unit"] else None
-        if unit is not None and 0xDC00 <= unit <= 0xDFFF and units:
-            ((high, high_span),) = units
-            units.clear()
-            flush()
-            out.append(chr(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00)))
-            out_spans.append((high_span[0], span[1]))
-            continue
         flush()
-        if unit is not None and 0xD800 <= unit <= 0xDBFF:
-            units.append((unit, span))
-            continue
-        out.append(_escaped_char(match, unit))
+        out.append(_escaped_char(match))
         out_spans.append(span)
     flush()
     return out, out_spans
 
 
-def _escaped_char(match: re.Match[str], unit: int | None) -> str:
-    if unit is not None:
-        return chr(unit)
+def _escaped_char(match: re.Match[str]) -> str:
     if match["same"]:
         return match["same"]
     if match["control"]:
         return _CONTROLS[match["control"]]
-    code = int(match["dec"], 10) if match["dec"] else int(match["hex"], 16)
-    return chr(code) if code <= 0x10FFFF else "\ufffd"
+    for group, base in (("unit", 16), ("dec", 10), ("hex", 16)):
+        if match[group]:
+            code = int(match[group], base)
+            return chr(code) if code <= 0x10FFFF else "\ufffd"
+    raise AssertionError(match[0])  # every alternative of _ESCAPED is one of the above
 
 
 def _utf8(pending: list[tuple[int, Span]]) -> Iterator[tuple[str, Span]]:
