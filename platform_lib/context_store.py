@@ -22,6 +22,7 @@ import secrets
 import stat
 import time
 from collections.abc import Callable, Iterator
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -231,18 +232,27 @@ def write_context_atomically(path: Path, data: dict[str, Any]) -> None:
         os.close(directory_fd)
 
 
+class Stored(Enum):
+    """What `put_context_block` did."""
+
+    UNCHANGED = "unchanged"  # the block was there already: no write
+    WRITTEN = "written"
+    CREATED = "created"  # the file did not exist: it holds this block only
+
+
 def put_context_block(
     path: Path, key: str, value: ContextBlock, *, waiting: Callable[[str], None] | None = None
-) -> bool:
-    """Store a sending domain's block under `key`; False (and no write) when already there.
+) -> Stored:
+    """Store a sending domain's block under `key` (no write when it is there already).
 
     The read, the comparison and the write happen under the file's lock, so a concurrent
     run for another partition is never overwritten with the state this run read earlier.
     """
     block = value.to_json()
     with locked(path, waiting=waiting) as target:
+        existed = target.exists()
         data = read_context(target)
         if data.get(key) == block:
-            return False
+            return Stored.UNCHANGED
         write_context_atomically(target, {**data, key: block})
-    return True
+    return Stored.WRITTEN if existed else Stored.CREATED

@@ -18,6 +18,7 @@ from platform_lib.context_store import (
     ContextFileBusy,
     ContextWriteFailed,
     MalformedContextFile,
+    Stored,
     locked,
     put_context_block,
     read_context,
@@ -51,7 +52,7 @@ def test_every_active_partitions_block_reads_back() -> None:
 def test_unchanged_block_does_not_touch_the_file(context_file: Path) -> None:
     before = context_file.stat()
     same = read_partition_mail_context(context_file, DEV)
-    assert put_context_block(context_file, context_key(DEV), same) is False
+    assert put_context_block(context_file, context_key(DEV), same) is Stored.UNCHANGED
     after = context_file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
@@ -61,7 +62,7 @@ def test_changed_block_is_written_and_other_keys_kept(context_file: Path) -> Non
     data["some-other-key"] = {"kept": True}
     context_file.write_text(json.dumps(data))
     stage = read_partition_mail_context(context_file, get_partition("stage"))
-    assert put_context_block(context_file, context_key(DEV), stage) is True
+    assert put_context_block(context_file, context_key(DEV), stage) is Stored.WRITTEN
     written = json.loads(context_file.read_text())
     assert written["partitionMail:Alpha002:dev"] == stage.to_json()
     assert written["some-other-key"] == {"kept": True}
@@ -75,7 +76,7 @@ def test_changed_block_is_written_and_other_keys_kept(context_file: Path) -> Non
 def test_missing_file_is_created(tmp_path: Path) -> None:
     path = tmp_path / "cdk.context.json"
     block = read_partition_mail_context(COMMITTED, DEV)
-    assert put_context_block(path, context_key(DEV), block) is True
+    assert put_context_block(path, context_key(DEV), block) is Stored.CREATED
     assert json.loads(path.read_text()) == {"partitionMail:Alpha002:dev": block.to_json()}
 
 
@@ -122,7 +123,7 @@ def test_a_write_through_a_symlink_updates_the_target(context_file: Path, tmp_pa
     link.parent.mkdir()
     link.symlink_to(context_file)
     stage = read_partition_mail_context(context_file, get_partition("stage"))
-    assert put_context_block(link, context_key(DEV), stage) is True
+    assert put_context_block(link, context_key(DEV), stage) is Stored.WRITTEN
     assert link.is_symlink(), "the symlink is kept, not replaced by a plain file"
     assert json.loads(context_file.read_text())["partitionMail:Alpha002:dev"] == stage.to_json()
     assert sorted(p.name for p in link.parent.iterdir()) == ["cdk.context.json"]
@@ -189,7 +190,7 @@ def test_a_held_lock_makes_the_writer_wait_then_proceed(context_file: Path) -> N
     holder = threading.Thread(target=hold)
     holder.start()
     time.sleep(0.1)
-    assert put_context_block(context_file, context_key(DEV), stage) is True
+    assert put_context_block(context_file, context_key(DEV), stage) is Stored.WRITTEN
     assert released.is_set(), "the write waited for the lock"
     holder.join()
 

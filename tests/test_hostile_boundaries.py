@@ -1441,3 +1441,22 @@ def test_an_option_in_an_argument_group_is_given_once_too() -> None:
     parser.add_mutually_exclusive_group().add_argument("--profile")
     with pytest.raises(UsageError, match="--profile was given twice"):
         parser.parse_args(["--profile", "a", "--profile", "b"])
+
+
+def test_the_parent_name_servers_are_asked_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A silent parent name server costs the probe one timeout, not one per server: every
+    server is asked at the same time (each referral here waits until all three are asked)."""
+    from tools.dns.probe import DnsProbe, ResolverAddress
+
+    servers = ["a.ns.parent", "b.ns.parent", "c.ns.parent"]
+    all_asked = threading.Barrier(len(servers), timeout=5)
+    probe = DnsProbe(ResolverAddress("127.0.0.1"), 1.0)
+
+    def referral(zone: str, address: str) -> tuple[str, ...]:
+        all_asked.wait()  # BrokenBarrierError if the servers were asked one after another
+        return ("ns-1.awsdns-01.com",)
+
+    monkeypatch.setattr(probe, "_parent_names", lambda parent: servers)
+    monkeypatch.setattr(probe, "_addresses", lambda server: ["127.0.0.1"])
+    monkeypatch.setattr(probe, "_referral", referral)
+    assert set(probe.parent_delegation("dev.parent", "parent")) == set(servers)

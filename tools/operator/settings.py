@@ -77,8 +77,8 @@ def log_dir_setting(env: Mapping[str, str]) -> Path:
             raise SettingError(
                 f"AMM_LOG_DIR {shown} cannot be written; fix its permissions or name another folder"
             )
-        return path.resolve(strict=path.exists())  # strict: a loop of links is an OSError, not RuntimeError
-    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links, a folder that cannot be read
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links (RuntimeError), no access
         reason = getattr(exc, "strerror", None) or (
             "a loop of links" if isinstance(exc, RuntimeError) else ""
         )

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from tools.cli.contract import ExitStatus, OperatorError
+
+T = TypeVar("T")
+
+# Postmark's API error codes for a name another request has just taken.
+DOMAIN_EXISTS = 512  # "Domain already exists"
+SERVER_EXISTS = 603  # "This server name already exists."
 
 
 class PostmarkError(OperatorError):
@@ -47,3 +56,21 @@ class PostmarkShapeError(PostmarkError):
             f"Postmark answered {operation} with a body of the wrong shape ({problem}); "
             "check that POSTMARK_API_URL points at Postmark, or re-run later"
         )
+
+
+def found_or_created(find: Callable[[], T | None], create: Callable[[], T], exists: int) -> tuple[T, bool]:
+    """What `find` finds, else what `create` makes, and whether this run created it. One made
+    between our look-up and our request (a colleague's run at the same time: Postmark refuses
+    ours with the `exists` code) is found again and used."""
+    found = find()
+    if found is not None:
+        return found, False
+    try:
+        return create(), True
+    except PostmarkRejected as exc:
+        if exc.error_code != exists:
+            raise
+        found = find()
+        if found is None:
+            raise
+        return found, False

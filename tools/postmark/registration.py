@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from platform_lib.context_block import ContextBlock, with_keys
-from platform_lib.context_store import PROJECT_CONTEXT_FILE, put_context_block, read_context
+from platform_lib.context_store import PROJECT_CONTEXT_FILE, Stored, put_context_block, read_context
 from platform_lib.errors import PlatformError
 from platform_lib.sending_domain import SendingDomain
 from tools.cli.contract import OperatorError
 from tools.postmark.client import PostmarkClient, PostmarkDomain, same_domain_name
-from tools.postmark.errors import PostmarkRejected
+from tools.postmark.errors import DOMAIN_EXISTS, found_or_created
 from tools.postmark.rotation import DkimState, DkimStateError, dkim_state
 from tools.secrets import logger
 
@@ -37,27 +37,6 @@ class Registration:
     rotated: bool
 
 
-DOMAIN_EXISTS = 512  # Postmark's API error code: "Domain already exists"
-
-
-def _found_or_created(client: PostmarkClient, target: SendingDomain) -> tuple[PostmarkDomain, bool]:
-    """The sending domain's Postmark domain, and whether this run created it."""
-    domain_id = client.find_domain_id(target.postmark_domain_name)
-    if domain_id is not None:
-        return client.get_domain(domain_id), False
-    try:
-        return client.create_domain(target.postmark_domain_name, target.return_path_host_name), True
-    except PostmarkRejected as exc:
-        if exc.error_code != DOMAIN_EXISTS:
-            raise
-        # Created between our look-up and our request (a colleague's run of the same
-        # partition): use that one, found again by name.
-        domain_id = client.find_domain_id(target.postmark_domain_name)
-        if domain_id is None:
-            raise
-        return client.get_domain(domain_id), False
-
-
 def register_domain(
     client: PostmarkClient,
     target: SendingDomain,
@@ -66,7 +45,15 @@ def register_domain(
     rotate: bool = False,
     previous: ContextBlock | None = None,
 ) -> Registration:
-    domain, created = _found_or_created(client, target)
+    name = target.postmark_domain_name
+
+    def find() -> PostmarkDomain | None:
+        domain_id = client.find_domain_id(name)
+        return None if domain_id is None else client.get_domain(domain_id)
+
+    domain, created = found_or_created(
+        find, lambda: client.create_domain(name, target.return_path_host_name), DOMAIN_EXISTS
+    )
 
     fixed = False
     if not same_domain_name(domain.return_path_domain, target.return_path_host_name):
@@ -150,19 +137,20 @@ def register_and_record(
     registration = register_domain(
         client, target, fix_return_path=fix_return_path, rotate=rotate, previous=previous
     )
-    existed = context_file.exists()
     try:
-        changed = put_context_block(
+        stored = put_context_block(
             context_file, target.context_key, registration.context, waiting=logger.info
         )
     except PlatformError as exc:
         raise OperatorError(str(exc)) from None
-    if not existed:  # a mistyped --context-file or a link to nothing: say so, never silently
+    if stored is Stored.CREATED:  # a mistyped --context-file or a link to nothing: say so, never silently
         logger.info(
             f"note: {context_file} did not exist; created it with this block only (the CDK app reads "
             f"{PROJECT_CONTEXT_FILE})"
         )
     for line in registration_lines(registration, target.postmark_account.value):
         logger.info(line)
-    logger.info(f"{target.context_key}: {'written to' if changed else 'unchanged in'} {context_file}")
+    logger.info(
+        f"{target.context_key}: {'unchanged in' if stored is Stored.UNCHANGED else 'written to'} {context_file}"
+    )
     return registration

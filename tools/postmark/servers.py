@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.postmark.client import PostmarkClient
-from tools.postmark.errors import PostmarkError, PostmarkRejected, PostmarkShapeError
+from tools.postmark.errors import SERVER_EXISTS, PostmarkError, PostmarkShapeError, found_or_created
 from tools.postmark.records import checked_object, json_type
 from tools.secrets.logger import register_secret
 from tools.secrets.outside_text import outside_text
 from tools.secrets.token_rule import TokenRejected, normalize_token
 
 _SERVER_FIELDS = {"ID": "an integer", "Name": "a string"}
-
-SERVER_EXISTS = 603  # Postmark's API error code: "This server name already exists."
 
 
 @dataclass(frozen=True)
@@ -84,21 +82,10 @@ class PostmarkServerAdmin(PostmarkClient):
         return found[0] if found else None
 
     def found_or_created(self, name: str) -> tuple[PostmarkServer, bool]:
-        """The server called `name`, and whether this run created it. One created between
-        our look-up and our request (a colleague's run at the same time: Postmark answers
-        "server name already exists") is found again and used."""
-        server = self.find_server(name)
-        if server is not None:
-            return server, False
-        try:
-            return self.create_server(name), True
-        except PostmarkRejected as exc:
-            if exc.error_code != SERVER_EXISTS:
-                raise
-            server = self.find_server(name)
-            if server is None:
-                raise
-            return server, False
+        """The server called `name`, and whether this run created it (see `found_or_created`)."""
+        return found_or_created(
+            lambda: self.find_server(name), lambda: self.create_server(name), SERVER_EXISTS
+        )
 
     def create_server(self, name: str) -> PostmarkServer:
         """`POST /servers` (not retried on a status: a re-run finds the server first)."""
