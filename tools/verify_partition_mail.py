@@ -71,10 +71,11 @@ def _verify(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
         token_source=token_source,
     ) as client:
         progress = RunLog(None)
+        domain = partition_sending_domain(partition)
         try:
             verification = verify_domain(
                 client,
-                partition_sending_domain(partition),
+                domain,
                 deadline_seconds=args.deadline,
                 progress=progress.waiting,
             )
@@ -84,7 +85,7 @@ def _verify(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
     if not verification.verified:
         raise OperatorError(
             f"{verification.domain_name} is not verified after {args.deadline:g} s; DNS may still be "
-            f"propagating: re-run `{partition_sending_domain(partition).verifier}` later, or check "
+            f"propagating: re-run `{domain.verifier}` later, or check "
             f"the records with `python -m tools.validate_exit {partition.name} --post-merge`"
         )
     return ExitStatus.OK

@@ -6,12 +6,12 @@ a terminal, so the CDK CLI keeps its colours and can ask its own questions (`cdk
 runs on pipes with no input: it sees no terminal, so it decorates nothing and a question it
 would ask fails instead of waiting for ever.
 
-Output is handed on in whole lines; a partial line (a prompt such as `(y/n)`) is handed on
-once the child has been quiet for `IDLE_FLUSH_SECONDS`, and a line longer than
-`MAX_PENDING_CHARACTERS` in pieces of that size. Each piece is redacted whole by the
-caller, so a secret split across pieces is only possible when the child pauses in the
-middle of writing one - the redactor still masks every 8 characters of it that arrive
-together.
+Output is handed on in whole lines; a partial line (a prompt such as `(y/n)`) once the
+child has been quiet for `IDLE_FLUSH_SECONDS` or has been writing it for
+`PARTIAL_LINE_SECONDS`, and a line longer than `MAX_PENDING_CHARACTERS` in pieces of that
+size. An end that could be the start of a secret (`Redactor.unsafe_tail`, in any view the
+redactor reads) waits for what follows, so each piece the caller redacts holds a secret
+whole however the child paces its writing.
 """
 
 from __future__ import annotations

@@ -127,8 +127,6 @@ def _exit(code: int) -> NoReturn:
     skipped: it puts the default signal actions back, so a signal arriving then would end the
     process with that signal's status, silently, instead of `code`."""
     _finishing.append(True)  # from here a signal changes nothing (not masked: children inherit masks)
-    for other in (*_SIGNALS, signal.SIGINT):
-        signal.signal(other, _during_cleanup)
     _flush()
     with contextlib.suppress(Exception):
         atexit._run_exitfuncs()
@@ -153,7 +151,6 @@ def run_tool(main: Callable[[], int]) -> NoReturn:
     except Terminated as stop:
         what, code = _SIGNALS.get(signal.Signals(stop.signum), ("terminated", ExitStatus.TERMINATED))
         _say(f"{what}; every file is complete or untouched; re-run to finish")
-    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): _exit's flush copes
         code = ExitStatus.FAILED
     _exit(int(code))

@@ -12,7 +12,6 @@ import contextlib
 import errno
 import io
 import os
-import re
 import sys
 import threading
 import time
@@ -25,15 +24,12 @@ from tools.cli.child_output import stream_child
 from tools.cli.contract import UsageError
 from tools.cli.screen_line import ScreenLine
 from tools.runtime import signals
-from tools.runtime.text import printable, terminal_text
+from tools.runtime.text import COLUMN_MOVE, printable, terminal_text
 from tools.secrets import logger
 from tools.secrets.outside_text import REDACTOR, outside_text
 
 TAIL_CHARACTERS = 8192
 TICK_SECONDS = 30.0  # off a terminal, how often a long wait says it is still waiting
-
-
-_COLUMN_MOVE = re.compile(r"\x1b\[[0-9;]*G")
 
 
 def _window_width(console: TextIO) -> int:
@@ -273,7 +269,7 @@ class RunLog:
             if index:
                 out.append("\n")
                 self._screen.new_line()
-            part = _COLUMN_MOVE.sub("", written) if self._screen.uncertain(written, width) else written
+            part = COLUMN_MOVE.sub("", written) if self._screen.uncertain(written, width) else written
             self._screen.feed(part)
             line = self._screen.text
             redacted = REDACTOR.redact(line) if self._screen.redrawn else line

@@ -16,8 +16,8 @@ import re
 MAX_COLUMNS = 4096  # a column beyond this is drawn nowhere we look
 
 # One of the codes terminal_text keeps (SGR colour, CHA column, EL erase in line, ED erase
-# below), a line break, a tab, or any other single character.
-_PIECE = re.compile(r"\x1b\[([0-9;]*)([mGKJ])|(\n)|(\t)|(.)", re.DOTALL)
+# below), a tab, or any other single character.
+_PIECE = re.compile(r"\x1b\[([0-9;]*)([mGKJ])|(\t)|(.)", re.DOTALL)
 
 
 class ScreenLine:
@@ -35,10 +35,8 @@ class ScreenLine:
     def feed(self, shown: str) -> None:
         """Follow `shown` (no line break inside) on the current line."""
         for match in _PIECE.finditer(shown):
-            parameter, code, newline, tab, char = match.groups()
-            if newline:
-                self.new_line()
-            elif tab:
+            parameter, code, tab, char = match.groups()
+            if tab:
                 self._column = min((self._column // 8 + 1) * 8, MAX_COLUMNS)
             elif code:
                 self._code(parameter, code)

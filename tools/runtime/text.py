@@ -42,6 +42,7 @@ def printable(text: str) -> str:
 # does on its own line - go to a column (CHA), erase in the line (EL), erase below the cursor
 # (ED 0). Nothing that moves up, clears the screen, or sets a title.
 _KEPT = re.compile(r"\x1b\[(?:[0-9;]{0,32}m|[0-9]{0,4}G|[012]?K|0?J)")
+COLUMN_MOVE = re.compile(r"\x1b\[[0-9]{0,4}G")  # the one kept code that moves the cursor back
 _LINE_PARTS = re.compile(r"(\n|\t)")
 _LINE_END = re.compile(r"\r+\n")
 
