@@ -24,11 +24,12 @@ import pytest
 from platform_lib.context_store import PROJECT_ROOT
 from tools.aws import cdk as cdk_cli
 from tools.aws import stack_outputs
+from tools.cli import child_output, run_log
 from tools.cli.child_output import IDLE_FLUSH_SECONDS, MAX_PENDING_CHARACTERS, stream_child
 from tools.cli.run_log import RunLog
 from tools.cli.screen_line import ScreenLine
 from tools.runtime.text import terminal_text
-from tools.secrets.outside_text import REDACTOR
+from tools.secrets.outside_text import Redactor
 
 CHILD = textwrap.dedent(
     """
@@ -162,6 +163,15 @@ def test_terminal_text_keeps_colour_at_most(text: str, colour: bool, shown: str)
     assert terminal_text(text, colour=colour) == shown
 
 
+@pytest.fixture
+def redactor(monkeypatch: pytest.MonkeyPatch) -> Redactor:
+    """A redactor of this test's own, in place of the process's (whose secrets outlive a test)."""
+    fresh = Redactor()
+    monkeypatch.setattr(run_log, "REDACTOR", fresh)
+    monkeypatch.setattr(child_output, "REDACTOR", fresh)
+    return fresh
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
@@ -263,10 +273,10 @@ def test_a_partial_line_written_steadily_is_shown_before_the_end(tmp_path: Path)
 
 
 def test_a_secret_split_by_colour_codes_is_redacted_on_the_console_and_in_the_log(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redactor: Redactor
 ) -> None:
     secret = "9f1c2b7e-4d3a-4c11-8e2f-aa10bb20cc30"
-    REDACTOR.add(secret)
+    redactor.add(secret)
     coloured = "".join(f"\x1b[3{i % 7}m{secret[i : i + 5]}" for i in range(0, len(secret), 5)) + "\x1b[0m\n"
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)
@@ -281,13 +291,13 @@ def test_a_secret_split_by_colour_codes_is_redacted_on_the_console_and_in_the_lo
 
 
 def test_a_token_drawn_out_of_order_with_column_moves_is_redacted_as_the_terminal_shows_it(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, redactor: Redactor
 ) -> None:
     """A child that writes a token in 4-character pieces, right to left, each placed with a
     column move, never writes 8 of its characters in a row: the terminal still shows it
     whole. The line is checked as it is seen and redrawn redacted."""
     token = "3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d"
-    REDACTOR.add(token)
+    redactor.add(token)
     monkeypatch.delenv("NO_COLOR", raising=False)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)
@@ -320,9 +330,9 @@ def test_column_moves_without_a_secret_reach_the_terminal_unchanged(monkeypatch:
     ],
 )
 def test_column_moves_are_left_out_where_the_line_cannot_be_followed(
-    monkeypatch: pytest.MonkeyPatch, pieces: list[str]
+    monkeypatch: pytest.MonkeyPatch, pieces: list[str], redactor: Redactor
 ) -> None:
-    REDACTOR.add("3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d")
+    redactor.add("3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d")
     monkeypatch.delenv("NO_COLOR", raising=False)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)
@@ -333,10 +343,12 @@ def test_column_moves_are_left_out_where_the_line_cannot_be_followed(
     assert terminal.getvalue().endswith("3f2a")  # in the order written
 
 
-def test_the_line_model_starts_afresh_after_a_line_of_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_line_model_starts_afresh_after_a_line_of_ours(
+    monkeypatch: pytest.MonkeyPatch, redactor: Redactor
+) -> None:
     """A child that ends without a line break, then our line: the next child's line starts at
     column 1 on the terminal, and so in the model."""
-    REDACTOR.add("3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d")
+    redactor.add("3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d")
     monkeypatch.delenv("NO_COLOR", raising=False)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)

@@ -41,7 +41,8 @@ class _Log:
 class _Op:
     """The parts of an Operation the diff and deploy steps use."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: Path) -> None:
+        self.base = base  # where the assemblies go (the test's own folder)
         self.log = _Log()
         self.assume_yes = True
         self.outputs_file = None
@@ -51,7 +52,7 @@ class _Op:
         return {}
 
     def new_assembly(self, prefix: str = "amm-assembly-") -> Path:
-        folder = Path(tempfile.mkdtemp(prefix=prefix))
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.base))
         self.assemblies.append(folder)
         return folder
 
@@ -63,8 +64,8 @@ def _argument(argv: list[str], flag: str) -> str | None:
 @pytest.mark.parametrize(
     "target", [partition_target(get_partition("dev")), corporate_target()], ids=["partition", "corporate"]
 )
-def test_every_deploy_reads_the_assembly_its_diff_synthesized(target: Any) -> None:
-    op, state = _Op(), TargetRun(target, token="t", server_token="s")
+def test_every_deploy_reads_the_assembly_its_diff_synthesized(target: Any, tmp_path: Path) -> None:
+    op, state = _Op(tmp_path), TargetRun(target, token="t", server_token="s")
     operation = cast(Operation, op)
     deploy_steps._diff_and_confirm(operation, state)
     for stack in target.stacks:
@@ -78,13 +79,10 @@ def test_every_deploy_reads_the_assembly_its_diff_synthesized(target: Any) -> No
     for argv in [*diffs[1:], *deploys]:
         assert _argument(argv, "--app") == str(folder), argv
         assert "--output" not in argv and target.context_args[1] not in argv, "no second synth"
-    for folder in op.assemblies:
-        (folder / "manifest.json").unlink()
-        folder.rmdir()
 
 
-def test_a_diff_shown_again_makes_a_new_assembly_and_the_deploy_reads_that_one() -> None:
-    op, state = _Op(), TargetRun(partition_target(get_partition("prod")), token="t")
+def test_a_diff_shown_again_makes_a_new_assembly_and_the_deploy_reads_that_one(tmp_path: Path) -> None:
+    op, state = _Op(tmp_path), TargetRun(partition_target(get_partition("prod")), token="t")
     operation = cast(Operation, op)
     deploy_steps._diff_and_confirm(operation, state)
     deploy_steps._diff_and_confirm(operation, state)  # the pre-deploy changed the block
@@ -93,14 +91,14 @@ def test_a_diff_shown_again_makes_a_new_assembly_and_the_deploy_reads_that_one()
     (deploy,) = [argv for name, argv in op.log.calls if name.startswith("cdk deploy")]
     assert first != second and _argument(deploy, "--app") == str(second)
     assert not first.exists(), "the replaced assembly is removed at once"
-    (second / "manifest.json").unlink()
-    second.rmdir()
 
 
-def test_a_block_changed_after_the_diff_is_not_deployed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_block_changed_after_the_diff_is_not_deployed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Another run (or an edit) changed the block while the operator read the diff: the
     assembly shown is no longer what the block says, so nothing is deployed."""
-    op, state = _Op(), TargetRun(partition_target(get_partition("prod")), token="t")
+    op, state = _Op(tmp_path), TargetRun(partition_target(get_partition("prod")), token="t")
     operation = cast(Operation, op)
     deploy_steps._diff_and_confirm(operation, state)
     monkeypatch.setattr(deploy_steps, "_block", lambda state: {"changed": "by another run"})
@@ -110,26 +108,20 @@ def test_a_block_changed_after_the_diff_is_not_deployed(monkeypatch: pytest.Monk
     deploy_steps.ConfirmAgainIfChanged(state).run(operation)  # so the flow shows it again
     assert len([name for name, _ in op.log.calls if name.startswith("cdk diff")]) == 2
     deploy_steps._deploy(operation, state, state.target.stacks[0])
-    for folder in op.assemblies:
-        if folder.exists():
-            (folder / "manifest.json").unlink()
-            folder.rmdir()
 
 
-def test_a_diff_that_did_not_synthesize_is_not_deployed() -> None:
-    op, state = _Op(), TargetRun(partition_target(get_partition("dev")), token="t")
+def test_a_diff_that_did_not_synthesize_is_not_deployed(tmp_path: Path) -> None:
+    op, state = _Op(tmp_path), TargetRun(partition_target(get_partition("dev")), token="t")
     op.log.synthesizes = False  # the diff failed before writing its assembly
     operation = cast(Operation, op)
     deploy_steps._diff_and_confirm(operation, state)
     with pytest.raises(OperatorError, match="did not synthesize it"):
         deploy_steps._deploy(operation, state, state.target.stacks[0])
     assert [name for name, _ in op.log.calls if name.startswith("cdk deploy")] == []
-    for folder in op.assemblies:
-        folder.rmdir()
 
 
-def test_a_deploy_without_a_diffed_assembly_deploys_nothing() -> None:
-    op, state = _Op(), TargetRun(partition_target(get_partition("dev")), token="t")
+def test_a_deploy_without_a_diffed_assembly_deploys_nothing(tmp_path: Path) -> None:
+    op, state = _Op(tmp_path), TargetRun(partition_target(get_partition("dev")), token="t")
     with pytest.raises(OperatorError, match="did not synthesize it"):
         deploy_steps._deploy(cast(Operation, op), state, state.target.stacks[0])
     assert op.log.calls == []

@@ -1104,6 +1104,7 @@ def test_a_server_listing_that_contradicts_itself_creates_no_server(case: str) -
             admin.find_server("FreeKanbanTool")
     finally:
         listing.server.shutdown()
+        listing.server.server_close()
     assert listing.posts == 0
 
 
@@ -1125,6 +1126,7 @@ def test_a_look_alike_server_is_named_not_created_beside(alike: str) -> None:
             admin.find_server("FreeKanbanTool")
     finally:
         listing.server.shutdown()
+        listing.server.server_close()
     assert listing.posts == 0
 
 
@@ -1154,6 +1156,14 @@ def _still_running_after_a_moment(group: int, seconds: float = 5.0) -> list[int]
     while (live := _live_processes_in_group(group)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return live
+
+
+# What a tool says and its exit code, per signal.
+_SAID_ON = {
+    signal.SIGHUP: ("hung up", 129),
+    signal.SIGTERM: ("terminated", 143),
+    signal.SIGINT: ("interrupted", 130),
+}
 
 
 def _start_pre_deploy(context_copy: Path, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -1215,11 +1225,9 @@ def test_a_second_signal_during_the_clean_up_changes_nothing(
     no traceback (a second signal must not cut the clean-up the first one started, nor the
     exit after it). Which of two signals sent back to back is handled first is the
     kernel's choice when the tool has threads, so either may be the one named."""
-    words = {signal.SIGHUP: ("hung up", 129), signal.SIGTERM: ("terminated", 143)}
-    words[signal.SIGINT] = ("interrupted", 130)
     allowed = {
         (f"error: {word}; every file is complete or untouched; re-run to finish", code)
-        for word, code in (words[signal.SIGHUP], words[signal.Signals(second)])
+        for word, code in (_SAID_ON[signal.SIGHUP], _SAID_ON[signal.Signals(second)])
     }
     bin_dir, pid_file = tmp_path / "bin", tmp_path / "op.pid"
     write_fake_op(bin_dir, token=CANARY, hang_seconds=60, pid_file=pid_file)
@@ -1244,12 +1252,7 @@ def test_a_signal_while_the_tool_exits_after_its_work_is_never_silent(
     """The pre-deploy has written the context file and is on its way out when a signal comes:
     either it finishes (exit 0, the work is done) or it says one line with the signal's code
     - never a silent death by the signal's default action, never a traceback."""
-    words = {
-        signal.SIGHUP: ("hung up", 129),
-        signal.SIGTERM: ("terminated", 143),
-        signal.SIGINT: ("interrupted", 130),
-    }
-    word, code = words[signal.Signals(signum)]
+    word, code = _SAID_ON[signal.Signals(signum)]
     token = "3f2a9c1e-7b4d-4e8a-9c2f-1d5e6a7b8c9d"
     before = context_copy.read_bytes()
     with PostmarkSimulator({token: "PostmarkNonProd"}) as postmark:

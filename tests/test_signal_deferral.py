@@ -27,6 +27,7 @@ from tools.runtime import bounded, signals
 def orderly_stops() -> Iterator[None]:
     """The tools' own signal handling, installed as `run_tool` does, then put back."""
     before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    state = (signals._STATE.act, list(signals._STATE.pending), list(signals._STATE.dropped))
     signals.install(entry._stop)
     for signum in before:
         signal.signal(signum, entry._on_signal)
@@ -35,6 +36,9 @@ def orderly_stops() -> Iterator[None]:
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler)
+        signals._STATE.act, signals._STATE.pending, signals._STATE.dropped = (
+            state  # nothing left for later tests
+        )
 
 
 def _alive(pid: int) -> bool:
