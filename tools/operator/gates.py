@@ -57,10 +57,14 @@ FAILED_CREATE_STATUSES = frozenset({"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CRE
 
 
 class GateRefused(OperatorError):
-    """A gate said no; `str()` is one line, `details` the lines that show why or what to do."""
+    """A gate said no; `str()` is one line, `details` the lines that show why or what to do,
+    `commands` the clean-up commands among them (the plan quotes those on its own line)."""
 
-    def __init__(self, message: str, details: list[str] | None = None) -> None:
-        super().__init__(message, details=details or [])
+    def __init__(
+        self, message: str, details: list[str] | None = None, commands: list[str] | None = None
+    ) -> None:
+        super().__init__(message, details=[*(details or []), *(commands or [])])
+        self.commands = [command.strip() for command in commands or []]
 
 
 def root_placeholder(*, deploying_root: bool = False) -> str:
@@ -210,29 +214,30 @@ def failed_first_deploy(
 
 
 def stack_refusal(name: str, status: str, profile: str, region: str) -> str | None:
-    """What the failed-deploy gate says of a stack in `status` (None: it lets it through);
-    the plan shows the same words."""
+    """What the failed-deploy gate says of a stack in `status`, with its clean-up commands, on
+    one line (None: it lets it through); the plan shows it."""
     if status in UPDATABLE_STATUSES:
         return None
-    if status in FAILED_CREATE_STATUSES:
-        command = _aws(f"cloudformation delete-stack --stack-name {name}", profile, region)
-        return (
-            f"stack {name} is {status} after a failed first deploy and cannot be updated; clean it up "
-            f"(`{command.strip()}`, and what it retained: see the runbook), then re-run"
-        )
     refused = _not_updatable(name, status, profile, region)
-    commands = "; ".join(f"`{line.strip()}`" for line in refused.details if line.strip().startswith("aws "))
+    commands = "; ".join(f"`{command}`" for command in refused.commands)
     return f"{refused} ({commands})" if commands else str(refused)
 
 
 def _not_updatable(name: str, status: str, profile: str, region: str) -> GateRefused:
-    """The refusal for a stack in a state other than known-good or a failed first deploy."""
+    """The refusal for a stack in a state other than known-good (a failed first deploy: what
+    the plan says; the gate itself also lists what the stack retained)."""
     shown = outside_text(status, 64) or "(no status)"
+    if status in FAILED_CREATE_STATUSES:
+        return GateRefused(
+            f"stack {name} is {status} after a failed first deploy and cannot be updated; clean it up "
+            "(and what it retained: see the runbook), then re-run",
+            commands=[_aws(f"cloudformation delete-stack --stack-name {name}", profile, region)],
+        )
     if status == "REVIEW_IN_PROGRESS":
         return GateRefused(
             f"stack {name} is REVIEW_IN_PROGRESS: a deploy created its change set and never ran it (or one "
             "is running now); if none is running, delete the empty stack, then re-run",
-            [_aws(f"cloudformation delete-stack --stack-name {name}", profile, region)],
+            commands=[_aws(f"cloudformation delete-stack --stack-name {name}", profile, region)],
         )
     if status.endswith("_IN_PROGRESS"):
         return GateRefused(
@@ -243,12 +248,12 @@ def _not_updatable(name: str, status: str, profile: str, region: str) -> GateRef
             f"stack {name} is {shown}: a failed update could not be rolled back and the stack cannot be "
             "updated; finish the rollback (skip the resources it names if it fails again, see the runbook), "
             "then re-run",
-            [_aws(f"cloudformation continue-update-rollback --stack-name {name}", profile, region)],
+            commands=[_aws(f"cloudformation continue-update-rollback --stack-name {name}", profile, region)],
         )
     if status == "UPDATE_FAILED":
         return GateRefused(
             f"stack {name} is UPDATE_FAILED (deployed without rollback): roll it back, then re-run",
-            [_aws(f"cloudformation rollback-stack --stack-name {name}", profile, region)],
+            commands=[_aws(f"cloudformation rollback-stack --stack-name {name}", profile, region)],
         )
     return GateRefused(
         f"stack {name} is {shown}, a state this tool does not know to be safe to deploy over; "
